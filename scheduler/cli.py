@@ -1,0 +1,231 @@
+"""The ``scheduler`` command: parse arguments, call the library, print. Nothing clever here.
+
+Every domain error becomes one line, ``Error: ...``, on stderr with exit code 1; usage errors
+(a missing option, a non-number) one line with exit code 2. No tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import PlanError, SchedulerError
+
+app = typer.Typer(
+    help="Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+RegimenArg = Annotated[
+    str, typer.Argument(metavar="ID|FILE", help="A bundled regimen id (see 'scheduler regimens') or a .toml file.")
+]
+
+
+@app.command("regimens")
+def regimens_command() -> None:
+    """List the bundled regimens.
+
+    Example: scheduler regimens
+    """
+    from .catalog import bundled_ids, bundled_path
+    from .describe import cycle_summary
+    from .loader import load_regimen
+
+    rows = [("ID", "CYCLE", "NAME", "SOURCE")]
+    for regimen_id in bundled_ids():
+        regimen = load_regimen(bundled_path(regimen_id))
+        rows.append((regimen.id, cycle_summary(regimen), regimen.name, regimen.source))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+
+
+@app.command("show")
+def show_command(
+    regimen: RegimenArg,
+    start: Annotated[
+        str | None, typer.Option(help="Put dates on cycle 1 (YYYY-MM-DD, cycle 1 day 1).")
+    ] = None,
+) -> None:
+    """Show a regimen in words, then cycle 1 day by day.
+
+    Example: scheduler show aldesleukin-sc --start 2027-01-04
+    """
+    from .catalog import resolve
+    from .describe import describe, one_cycle
+
+    loaded = resolve(regimen)
+    first = _parse_date(start, "--start") if start else None
+    typer.echo(describe(loaded))
+    for phase in loaded.phases:
+        typer.echo("")
+        typer.echo(one_cycle(loaded, phase, first if phase is loaded.phases[0] else None))
+
+
+@app.command("plan")
+def plan_command(
+    regimen: RegimenArg,
+    start: Annotated[str, typer.Option(help="First day of cycle 1, YYYY-MM-DD.")],
+    cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
+    until: Annotated[str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/London (default: this machine's).")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--time", help="Dose time of day HH:MM, instead of the regimen's.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help="Output file, or - for standard output "
+                     "(default: ID-START.ics for ics, standard output for json)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="ics or json.")] = "ics",
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    plan_id: Annotated[
+        str | None, typer.Option(help="Identity of this plan in event UIDs (default: the start date).")
+    ] = None,
+) -> None:
+    """Plan a regimen into dated events, written as an .ics calendar or JSON.
+
+    Example: scheduler plan aldesleukin-sc --start 2027-01-04 --cycles 4 --tz Europe/London -o plan.ics
+    """
+    from .catalog import resolve
+    from .engine import PlanOptions, expand
+    from .output import write_atomic
+    from .zones import load_zone, system_zone_name
+
+    if fmt not in ("ics", "json"):
+        raise PlanError(f"unknown format {fmt!r} (allowed: ics, json)")
+    zone_name = tz or system_zone_name()
+    if not zone_name:
+        raise PlanError("cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London")
+    zone = load_zone(zone_name)
+    loaded = resolve(regimen)
+    first = _parse_date(start, "--start")
+    options = PlanOptions(
+        start=first,
+        zone=zone,
+        cycles=cycles,
+        until=_parse_date(until, "--until") if until else None,
+        dose_time=_parse_clock(at) if at else None,
+        plan_id=plan_id,
+    )
+    events = expand(loaded, options)
+    if fmt == "json":
+        from .export.json import to_json
+
+        data = to_json(events).encode("utf-8")
+    else:
+        from .export.ics import to_ics
+
+        name = " + ".join(d.name for d in loaded.drugs) + f" ({loaded.id})"
+        data = to_ics(events, name=name, stamp=_stamp(), zone=zone)
+    target = output or (f"{loaded.id}-{first.isoformat()}.ics" if fmt == "ics" else "-")
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_atomic(target, data, force=force)
+    doses = [e for e in events if e.kind == "dose"]
+    last_cycle = max((e.cycle or 0) for e in doses) if doses else 0
+    typer.echo(
+        f"Wrote {target}: {len(events)} events, {len(doses)} doses in {last_cycle} cycle(s), "
+        f"{events[0].start:%Y-%m-%d} to {events[-1].start:%Y-%m-%d}, times in {zone.key}"
+        + ("" if tz else " (this machine's zone; use --tz to choose)")
+    )
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Regimen .toml files.")],
+) -> None:
+    """Check regimen files; print each problem as file:line: field: what is wrong.
+
+    Example: scheduler validate regimens/*.toml
+    """
+    from .loader import load_regimen
+
+    failed = 0
+    for file in files:
+        try:
+            regimen = load_regimen(file)
+        except SchedulerError as err:
+            failed += 1
+            typer.echo(f"Error: {err}", err=True)
+        else:
+            typer.echo(f"ok: {file} ({regimen.id})")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError(
+            f"{option} {text!r} is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)"
+        ) from None
+
+
+def _parse_clock(text: str) -> time:
+    from .notation import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError as err:
+        raise PlanError(f"--time: {err}") from None
+
+
+def _stamp() -> datetime:
+    """DTSTAMP: now, or SOURCE_DATE_EPOCH for reproducible output (the reproducible-builds rule)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise PlanError(f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds") from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="scheduler", standalone_mode=False)
+    except SchedulerError as err:
+        _error(str(err))
+        return 1
+    except typer.TyperException as err:
+        # Typer's (vendored click's) usage errors: a missing option, a non-number, ...
+        ctx = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help(), err=True)
+            return 2
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _error(err.format_message().replace("\n", " ") + hint)
+        return int(getattr(err, "exit_code", 2))
+    except typer.Abort:
+        _error("aborted")
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The one exception tree: every failure a user can cause is a SchedulerError with a one-line message."""
+
+from __future__ import annotations
+
+__all__ = [
+    "OutputError",
+    "PlanError",
+    "RegimenError",
+    "SchedulerError",
+    "UnknownRegimenError",
+]
+
+
+class SchedulerError(Exception):
+    """Base of every error this package raises on purpose; `str(err)` is one line for a user."""
+
+
+class RegimenError(SchedulerError):
+    """A regimen file is unreadable, malformed or breaks a rule of the format.
+
+    Carries where: the file, the 1-based line (when known) and the field path
+    (``phases[0].doses[0].days``), so the message can point a clinician at the spot.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.path = path
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        field = f"{self.path}: " if self.path else ""
+        return f"{where}{field}{self.message}"
+
+
+class UnknownRegimenError(SchedulerError):
+    """A regimen id that is neither bundled nor a file path."""
+
+
+class PlanError(SchedulerError):
+    """The plan options cannot produce a calendar: no bound, bad dates, unknown zone, too large."""
+
+
+class OutputError(SchedulerError):
+    """The result cannot be written where asked (exists without --force, unwritable, ...)."""

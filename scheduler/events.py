@@ -1,0 +1,40 @@
+"""Dated events: what the engine produces and every exporter reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .model import EventKind
+
+__all__ = ["Event"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One dated thing on the patient's calendar.
+
+    Timed events have aware ``start``/``end`` datetimes in the patient's zone; all-day events
+    have ``date`` values with ``end`` exclusive (the day after the last day), as iCalendar has.
+    """
+
+    uid: str
+    """Deterministic id from (regimen, plan id, cycle, day, slot): same plan, same UIDs."""
+    kind: EventKind
+    title: str
+    start: date | datetime
+    end: date | datetime
+    all_day: bool
+    description: str
+    slot: str
+    """What the event is within its day (``dose:aldesleukin``, ``lab:blood-test``)."""
+    cycle: int | None = None
+    """Cycle number within its phase (1-based); None for course-level events."""
+    day: int | None = None
+    """Cycle day (1 = first day, -1 = the day before); None for course-level events."""
+    phase: str | None = None
+    drug: str | None = None
+    """Drug name for doses."""
+    route: str | None = None
+    timezone: str = "UTC"
+    """IANA zone of start and end."""

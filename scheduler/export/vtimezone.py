@@ -1,0 +1,188 @@
+"""VTIMEZONE components that every calendar app reads: yearly RRULE observances from zoneinfo.
+
+icalendar's generated VTIMEZONE lists each change as an RDATE; Outlook ignores RDATE and
+Mozilla's ical.js misapplies it (shared/reference/ics-interop.md), so doses can show an hour
+off. Here the zone's real transitions over the calendar's span are read from zoneinfo and
+grouped into yearly rules: ``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring
+change. Where a zone's rule changes inside the span, each stretch gets its own observance
+ending with UNTIL; a change that fits no yearly rule is written as a one-off observance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["Transition", "transitions", "vtimezone_lines"]
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One change of UTC offset."""
+
+    at: int
+    """The instant, as a POSIX timestamp."""
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+    dst: bool
+
+    @property
+    def local_onset(self) -> datetime:
+        """Wall-clock time of the change, read in the offset before it (as DTSTART is)."""
+        return datetime(1970, 1, 1) + timedelta(seconds=self.at) + self.offset_from
+
+
+def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transition]:
+    """Every offset change of ``zone`` from 1 Jan ``first_year`` to 31 Dec ``last_year`` (UTC)."""
+    begin = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    out = []
+    # Half a day steps: no zone has changed offset twice within 12 hours.
+    step = _DAY // 2
+    previous = _offset(zone, begin)
+    t = begin
+    while t < end:
+        nxt = min(t + step, end)
+        offset = _offset(zone, nxt)
+        if offset != previous:
+            lo, hi = t, nxt  # offset(lo) == previous, offset(hi) == new
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset(zone, mid) == previous:
+                    lo = mid
+                else:
+                    hi = mid
+            local = datetime.fromtimestamp(hi, zone)
+            out.append(
+                Transition(hi, previous, offset, local.tzname() or "", bool(local.dst()))
+            )
+            previous = offset
+        t = nxt
+    return out
+
+
+def _offset(zone: ZoneInfo, timestamp: int) -> timedelta:
+    offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def vtimezone_lines(zone: ZoneInfo, first: date, last: date) -> list[str]:
+    """Content lines of a VTIMEZONE for ``zone``, valid for every instant from ``first`` to
+    ``last`` (with a year's margin on both sides)."""
+    first_year, last_year = first.year - 1, last.year + 1
+    changes = transitions(zone, first_year, last_year)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
+    if not changes:
+        moment = datetime(first_year, 1, 1, tzinfo=zone)
+        offset = moment.utcoffset() or timedelta(0)
+        lines += _observance(
+            "STANDARD", datetime(1970, 1, 1), offset, offset, moment.tzname() or "", None
+        )
+        lines.append("END:VTIMEZONE")
+        return lines
+    for run in _runs(changes, last_year):
+        head = run.changes[0]
+        lines += _observance(
+            "DAYLIGHT" if head.dst else "STANDARD",
+            head.local_onset,
+            head.offset_from,
+            head.offset_to,
+            head.name,
+            run.rrule(),
+        )
+    lines.append("END:VTIMEZONE")
+    return lines
+
+
+@dataclass
+class _Run:
+    """Consecutive yearly changes that one RRULE describes."""
+
+    changes: list[Transition]
+    bydays: set[str]
+    open_ended: bool = False
+
+    def rrule(self) -> str | None:
+        if len(self.changes) == 1 and not self.open_ended:
+            return None
+        head = self.changes[0]
+        weekday = _WEEKDAYS[head.local_onset.weekday()]
+        # Prefer "last <weekday>" where it fits: it is how most zones' laws are written.
+        nth = "-1" if "-1" in self.bydays else min(self.bydays, key=lambda n: abs(int(n)))
+        rule = f"FREQ=YEARLY;BYMONTH={head.local_onset.month};BYDAY={nth}{weekday}"
+        if not self.open_ended:
+            until = datetime.fromtimestamp(self.changes[-1].at, UTC)
+            rule += f";UNTIL={until.strftime('%Y%m%dT%H%M%SZ')}"
+        return rule
+
+
+def _runs(changes: list[Transition], last_year: int) -> list[_Run]:
+    runs: list[_Run] = []
+    open_runs: dict[tuple[object, ...], _Run] = {}
+    for change in changes:
+        onset = change.local_onset
+        key = (change.offset_from, change.offset_to, change.name, change.dst,
+               onset.month, onset.weekday(), onset.time())  # fmt: skip
+        candidates = _nth_weekday(onset.date())
+        run = open_runs.get(key)
+        if (
+            run is not None
+            and run.changes[-1].local_onset.year == onset.year - 1
+            and run.bydays & candidates
+        ):
+            run.changes.append(change)
+            run.bydays &= candidates
+            continue
+        run = _Run([change], candidates)
+        runs.append(run)
+        open_runs[key] = run
+    # A rule still in force in the span's last year continues beyond it (open RRULE).
+    for run in open_runs.values():
+        if run.changes[-1].local_onset.year == last_year:
+            run.open_ended = True
+    runs.sort(key=lambda r: r.changes[0].at)
+    return runs
+
+
+def _nth_weekday(day: date) -> set[str]:
+    """The BYDAY ordinals that name ``day`` within its month: e.g. {"4", "-1"} for 28 Mar 2027."""
+    from_start = (day.day - 1) // 7 + 1
+    month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    from_end = (month_end.day - day.day) // 7 + 1
+    return {str(from_start), str(-from_end)}
+
+
+def _observance(
+    kind: str,
+    onset: datetime,
+    offset_from: timedelta,
+    offset_to: timedelta,
+    name: str,
+    rrule: str | None,
+) -> list[str]:
+    lines = [
+        f"BEGIN:{kind}",
+        f"DTSTART:{onset.strftime('%Y%m%dT%H%M%S')}",
+        f"TZOFFSETFROM:{_utc_offset(offset_from)}",
+        f"TZOFFSETTO:{_utc_offset(offset_to)}",
+    ]
+    if rrule:
+        lines.append(f"RRULE:{rrule}")
+    if name:
+        lines.append(f"TZNAME:{name}")
+    lines.append(f"END:{kind}")
+    return lines
+
+
+def _utc_offset(offset: timedelta) -> str:
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")

@@ -1,0 +1,242 @@
+"""How oncology writes schedules, read into plain values: day lists, on/off patterns, times, durations.
+
+Each reader takes the text as a clinician wrote it and returns a value or raises ``ValueError``
+whose message states the bad text and what is allowed; the loader adds file, line and field.
+
+Day numbering (the one convention everywhere in this package): day 1 is the first day of a
+cycle, day 2 the next, and day -1 the day *before* day 1 (so cycle day -1 is the last day of
+the previous cycle). There is no day 0: systems that count from 0 are exactly the ambiguity a
+dose calendar must not have, so 0 is refused with an explanation.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+
+__all__ = [
+    "cycle_date",
+    "format_date",
+    "format_day_list",
+    "format_duration",
+    "parse_day_list",
+    "parse_duration",
+    "parse_pattern",
+    "parse_period",
+    "parse_time",
+]
+
+_DAY_ITEM = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|–|to)\s*(-?\d+)\s*)?$")
+
+
+def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
+    """Read ``"1-5, 8-12, 15-19, 22-26"`` (or a TOML list of such items) into sorted unique days.
+
+    Ranges are inclusive, as oncology writes them; ``-1`` is the day before day 1. A range may
+    run within the negative days (``"-3 to -1"``) but not across 0.
+    """
+    items: list[object]
+    if isinstance(text, bool):
+        raise ValueError(f"expected days like \"1-5, 8\", got {text!r}")
+    if isinstance(text, int):
+        items = [text]
+    elif isinstance(text, str):
+        items = [part for part in text.split(",")]
+    elif isinstance(text, list):
+        items = list(text)
+    else:
+        raise ValueError(f"expected days like \"1-5, 8\", got {text!r}")
+    if not items or all(isinstance(i, str) and not i.strip() for i in items):
+        raise ValueError('the day list is empty (write days like "1-5, 8, 15")')
+    days: set[int] = set()
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | str):
+            raise ValueError(f"{item!r} is not a day (write days like \"1-5, 8\")")
+        if isinstance(item, int):
+            first = last = item
+        else:
+            match = _DAY_ITEM.match(item)
+            if not match:
+                raise ValueError(
+                    f"{item.strip()!r} is not a day or a range of days "
+                    '(write "1-5, 8, 15"; use "-1" for the day before day 1)'
+                )
+            first = int(match.group(1))
+            last = int(match.group(2)) if match.group(2) is not None else first
+        if first == 0 or last == 0 or (first < 0 < last):
+            raise ValueError(
+                "there is no day 0: day 1 is the first day of the cycle and -1 the day before it"
+            )
+        if last < first:
+            raise ValueError(f"the range {first} to {last} runs backwards")
+        days.update(range(first, last + 1))
+    return tuple(sorted(days))
+
+
+def format_day_list(days: tuple[int, ...] | list[int]) -> str:
+    """The inverse of :func:`parse_day_list`, collapsing runs: ``(1,2,3,5)`` -> ``"1-3, 5"``."""
+    out: list[str] = []
+    ordered = sorted(days)
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and ordered[j + 1] != 0:
+            j += 1
+        out.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+_SEGMENT_ITEM = re.compile(r"^(\d+)\s*(on|off)$")
+_REPEAT = re.compile(r"^(?:x|×|\*)\s*(\d+)$|^(\d+)\s*(?:x|×|times)$|^repeat(?:ed)?\s+(\d+)\s*times$")
+
+
+def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
+    """Read an on/off pattern such as ``"5 on, 2 off, x4, then 7 off"``.
+
+    Grammar: segments joined by ``then``; a segment is a comma list of ``N on`` / ``N off``,
+    optionally ended by ``x K`` (or ``×K``), which repeats that segment K times. Returns the dose
+    days (1-based) and the total length in days, which the caller checks against the cycle.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('the pattern is empty (write e.g. "5 on, 2 off, x4, then 7 off")')
+    days: list[int] = []
+    position = 0
+    for raw_segment in re.split(r"\bthen\b", text.strip().lower()):
+        parts = [p.strip() for p in raw_segment.split(",") if p.strip()]
+        if not parts:
+            raise ValueError(f'empty step in the pattern {text!r} (nothing between "then"s)')
+        repeat = 1
+        match = _REPEAT.match(parts[-1])
+        if match:
+            repeat = int(next(g for g in match.groups() if g is not None))
+            parts = parts[:-1]
+            if repeat < 1:
+                raise ValueError(f"a pattern repeat must be at least x1, got x{repeat}")
+            if not parts:
+                raise ValueError(f"the repeat in {raw_segment.strip()!r} has nothing to repeat")
+        steps: list[tuple[int, bool]] = []
+        for part in parts:
+            step = _SEGMENT_ITEM.match(part)
+            if not step:
+                raise ValueError(
+                    f"{part!r} is not a pattern step (allowed: \"N on\", \"N off\", \"xK\", "
+                    '"then"; e.g. "5 on, 2 off, x4, then 7 off")'
+                )
+            length = int(step.group(1))
+            if length < 1:
+                raise ValueError(f"a pattern step must last at least 1 day, got {part!r}")
+            steps.append((length, step.group(2) == "on"))
+        for _ in range(repeat):
+            for length, on in steps:
+                if on:
+                    days.extend(range(position + 1, position + length + 1))
+                position += length
+    if not days:
+        raise ValueError(f"the pattern {text!r} has no dose days (no \"N on\" step)")
+    return tuple(days), position
+
+
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_time(text: object) -> time:
+    """Read a 24-hour clock time ``"HH:MM"`` (``"09:00"``, ``"20:30"``)."""
+    if isinstance(text, time):
+        return text.replace(second=0, microsecond=0, tzinfo=None)
+    match = _TIME.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"{text!r} is not a time of day (write HH:MM on the 24-hour clock, e.g. 09:00)")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError(
+            f"{text!r} is not a time of day (hours 00-23, minutes 00-59, e.g. 09:00 or 20:30)"
+        )
+    return time(hour, minute)
+
+
+_DURATION_UNITS = {
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
+    "d": 1440, "day": 1440, "days": 1440,
+}  # fmt: skip
+_DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)")
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+
+def parse_duration(text: object) -> timedelta:
+    """Read a duration: ``"15m"``, ``"2 h"``, ``"1h30m"``, ``"46 hours"``, ``"1 day"``, ``"PT15M"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{text!r} is not a duration (write e.g. \"15m\", \"2h\", \"1h30m\", \"46h\")")
+    cleaned = text.strip()
+    iso = _ISO_DURATION.match(cleaned.upper())
+    if iso and any(iso.groups()):
+        d, h, m = (int(g) if g else 0 for g in iso.groups())
+        minutes = d * 1440 + h * 60 + m
+    else:
+        compact = cleaned.lower().replace(" ", "")
+        parts = _DURATION_PART.findall(cleaned.lower())
+        if not parts or "".join(n + u for n, u in parts) != compact:
+            raise ValueError(
+                f"{text!r} is not a duration (write e.g. \"15m\", \"2h\", \"1h30m\", \"46h\", \"1d\")"
+            )
+        minutes = 0
+        for number, unit in parts:
+            if unit not in _DURATION_UNITS:
+                raise ValueError(
+                    f"unknown unit {unit!r} in duration {text!r} (allowed: m, min, h, hours, d, days)"
+                )
+            minutes += int(number) * _DURATION_UNITS[unit]
+    if minutes <= 0:
+        raise ValueError(f"a duration must be longer than zero, got {text!r}")
+    return timedelta(minutes=minutes)
+
+
+def format_duration(value: timedelta) -> str:
+    """``timedelta(minutes=90)`` -> ``"1 h 30 min"``; whole days stay days."""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    out = []
+    if days:
+        out.append(f"{days} day" + ("s" if days != 1 else ""))
+    if hours:
+        out.append(f"{hours} h")
+    if mins:
+        out.append(f"{mins} min")
+    return " ".join(out) or "0 min"
+
+
+_PERIOD = re.compile(r"^(\d+)\s*(day|days|week|weeks|month|months|year|years)$")
+
+
+def parse_period(text: object) -> tuple[int, str]:
+    """Read a calendar period ``"12 months"``, ``"6 weeks"``, ``"90 days"``, ``"1 year"``.
+
+    Returns ``(amount, unit)`` with unit one of days/weeks/months/years. Months and years are
+    calendar arithmetic (31 Jan + 1 month = 28 or 29 Feb, as dateutil's relativedelta does),
+    not a fixed number of days.
+    """
+    match = _PERIOD.match(text.strip().lower()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a period (write e.g. \"12 months\", \"6 weeks\", \"90 days\", \"1 year\")"
+        )
+    amount, unit = int(match.group(1)), match.group(2)
+    if amount < 1:
+        raise ValueError(f"a period must be at least 1, got {text!r}")
+    return amount, unit if unit.endswith("s") else unit + "s"
+
+
+def cycle_date(cycle_start: date, day: int) -> date:
+    """The date of cycle ``day`` for a cycle whose day 1 is ``cycle_start`` (no day 0)."""
+    return cycle_start + timedelta(days=day - 1 if day > 0 else day)
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(day: date) -> str:
+    """``Mon 4 Jan 2027``: unambiguous in every locale (no 01/02 vs 02/01)."""
+    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
