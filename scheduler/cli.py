@@ -25,7 +25,10 @@ app = typer.Typer(
 )
 
 RegimenArg = Annotated[
-    str, typer.Argument(metavar="ID|FILE", help="A bundled regimen id (see 'scheduler regimens') or a .toml file.")
+    str,
+    typer.Argument(
+        metavar="ID|FILE", help="A bundled regimen id (see 'scheduler regimens') or a .toml file."
+    ),
 ]
 
 
@@ -45,7 +48,9 @@ def regimens_command() -> None:
         rows.append((regimen.id, cycle_summary(regimen), regimen.name, regimen.source))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+        typer.echo(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        )
 
 
 @app.command("show")
@@ -75,22 +80,30 @@ def plan_command(
     regimen: RegimenArg,
     start: Annotated[str, typer.Option(help="First day of cycle 1, YYYY-MM-DD.")],
     cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
-    until: Annotated[str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")
+    ] = None,
     tz: Annotated[
-        str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/London (default: this machine's).")
+        str | None,
+        typer.Option("--tz", help="IANA time zone, e.g. Europe/London (default: this machine's)."),
     ] = None,
     at: Annotated[
         str | None, typer.Option("--time", help="Dose time of day HH:MM, instead of the regimen's.")
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("-o", "--output", help="Output file, or - for standard output "
-                     "(default: ID-START.ics for ics, standard output for json)."),
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file, or - for standard output "
+            "(default: ID-START.ics for ics, standard output for json).",
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="ics or json.")] = "ics",
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     plan_id: Annotated[
-        str | None, typer.Option(help="Identity of this plan in event UIDs (default: the start date).")
+        str | None,
+        typer.Option(help="Identity of this plan in event UIDs (default: the start date)."),
     ] = None,
 ) -> None:
     """Plan a regimen into dated events, written as an .ics calendar or JSON.
@@ -106,7 +119,9 @@ def plan_command(
         raise PlanError(f"unknown format {fmt!r} (allowed: ics, json)")
     zone_name = tz or system_zone_name()
     if not zone_name:
-        raise PlanError("cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London")
+        raise PlanError(
+            "cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London"
+        )
     zone = load_zone(zone_name)
     loaded = resolve(regimen)
     first = _parse_date(start, "--start")
@@ -191,7 +206,9 @@ def _stamp() -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError, OSError):
-            raise PlanError(f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds") from None
+            raise PlanError(
+                f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds"
+            ) from None
     return datetime.now(UTC).replace(microsecond=0)
 
 

@@ -40,7 +40,9 @@ def describe(regimen: Regimen) -> str:
             )
         for event in phase.events:
             at = "all day" if event.time is None else event.time.strftime("%H:%M")
-            out.append(f"  {event.title} ({event.kind.label}), day {format_day_list(event.days)}, {at}")
+            out.append(
+                f"  {event.title} ({event.kind.label}), day {format_day_list(event.days)}, {at}"
+            )
     for precaution in regimen.precautions:
         after = (
             f"{precaution.after_last_dose} after the last dose"
@@ -49,7 +51,9 @@ def describe(regimen: Regimen) -> str:
         )
         start = "from the first dose" if precaution.during_treatment else "after the last dose"
         out.append(f"Precaution: {precaution.title}, {start} until {after}")
-    out.append(f"Source: {regimen.source}" + (f" <{regimen.source_url}>" if regimen.source_url else ""))
+    out.append(
+        f"Source: {regimen.source}" + (f" <{regimen.source_url}>" if regimen.source_url else "")
+    )
     if regimen.notes:
         out.append("Notes:")
         out.extend(f"  {line}" if line else "" for line in regimen.notes.splitlines())

@@ -16,13 +16,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from .errors import PlanError
 from .events import Event
-from .notation import cycle_date, format_date
 from .model import CycleEventRule, DoseRule, EventKind, Phase, Precaution, Regimen
+from .notation import cycle_date, format_date
 
 __all__ = ["MAX_EVENTS", "PlanOptions", "expand"]
 
@@ -80,7 +81,9 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             for rule in phase.doses:
                 for event in ctx.doses(rule):
                     events.append(event)
-                    dose_dates.append(event.start.date() if isinstance(event.start, datetime) else event.start)
+                    dose_dates.append(
+                        event.start.date() if isinstance(event.start, datetime) else event.start
+                    )
             for event_rule in phase.events:
                 events.extend(ctx.cycle_events(event_rule))
             if len(events) > MAX_EVENTS:
@@ -160,8 +163,7 @@ class _Cycle:
             start = _local(when, at, self.options.zone)
             lines = [
                 f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev}).",
-                f"When: {format_date(when)} at {start.strftime('%H:%M')}, "
-                f"{self.where(day)}.",
+                f"When: {format_date(when)} at {start.strftime('%H:%M')}, {self.where(day)}.",
             ]
             if rule.instructions:
                 lines.append(rule.instructions)
@@ -246,7 +248,9 @@ def _precaution_event(
             "time afterwards that the source does not state: ask your care team how long."
         )
     else:
-        end_inclusive = last + relativedelta(**{period.unit: period.amount})
+        # Calendar arithmetic: 29 Feb + 12 months is 28 Feb, 31 Jan + 1 month is 28/29 Feb.
+        calendar_period: dict[str, Any] = {period.unit: period.amount}
+        end_inclusive = last + relativedelta(**calendar_period)
         span = (
             f"From {format_date(start)} until {format_date(end_inclusive)} inclusive: {period} after "
             f"your last planned dose on {format_date(last)}."

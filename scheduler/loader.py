@@ -139,7 +139,9 @@ class _Reader:
         self.check_keys(data, _TOP_KEYS, "")
         version = data.get("format", FORMAT_VERSION)
         if version != FORMAT_VERSION:
-            self.fail("format", f"unsupported format {_show(version)} (this version reads format = 1)")
+            self.fail(
+                "format", f"unsupported format {_show(version)} (this version reads format = 1)"
+            )
         regimen_id = self.text(data, "id", "")
         if not _ID.match(regimen_id):
             self.fail("id", f"{regimen_id!r} is not an id (lower-case letters, digits and -)")
@@ -194,20 +196,26 @@ class _Reader:
             name = self.text(spec, "name", path)
             route = self.text(spec, "route", path).lower()
             if route not in ROUTES:
-                self.fail(f"{path}.route", f"unknown route {route!r} (allowed: {', '.join(ROUTES)})")
+                self.fail(
+                    f"{path}.route", f"unknown route {route!r} (allowed: {', '.join(ROUTES)})"
+                )
             title = self.text(spec, "title", path, required=False) or f"{name} ({ROUTES[route][1]})"
             notes = self.text(spec, "notes", path, required=False)
             out.append(Drug(key=key, name=name, route=route, title=title, notes=notes))
         return tuple(out)
 
-    def phase(self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], *, last: bool) -> Phase:
+    def phase(
+        self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], *, last: bool
+    ) -> Phase:
         self.check_keys(raw, _PHASE_KEYS, path)
         name = self.text(raw, "name", path, required=False) or "Treatment"
         cycle_days = raw.get("cycle_days")
         if cycle_days is None:
             self.fail(path, "missing required field 'cycle_days' (the cycle length in days)")
-        if isinstance(cycle_days, bool) or not isinstance(cycle_days, int) or not (
-            1 <= cycle_days <= MAX_CYCLE_DAYS
+        if (
+            isinstance(cycle_days, bool)
+            or not isinstance(cycle_days, int)
+            or not (1 <= cycle_days <= MAX_CYCLE_DAYS)
         ):
             self.fail(
                 f"{path}.cycle_days",
@@ -256,7 +264,9 @@ class _Reader:
             )
         return value
 
-    def dose(self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], cycle_days: int) -> DoseRule:
+    def dose(
+        self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], cycle_days: int
+    ) -> DoseRule:
         self.check_keys(raw, _DOSE_KEYS, path)
         keys = [d.key for d in drugs]
         drug = raw.get("drug")
@@ -265,15 +275,24 @@ class _Reader:
                 self.fail(path, f"missing field 'drug' (one of: {', '.join(keys)})")
             drug = keys[0]
         elif drug not in keys:
-            self.fail(f"{path}.drug", f"unknown drug {_show(drug)} (declared drugs: {', '.join(keys)})")
+            self.fail(
+                f"{path}.drug", f"unknown drug {_show(drug)} (declared drugs: {', '.join(keys)})"
+            )
         if ("days" in raw) == ("pattern" in raw):
-            self.fail(path, "give exactly one of 'days' (\"1-5, 8-12\") or 'pattern' (\"5 on, 2 off\")")
+            self.fail(
+                path, "give exactly one of 'days' (\"1-5, 8-12\") or 'pattern' (\"5 on, 2 off\")"
+            )
         if "days" in raw:
             days = self.parsed(notation.parse_day_list, raw["days"], f"{path}.days")
-            written = raw["days"] if isinstance(raw["days"], str) else notation.format_day_list(days)
+            written = (
+                raw["days"] if isinstance(raw["days"], str) else notation.format_day_list(days)
+            )
             for day in days:
                 if day < 1:
-                    self.fail(f"{path}.days", f"dose day {day} is before the cycle (dose days are 1 to {cycle_days})")
+                    self.fail(
+                        f"{path}.days",
+                        f"dose day {day} is before the cycle (dose days are 1 to {cycle_days})",
+                    )
                 if day > cycle_days:
                     self.fail(
                         f"{path}.days",
@@ -292,7 +311,7 @@ class _Reader:
         if "time" not in raw:
             self.fail(path, "missing required field 'time' (the dose time, HH:MM)")
         if "duration" not in raw:
-            self.fail(path, "missing required field 'duration' (e.g. \"15m\", \"2h\")")
+            self.fail(path, 'missing required field \'duration\' (e.g. "15m", "2h")')
         return DoseRule(
             drug=drug,
             days=days,
@@ -306,13 +325,16 @@ class _Reader:
         self.check_keys(raw, _EVENT_KEYS, path)
         kind_word = raw.get("kind")
         if kind_word not in _EVENT_KINDS:
-            self.fail(f"{path}.kind", f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {_show(kind_word)})")
+            self.fail(
+                f"{path}.kind",
+                f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {_show(kind_word)})",
+            )
         title = self.text(raw, "title", path)
         key = self.text(raw, "key", path, required=False) or _slug(title)
         if not _ID.match(key):
             self.fail(f"{path}.key", f"{key!r} is not a key (lower-case letters, digits and -)")
         if "days" not in raw:
-            self.fail(path, "missing required field 'days' (e.g. \"1\" or \"-1\" for the day before)")
+            self.fail(path, 'missing required field \'days\' (e.g. "1" or "-1" for the day before)')
         days = self.parsed(notation.parse_day_list, raw["days"], f"{path}.days")
         for day in days:
             if not -cycle_days <= day <= cycle_days:
@@ -321,11 +343,16 @@ class _Reader:
                     f"day {day} is outside the {cycle_days}-day cycle "
                     f"(allowed: 1 to {cycle_days}, or -1 to -{cycle_days} for days before it)",
                 )
-        at = self.parsed(notation.parse_time, raw["time"], f"{path}.time") if "time" in raw else None
+        at = (
+            self.parsed(notation.parse_time, raw["time"], f"{path}.time") if "time" in raw else None
+        )
         duration = None
         if "duration" in raw:
             if at is None:
-                self.fail(f"{path}.duration", "an all-day event has no duration: give 'time' too, or drop 'duration'")
+                self.fail(
+                    f"{path}.duration",
+                    "an all-day event has no duration: give 'time' too, or drop 'duration'",
+                )
             duration = self.parsed(notation.parse_duration, raw["duration"], f"{path}.duration")
         elif at is not None:
             self.fail(path, "a timed event needs 'duration' (e.g. \"30m\")")

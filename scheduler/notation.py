@@ -37,7 +37,7 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
     """
     items: list[object]
     if isinstance(text, bool):
-        raise ValueError(f"expected days like \"1-5, 8\", got {text!r}")
+        raise ValueError(f'expected days like "1-5, 8", got {text!r}')
     if isinstance(text, int):
         items = [text]
     elif isinstance(text, str):
@@ -45,13 +45,13 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
     elif isinstance(text, list):
         items = list(text)
     else:
-        raise ValueError(f"expected days like \"1-5, 8\", got {text!r}")
+        raise ValueError(f'expected days like "1-5, 8", got {text!r}')
     if not items or all(isinstance(i, str) and not i.strip() for i in items):
         raise ValueError('the day list is empty (write days like "1-5, 8, 15")')
     days: set[int] = set()
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int | str):
-            raise ValueError(f"{item!r} is not a day (write days like \"1-5, 8\")")
+            raise ValueError(f'{item!r} is not a day (write days like "1-5, 8")')
         if isinstance(item, int):
             first = last = item
         else:
@@ -88,7 +88,9 @@ def format_day_list(days: tuple[int, ...] | list[int]) -> str:
 
 
 _SEGMENT_ITEM = re.compile(r"^(\d+)\s*(on|off)$")
-_REPEAT = re.compile(r"^(?:x|×|\*)\s*(\d+)$|^(\d+)\s*(?:x|×|times)$|^repeat(?:ed)?\s+(\d+)\s*times$")
+_REPEAT = re.compile(
+    r"^(?:x|×|\*)\s*(\d+)$|^(\d+)\s*(?:x|×|times)$|^repeat(?:ed)?\s+(\d+)\s*times$"
+)
 
 
 def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
@@ -120,7 +122,7 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
             step = _SEGMENT_ITEM.match(part)
             if not step:
                 raise ValueError(
-                    f"{part!r} is not a pattern step (allowed: \"N on\", \"N off\", \"xK\", "
+                    f'{part!r} is not a pattern step (allowed: "N on", "N off", "xK", '
                     '"then"; e.g. "5 on, 2 off, x4, then 7 off")'
                 )
             length = int(step.group(1))
@@ -133,7 +135,7 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
                     days.extend(range(position + 1, position + length + 1))
                 position += length
     if not days:
-        raise ValueError(f"the pattern {text!r} has no dose days (no \"N on\" step)")
+        raise ValueError(f'the pattern {text!r} has no dose days (no "N on" step)')
     return tuple(days), position
 
 
@@ -146,7 +148,9 @@ def parse_time(text: object) -> time:
         return text.replace(second=0, microsecond=0, tzinfo=None)
     match = _TIME.match(text.strip()) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"{text!r} is not a time of day (write HH:MM on the 24-hour clock, e.g. 09:00)")
+        raise ValueError(
+            f"{text!r} is not a time of day (write HH:MM on the 24-hour clock, e.g. 09:00)"
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
         raise ValueError(
@@ -167,7 +171,7 @@ _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 def parse_duration(text: object) -> timedelta:
     """Read a duration: ``"15m"``, ``"2 h"``, ``"1h30m"``, ``"46 hours"``, ``"1 day"``, ``"PT15M"``."""
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"{text!r} is not a duration (write e.g. \"15m\", \"2h\", \"1h30m\", \"46h\")")
+        raise ValueError(f'{text!r} is not a duration (write e.g. "15m", "2h", "1h30m", "46h")')
     cleaned = text.strip()
     iso = _ISO_DURATION.match(cleaned.upper())
     if iso and any(iso.groups()):
@@ -178,7 +182,7 @@ def parse_duration(text: object) -> timedelta:
         parts = _DURATION_PART.findall(cleaned.lower())
         if not parts or "".join(n + u for n, u in parts) != compact:
             raise ValueError(
-                f"{text!r} is not a duration (write e.g. \"15m\", \"2h\", \"1h30m\", \"46h\", \"1d\")"
+                f'{text!r} is not a duration (write e.g. "15m", "2h", "1h30m", "46h", "1d")'
             )
         minutes = 0
         for number, unit in parts:
@@ -220,7 +224,7 @@ def parse_period(text: object) -> tuple[int, str]:
     match = _PERIOD.match(text.strip().lower()) if isinstance(text, str) else None
     if not match:
         raise ValueError(
-            f"{text!r} is not a period (write e.g. \"12 months\", \"6 weeks\", \"90 days\", \"1 year\")"
+            f'{text!r} is not a period (write e.g. "12 months", "6 weeks", "90 days", "1 year")'
         )
     amount, unit = int(match.group(1)), match.group(2)
     if amount < 1:

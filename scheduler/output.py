@@ -18,7 +18,9 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
     if target.is_dir():
         raise OutputError(f"{target} is a folder: give a file name for the output")
     if target.exists() and not force:
-        raise OutputError(f"{target} already exists: use --force to replace it (it was left unchanged)")
+        raise OutputError(
+            f"{target} already exists: use --force to replace it (it was left unchanged)"
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")

@@ -33,7 +33,7 @@ def load_zone(name: str) -> ZoneInfo:
 def system_zone_name() -> str | None:
     """This machine's zone as an IANA name, from $TZ or /etc/localtime, if it can be told."""
     env = os.environ.get("TZ", "").lstrip(":")
-    if env and "/" in env or env == "UTC":
+    if (env and "/" in env) or env == "UTC":
         return env
     try:
         target = str(Path("/etc/localtime").resolve())

@@ -58,9 +58,7 @@ def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transit
                 else:
                     hi = mid
             local = datetime.fromtimestamp(hi, zone)
-            out.append(
-                Transition(hi, previous, offset, local.tzname() or "", bool(local.dst()))
-            )
+            out.append(Transition(hi, previous, offset, local.tzname() or "", bool(local.dst())))
             previous = offset
         t = nxt
     return out

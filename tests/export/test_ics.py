@@ -1,0 +1,134 @@
+"""The .ics writer, read back with icalendar 7 (a parser we did not write) and compared."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from scheduler.events import Event
+from scheduler.export.contentline import escape_text, fold
+from scheduler.export.ics import to_ics
+from scheduler.model import EventKind
+from tests.helpers import TESTDATA, plan
+
+STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+GOLDEN = TESTDATA / "golden" / "aldesleukin-sc-2027-01-04-2-cycles-london.ics"
+
+
+def _ics(events: tuple[Event, ...], zone: ZoneInfo = LONDON) -> bytes:
+    return to_ics(events, name="Aldesleukin (aldesleukin-sc)", stamp=STAMP, zone=zone)
+
+
+def test_golden_file_for_two_cycles_in_london() -> None:
+    produced = _ics(plan(cycles=2))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_bytes(produced)
+    assert produced == GOLDEN.read_bytes()
+
+
+def test_same_plan_same_bytes() -> None:
+    assert _ics(plan(cycles=3)) == _ics(plan(cycles=3))
+
+
+def test_calendar_properties() -> None:
+    calendar = icalendar.Calendar.from_ical(_ics(plan(cycles=1)))
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["CALSCALE"] == "GREGORIAN"
+    assert calendar["METHOD"] == "PUBLISH"
+    assert calendar["NAME"] == "Aldesleukin (aldesleukin-sc)"
+    assert calendar["X-WR-CALNAME"] == "Aldesleukin (aldesleukin-sc)"
+    assert str(calendar["PRODID"]).startswith("-//treatment-scheduler//")
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+
+
+def test_read_back_matches_the_events() -> None:
+    events = plan(cycles=3)
+    calendar = icalendar.Calendar.from_ical(_ics(events))
+    vevents = calendar.walk("VEVENT")
+    assert len(vevents) == len(events) == 3 * 22 + 2
+    for event, vevent in zip(events, vevents, strict=True):
+        assert vevent.errors == []
+        assert vevent["UID"] == event.uid
+        assert vevent["SUMMARY"] == event.title
+        assert vevent["DESCRIPTION"] == event.description
+        assert vevent.categories == [event.kind.label]
+        assert vevent["DTSTAMP"].dt == STAMP
+        assert vevent.start == event.start
+        assert vevent.end == event.end
+        if event.all_day:
+            assert vevent["DTSTART"].params.get("VALUE") == "DATE"
+        else:
+            assert vevent["DTSTART"].params["TZID"] == "Europe/London"
+            assert vevent["DTEND"].params["TZID"] == "Europe/London"
+
+
+def test_spring_dose_reads_back_at_nine_local() -> None:
+    calendar = icalendar.Calendar.from_ical(_ics(plan(cycles=3)))
+    starts = {v.start.date(): v.start for v in calendar.walk("VEVENT") if "Dose" in v.categories}
+    assert starts[date(2027, 3, 26)].isoformat() == "2027-03-26T09:00:00+00:00"
+    assert starts[date(2027, 3, 29)].isoformat() == "2027-03-29T09:00:00+01:00"
+
+
+def test_text_lines_end_in_crlf_and_fit_75_octets() -> None:
+    data = _ics(plan(cycles=2))
+    assert data.endswith(b"END:VCALENDAR\r\n")
+    physical = data.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and len(line) <= 75 for line in physical)
+    # No floating and no UTC times for events: UTC only in DTSTAMP (and VTIMEZONE's UNTIL).
+    times = [line for line in physical if line.startswith((b"DTSTART", b"DTEND"))]
+    assert times and not any(line.endswith(b"Z") for line in times)
+
+
+def test_categories_in_words() -> None:
+    calendar = icalendar.Calendar.from_ical(_ics(plan(cycles=1)))
+    kinds = {tuple(v.categories) for v in calendar.walk("VEVENT")}
+    assert kinds == {("Dose",), ("Blood test",), ("Precaution",)}
+
+
+def _event(title: str, description: str) -> Event:
+    return Event(
+        uid="u1@test",
+        kind=EventKind.VISIT,
+        title=title,
+        start=datetime(2027, 1, 4, 9, 0, tzinfo=LONDON),
+        end=datetime(2027, 1, 4, 9, 30, tzinfo=LONDON),
+        all_day=False,
+        description=description,
+        slot="visit:x",
+        timezone="Europe/London",
+    )
+
+
+def test_hostile_text_cannot_inject_properties() -> None:
+    title = "Dr. O'Brien; room 3, level 2 \\ east\r\nATTENDEE:mailto:evil@example.com\x00\x07"
+    description = "Line one\nLine two\rDTSTART:19700101T000000Z\n" + "é" * 60 + "\\," * 40
+    data = to_ics((_event(title, description),), name="Test", stamp=STAMP, zone=LONDON)
+    (vevent,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert vevent.errors == []
+    assert "ATTENDEE" not in vevent
+    assert (
+        vevent["SUMMARY"]
+        == "Dr. O'Brien; room 3, level 2 \\ east\nATTENDEE:mailto:evil@example.com"
+    )
+    assert vevent["DESCRIPTION"] == description.replace("\r", "\n")
+    assert vevent.start.isoformat() == "2027-01-04T09:00:00+00:00"
+
+
+def test_fold_by_octets_never_splits_a_character_or_an_escape() -> None:
+    text = "DESCRIPTION:" + escape_text("é" * 50 + ",;\\" * 30 + "日本語" * 20)
+    folded = fold(text)
+    for physical in folded.encode("utf-8").split(b"\r\n"):
+        assert len(physical) <= 75
+        physical.decode("utf-8")  # raises if a multi-byte character was split
+        assert not physical.rstrip(b"\\").endswith(b"\\") or physical.endswith(b"\\\\")
+    assert folded.replace("\r\n ", "") == text
+
+
+def test_escape_text() -> None:
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    assert escape_text("bell\x07tab\tok") == "belltab\tok"

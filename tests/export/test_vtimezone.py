@@ -1,0 +1,90 @@
+"""Our VTIMEZONEs against zoneinfo's real offsets, read back by an independent reader
+(dateutil's VTIMEZONE parser via icalendar's ``to_tz(lookup_tzid=False)``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from scheduler.export.vtimezone import transitions, vtimezone_lines
+
+
+def _read_back(zone: str, first: date, last: date) -> icalendar.Timezone:
+    lines = vtimezone_lines(ZoneInfo(zone), first, last)
+    text = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", *lines,
+                        "END:VCALENDAR"]) + "\r\n"  # fmt: skip
+    calendar = icalendar.Calendar.from_ical(text)
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    return vtimezone
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+def test_every_hour_of_the_span_has_zoneinfos_offset(zone: str) -> None:
+    first, last = date(2027, 1, 1), date(2029, 12, 31)
+    reader = _read_back(zone, first, last).to_tz(lookup_tzid=False)
+    real = ZoneInfo(zone)
+    moment = datetime(2027, 1, 1, tzinfo=UTC)
+    mismatches = []
+    while moment < datetime(2030, 1, 1, tzinfo=UTC):
+        if moment.astimezone(reader).utcoffset() != moment.astimezone(real).utcoffset():
+            mismatches.append(moment)
+        moment += timedelta(hours=1)
+    assert mismatches == []
+
+
+def test_london_is_two_yearly_rules() -> None:
+    lines = vtimezone_lines(ZoneInfo("Europe/London"), date(2027, 1, 4), date(2028, 3, 6))
+    assert lines == [
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/London",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:20260329T010000",  # last Sunday of March 2026, 01:00 GMT
+        "TZOFFSETFROM:+0000",
+        "TZOFFSETTO:+0100",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "TZNAME:BST",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "DTSTART:20261025T020000",  # last Sunday of October 2026, 02:00 BST
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "TZNAME:GMT",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+
+
+def test_new_york_uses_second_and_first_sundays() -> None:
+    lines = vtimezone_lines(ZoneInfo("America/New_York"), date(2027, 1, 1), date(2027, 12, 31))
+    assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU" in lines
+    assert "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU" in lines
+    assert "DTSTART:20260308T020000" in lines  # second Sunday of March 2026, 02:00 EST
+    assert not any(line.startswith("RDATE") for line in lines)
+
+
+def test_zone_without_daylight_saving_is_one_standard_observance() -> None:
+    lines = vtimezone_lines(ZoneInfo("Asia/Kolkata"), date(2027, 1, 1), date(2027, 12, 31))
+    assert lines == [
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Kolkata",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "TZNAME:IST",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+
+
+def test_transitions_found_to_the_second() -> None:
+    # London 2027: 01:00 UTC on 28 March and 01:00 UTC on 31 October.
+    found = transitions(ZoneInfo("Europe/London"), 2027, 2027)
+    assert [datetime.fromtimestamp(t.at, UTC).isoformat() for t in found] == [
+        "2027-03-28T01:00:00+00:00",
+        "2027-10-31T01:00:00+00:00",
+    ]

@@ -1,0 +1,194 @@
+"""The command line: a thin shell whose every bad input is one line on stderr, exit code != 0."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from scheduler.cli import app, main
+from tests.helpers import REPO, TESTDATA
+
+PLAN = ["plan", "aldesleukin-sc", "--start", "2027-01-04", "--tz", "Europe/London"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_regimens_lists_the_bundled_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "regimens")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split()[:3] == ["ID", "CYCLE", "NAME"]
+    assert any(row.startswith("aldesleukin-sc ") and "35 days until stopped" in row for row in rows)
+
+
+def test_show_in_words_and_day_by_day(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", "aldesleukin-sc", "--start", "2027-01-04")
+    assert code == 0
+    assert "35-day cycles, repeated until stopped" in out
+    assert "Aldesleukin SC, days 1-5, 8-12, 15-19, 22-26" in out
+    assert "Day  -1  Sun 3 Jan 2027  Blood test before the cycle (all day)" in out
+    assert "Day   1  Mon 4 Jan 2027  Aldesleukin SC 09:00" in out
+    assert "Day   6  Sat 9 Jan 2027  rest (days 6-7)" in out
+    assert "Day  27  Sat 30 Jan 2027  rest (days 27-35)" in out
+
+
+def test_plan_writes_an_ics_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "plan.ics"
+    code, out, err = run(capsys, *PLAN, "--cycles", "2", "-o", str(target))
+    assert (code, err) == (0, "")
+    assert "44 doses" not in out and "40 doses in 2 cycle(s)" in out
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    assert len(calendar.walk("VEVENT")) == 46
+
+
+def test_plan_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *PLAN, "--cycles", "1", "--format", "json", "--time", "07:45")
+    assert code == 0
+    records = json.loads(out)
+    doses = [r for r in records if r["kind"] == "dose"]
+    assert doses[0]["start"] == "2027-01-04T07:45:00+00:00"
+    assert {"kind", "start", "end", "cycle", "day", "title"} <= set(doses[0])
+
+
+def test_plan_until(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *PLAN, "--until", "2027-01-08", "--format", "json")
+    assert code == 0
+    starts = [r["start"][:10] for r in json.loads(out) if r["kind"] == "dose"]
+    assert starts == ["2027-01-04", "2027-01-05", "2027-01-06", "2027-01-07", "2027-01-08"]
+
+
+def test_plan_ics_to_stdout_is_reproducible(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    outputs = []
+    for _ in range(2):
+        completed = subprocess.run(
+            [sys.executable, "-m", "scheduler", *PLAN, "--cycles", "1", "-o", "-"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        outputs.append(completed.stdout)
+    assert outputs[0] == outputs[1]
+    assert b"DTSTAMP:20270115T080000Z" in outputs[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plan", "nope", "--start", "2027-01-04", "--cycles", "1"],
+         "Error: unknown regimen 'nope' (bundled: "),
+        ([*PLAN[:3], "2027-02-30", "--cycles", "1"],
+         "Error: --start '2027-02-30' is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)"),
+        ([*PLAN, "--until", "31/12/2027"], "Error: --until '31/12/2027' is not a real date"),
+        (["plan", "aldesleukin-sc", "--start", "2027-01-04", "--tz", "Mars/Olympus", "--cycles", "1"],
+         "Error: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London"),
+        (PLAN, "Error: regimen 'aldesleukin-sc' repeats until stopped, so the plan needs a bound: "
+               "give --cycles N or --until YYYY-MM-DD"),
+        ([*PLAN, "--cycles", "0"], "Error: --cycles must be at least 1, got 0"),
+        ([*PLAN, "--cycles", "two"], "Error: Invalid value for '--cycles'"),
+        ([*PLAN, "--cycles", "1", "--time", "25:00"], "Error: --time: '25:00' is not a time of day"),
+        ([*PLAN, "--cycles", "1", "--format", "pdf"], "Error: unknown format 'pdf' (allowed: ics, json)"),
+        (["plan", "aldesleukin-sc", "--cycles", "1"], "Error: Missing option '--start'."),
+        (["plan", str(TESTDATA / "invalid" / "day-past-cycle.toml"), "--start", "2027-01-04"],
+         "day-past-cycle.toml:15: phases[0].doses[0].days: day 36 is past the end"),
+        (["show", "nope"], "Error: unknown regimen 'nope'"),
+        (["frobnicate"], "Error: No such command 'frobnicate'."),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code in (1, 2)
+    assert out == ""
+    assert err.count("\n") == 1 and message in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_existing_output_is_left_untouched_without_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "plan.ics"
+    target.write_text("the nurse's earlier calendar")
+    code, _, err = run(capsys, *PLAN, "--cycles", "1", "-o", str(target))
+    assert code == 1
+    assert (
+        err
+        == f"Error: {target} already exists: use --force to replace it (it was left unchanged)\n"
+    )
+    assert target.read_text() == "the nurse's earlier calendar"
+    code, _, _ = run(capsys, *PLAN, "--cycles", "1", "-o", str(target), "--force")
+    assert code == 0
+    assert target.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.ics"]  # no temporary file left
+
+
+def test_failed_plan_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "plan.ics"
+    code, _, _ = run(capsys, *PLAN, "-o", str(target))  # no bound: fails before writing
+    assert code == 1
+    assert not target.exists()
+
+
+def test_output_into_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, *PLAN, "--cycles", "1", "-o", str(tmp_path / "no" / "x.ics"))
+    assert code == 1
+    assert "the folder" in err and "does not exist" in err
+
+
+def test_default_output_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, *PLAN, "--cycles", "1")
+    assert code == 0
+    assert out.startswith("Wrote aldesleukin-sc-2027-01-04.ics: 24 events, 20 doses in 1 cycle(s)")
+    assert (tmp_path / "aldesleukin-sc-2027-01-04.ics").is_file()
+
+
+def test_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    good = REPO / "regimens" / "aldesleukin-sc.toml"
+    bad = TESTDATA / "invalid" / "time-25.toml"
+    code, out, err = run(capsys, "validate", str(good), str(bad))
+    assert code == 1
+    assert out == f"ok: {good} (aldesleukin-sc)\n"
+    assert err.startswith(f"Error: {bad}:16: phases[0].doses[0].time: '25:00' is not a time")
+    assert run(capsys, "validate", str(good))[0] == 0
+
+
+def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    command = typer.main.get_command(app)
+    names = sorted(command.commands)  # type: ignore[attr-defined]
+    assert names == ["plan", "regimens", "show", "validate"]
+    for name in names:
+        code, out, _ = run(capsys, name, "--help")
+        assert code == 0
+        assert "Example: scheduler " + name in out.replace("\n", " ") or "Example:" in out
+
+
+def test_python_dash_m_and_no_traceback_from_a_subprocess(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler", "plan", "aldesleukin-sc", "--start", "2027-13-01"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: --start '2027-13-01' is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)\n"
+    )

@@ -1,0 +1,81 @@
+"""Regimen files: valid ones load to the right model; invalid ones fail with golden messages
+that name the file, the line, the field path and what is allowed."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler import RegimenError, load_regimen, parse_regimen
+from scheduler.catalog import bundled_ids, bundled_path
+from tests.helpers import TESTDATA
+
+INVALID = sorted((TESTDATA / "invalid").glob("*.toml"))
+VALID = sorted((TESTDATA / "valid").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_file_gives_the_golden_message(path: Path) -> None:
+    expected = path.with_suffix(".err").read_text(encoding="utf-8").strip()
+    with pytest.raises(RegimenError) as caught:
+        load_regimen(path)
+    assert str(caught.value) == expected.replace("{file}", str(path))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_file_loads(path: Path) -> None:
+    assert load_regimen(path).id == path.stem
+
+
+@pytest.mark.parametrize("regimen_id", bundled_ids())
+def test_bundled_regimens_load_and_cite_a_source(regimen_id: str) -> None:
+    regimen = load_regimen(bundled_path(regimen_id))
+    assert regimen.id == regimen_id
+    assert regimen.source and regimen.source_url.startswith("https://")
+
+
+def test_seed_regimen_model() -> None:
+    regimen = load_regimen(bundled_path("aldesleukin-sc"))
+    (phase,) = regimen.phases
+    assert phase.cycle_days == 35
+    assert phase.cycles is None  # until stopped
+    (rule,) = phase.doses
+    assert rule.days == (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 15, 16, 17, 18, 19, 22, 23, 24, 25, 26)
+    assert rule.time == time(9, 0)
+    assert rule.duration == timedelta(minutes=15)
+    assert [e.days for e in phase.events] == [(-1,), (15,)]
+    assert [(p.key, str(p.after_last_dose)) for p in regimen.precautions] == [
+        ("no-live-vaccines", "12 months"),
+        ("contraception", "None"),
+    ]
+    assert "ambigu" in regimen.notes.lower()
+
+
+def test_malformed_toml_names_file_and_line() -> None:
+    text = 'id = "x"\nname = "y"\n[drugs.a\nname = "A"\n'
+    with pytest.raises(RegimenError) as caught:
+        parse_regimen(text, origin="broken.toml")
+    message = str(caught.value)
+    assert message.startswith("broken.toml:3: not valid TOML: ")
+    assert "(column" in message
+
+
+def test_missing_file() -> None:
+    with pytest.raises(RegimenError, match=r"nope\.toml: no such file"):
+        load_regimen("nope.toml")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "caf\xe9"'.encode("latin-1"))
+    with pytest.raises(RegimenError, match="not UTF-8"):
+        load_regimen(path)
+
+
+def test_hard_wrapped_instructions_are_unwrapped_but_list_items_kept() -> None:
+    regimen = load_regimen(bundled_path("aldesleukin-sc"))
+    assert "\n" not in regimen.phases[0].doses[0].instructions
+    assert "\n- Dose amount" in regimen.notes
