@@ -22,7 +22,7 @@ if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
 
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+.venv/bin/ruff check scheduler tests bench
+.venv/bin/ruff format --check scheduler tests bench
 .venv/bin/mypy
 .venv/bin/pytest "$@"

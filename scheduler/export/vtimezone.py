@@ -149,11 +149,19 @@ def _runs(changes: list[Transition], last_year: int) -> list[_Run]:
 
 
 def _nth_weekday(day: date) -> set[str]:
-    """The BYDAY ordinals that name ``day`` within its month: e.g. {"4", "-1"} for 28 Mar 2027."""
+    """The BYDAY ordinals that name ``day`` within its month: e.g. {"4", "-1"} for 28 Mar 2027.
+
+    Only first to fourth and last are offered: those are the ordinals Outlook's recurrence
+    templates can hold (MS-OXCICAL), and every zone's law in tzdata fits them or a one-off.
+    """
+    out = set()
     from_start = (day.day - 1) // 7 + 1
+    if from_start <= 4:
+        out.add(str(from_start))
     month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    from_end = (month_end.day - day.day) // 7 + 1
-    return {str(from_start), str(-from_end)}
+    if month_end.day - day.day < 7:
+        out.add("-1")
+    return out
 
 
 def _observance(

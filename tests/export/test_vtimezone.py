@@ -21,17 +21,38 @@ def _read_back(zone: str, first: date, last: date) -> icalendar.Timezone:
     return vtimezone
 
 
-@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
-def test_every_hour_of_the_span_has_zoneinfos_offset(zone: str) -> None:
-    first, last = date(2027, 1, 1), date(2029, 12, 31)
+ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "America/Santiago",
+         "Asia/Tehran", "Asia/Kolkata", "Pacific/Auckland", "UTC"]  # fmt: skip
+
+
+SPANS = [
+    *[(zone, date(2027, 1, 1), date(2028, 12, 31)) for zone in ZONES],
+    # Rules that changed inside the span: Tehran dropped DST after September 2022; Santiago's
+    # September 2022 change was moved a week (4 Sep -> 11 Sep) by decree.
+    ("Asia/Tehran", date(2021, 6, 1), date(2023, 6, 30)),
+    ("America/Santiago", date(2021, 6, 1), date(2023, 6, 30)),
+]
+
+
+@pytest.mark.parametrize(("zone", "first", "last"), SPANS, ids=lambda v: str(v))
+def test_every_hour_of_the_span_has_zoneinfos_offset(zone: str, first: date, last: date) -> None:
     reader = _read_back(zone, first, last).to_tz(lookup_tzid=False)
     real = ZoneInfo(zone)
-    moment = datetime(2027, 1, 1, tzinfo=UTC)
-    mismatches = []
-    while moment < datetime(2030, 1, 1, tzinfo=UTC):
-        if moment.astimezone(reader).utcoffset() != moment.astimezone(real).utcoffset():
-            mismatches.append(moment)
+    begin = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    # Every hour of the span, and every 10 minutes within a day of each real change.
+    moments = set()
+    moment = begin
+    while moment < end:
+        moments.add(moment)
         moment += timedelta(hours=1)
+    for change in transitions(real, first.year, last.year):
+        around = datetime.fromtimestamp(change.at, UTC)
+        moments.update(around + timedelta(minutes=10 * k) for k in range(-144, 145))
+    mismatches = [
+        m for m in sorted(moments)
+        if begin <= m < end and m.astimezone(reader).utcoffset() != m.astimezone(real).utcoffset()
+    ]  # fmt: skip
     assert mismatches == []
 
 

@@ -1,0 +1,82 @@
+"""Invariants over many random plans (hypothesis): sorted, inside the plan's bounds, complete,
+deterministic, at the local clock time asked for, and unchanged through an .ics round trip."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.export.ics import to_ics
+from scheduler.notation import parse_day_list, parse_pattern
+from tests.helpers import doses, plan
+
+ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "America/Santiago",
+         "Asia/Kolkata", "Pacific/Auckland", "UTC"]  # fmt: skip
+# Whole hours from 05:00 to 22:00 exist on every day in these zones (no change happens then).
+TIMES = st.builds(time, st.integers(5, 22), st.sampled_from([0, 15, 30, 45]))
+STARTS = st.dates(date(2000, 1, 1), date(2090, 12, 31))
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=STARTS, cycles=st.integers(1, 6), zone=st.sampled_from(ZONES), at=TIMES)
+def test_random_plans_keep_the_invariants(start: date, cycles: int, zone: str, at: time) -> None:
+    events = plan(start=start, cycles=cycles, zone=zone, dose_time=at)
+    given_doses = doses(events)
+    assert len(given_doses) == 20 * cycles
+    # Every dose at the requested local clock time, within the planned cycles.
+    last_day = start + timedelta(days=35 * cycles - 1)
+    for event in given_doses:
+        assert isinstance(event.start, datetime)
+        assert (event.start.hour, event.start.minute) == (at.hour, at.minute)
+        assert start <= event.start.date() <= last_day
+        assert event.end - event.start == timedelta(minutes=15)
+    # Sorted by instant (all-day events at their local midnight).
+    tz = ZoneInfo(zone)
+    instants = [
+        e.start.astimezone(UTC)
+        if isinstance(e.start, datetime)
+        else datetime.combine(e.start, time(0), tzinfo=tz).astimezone(UTC)
+        for e in events
+    ]
+    assert instants == sorted(instants)
+    # Deterministic, unique identities.
+    assert [e.uid for e in events] == [e.uid for e in plan(start=start, cycles=cycles, zone=zone,
+                                                           dose_time=at)]  # fmt: skip
+    assert len({e.uid for e in events}) == len(events)
+
+
+@settings(max_examples=25, deadline=None)
+@given(start=STARTS, cycles=st.integers(1, 3), zone=st.sampled_from(ZONES), at=TIMES)
+def test_ics_round_trip_through_icalendar(start: date, cycles: int, zone: str, at: time) -> None:
+    events = plan(start=start, cycles=cycles, zone=zone, dose_time=at)
+    stamp = datetime(2026, 11, 22, tzinfo=UTC)
+    data = to_ics(events, name="Round trip", stamp=stamp, zone=ZoneInfo(zone))
+    read = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert [(v["UID"], v.start, v.end) for v in read] == [(e.uid, e.start, e.end) for e in events]
+
+
+STEPS = st.lists(st.tuples(st.integers(1, 9), st.booleans()), min_size=1, max_size=6)
+
+
+@given(steps=STEPS, repeat=st.integers(1, 4), tail=st.integers(0, 9))
+def test_pattern_and_day_list_forms_agree(
+    steps: list[tuple[int, bool]], repeat: int, tail: int
+) -> None:
+    if not any(on for _, on in steps):
+        steps = [*steps, (1, True)]
+    pattern = ", ".join(f"{n} {'on' if on else 'off'}" for n, on in steps) + f", x{repeat}"
+    if tail:
+        pattern += f", then {tail} off"
+    ranges, position = [], 0
+    for _ in range(repeat):
+        for n, on in steps:
+            if on:
+                ranges.append(f"{position + 1}-{position + n}")
+            position += n
+    days, length = parse_pattern(pattern)
+    assert days == parse_day_list(", ".join(ranges))
+    assert length == position + tail
