@@ -2,31 +2,40 @@
 
 Library first; the ``scheduler`` command is a thin shell over these::
 
-    from datetime import date
+    from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
     import scheduler
 
     regimen = scheduler.resolve_regimen("aldesleukin-sc")
-    events = scheduler.expand(regimen, scheduler.PlanOptions(
-        start=date(2027, 1, 4), zone=ZoneInfo("Europe/London"), cycles=4))
-    ics = scheduler.to_ics(events, name="Aldesleukin", stamp=..., zone=ZoneInfo("Europe/London"))
+    zone = ZoneInfo("Europe/London")
+    events = scheduler.expand(regimen, scheduler.PlanOptions(start=date(2027, 1, 4), zone=zone, cycles=4))
+    ics = scheduler.to_ics(events, name="Aldesleukin", stamp=datetime.now(UTC), zone=zone)
+
+Names load on first use, so a command that only lists regimens never imports the engine or the
+exporters (start-up time is a feature of a command-line tool).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .catalog import bundled_ids
-from .catalog import resolve as resolve_regimen
-from .engine import PlanOptions, expand
-from .errors import OutputError, PlanError, RegimenError, SchedulerError, UnknownRegimenError
-from .events import Event
-from .loader import load_regimen, parse_regimen
-from .model import EventKind, Regimen
-
 if TYPE_CHECKING:
+    from .catalog import bundled_ids
+    from .catalog import resolve as resolve_regimen
+    from .engine import PlanOptions, expand
+    from .errors import (
+        OutputError,
+        PlanError,
+        RegimenError,
+        SchedulerError,
+        UnknownRegimenError,
+    )
+    from .events import Event
     from .export.ics import to_ics
     from .export.json import to_json
+    from .loader import load_regimen, parse_regimen
+    from .model import EventKind, Regimen
 
 __all__ = [
     "Event",
@@ -49,15 +58,34 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+_WHERE = {
+    "Event": ("events", "Event"),
+    "EventKind": ("model", "EventKind"),
+    "Regimen": ("model", "Regimen"),
+    "OutputError": ("errors", "OutputError"),
+    "PlanError": ("errors", "PlanError"),
+    "RegimenError": ("errors", "RegimenError"),
+    "SchedulerError": ("errors", "SchedulerError"),
+    "UnknownRegimenError": ("errors", "UnknownRegimenError"),
+    "PlanOptions": ("engine", "PlanOptions"),
+    "expand": ("engine", "expand"),
+    "bundled_ids": ("catalog", "bundled_ids"),
+    "resolve_regimen": ("catalog", "resolve"),
+    "load_regimen": ("loader", "load_regimen"),
+    "parse_regimen": ("loader", "parse_regimen"),
+    "to_ics": ("export.ics", "to_ics"),
+    "to_json": ("export.json", "to_json"),
+}
+
 
 def __getattr__(name: str) -> Any:
-    # Exporters load on first use, so listing regimens does not pay for them.
-    if name == "to_ics":
-        from .export.ics import to_ics
+    if name not in _WHERE:
+        raise AttributeError(f"module 'scheduler' has no attribute {name!r}")
+    module, attribute = _WHERE[name]
+    value = getattr(import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
 
-        return to_ics
-    if name == "to_json":
-        from .export.json import to_json
 
-        return to_json
-    raise AttributeError(f"module 'scheduler' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

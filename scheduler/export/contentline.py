@@ -7,18 +7,22 @@ every file this produces is read back by icalendar, ical.js and others in the te
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["FOLD_OCTETS", "escape_text", "fold", "line"]
 
 FOLD_OCTETS = 75
 # C0 controls other than TAB and LF, and DEL, are not allowed in TEXT (RFC 5545 §3.3.11).
-_STRIP = {c: None for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]}
-_ESCAPE = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_text(value: str) -> str:
     """Escape a TEXT value: backslash, semicolon, comma, newline; drop control characters."""
-    cleaned = value.replace("\r\n", "\n").replace("\r", "\n").translate(_STRIP)
-    return cleaned.translate(_ESCAPE)
+    # str.replace chains run in C; a translate() table with a dict is ~10x slower here.
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def fold(text: str) -> str:
@@ -27,25 +31,24 @@ def fold(text: str) -> str:
     Breaks never split a UTF-8 character or a backslash escape (a reader that unfolds
     correctly would not mind, but some do not: icalendar issue #87).
     """
-    if len(text) <= FOLD_OCTETS and text.isascii():
+    data = text.encode("utf-8")
+    if len(data) <= FOLD_OCTETS:
         return text
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = FOLD_OCTETS
-    i = 0
-    while i < len(text):
-        char = text[i]
-        unit = text[i : i + 2] if char == "\\" else char
-        width = len(unit.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, FOLD_OCTETS - 1  # continuation lines start with a space
-        current.append(unit)
-        size += width
-        i += len(unit)
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts: list[bytes] = []
+    start, limit = 0, FOLD_OCTETS
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # inside a multi-byte character: back up to its start
+            cut -= 1
+        backslashes = 0
+        while data[cut - 1 - backslashes] == 0x5C and cut - 1 - backslashes >= start:
+            backslashes += 1
+        if backslashes % 2:  # the cut would separate "\" from the character it escapes
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, FOLD_OCTETS - 1  # continuation lines begin with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def line(name: str, value: str, params: str = "") -> str:

@@ -78,9 +78,14 @@ def _day(value: date | datetime) -> date:
 
 
 def _date(value: date | datetime) -> str:
-    return _day(value).strftime("%Y%m%d")
+    day = _day(value)
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def _local(value: date | datetime) -> str:
+    # f-strings rather than strftime: this runs twice per event and strftime is 3x slower.
     assert isinstance(value, datetime)
-    return value.strftime("%Y%m%dT%H%M%S")
+    return (
+        f"{value.year:04d}{value.month:02d}{value.day:02d}"
+        f"T{value.hour:02d}{value.minute:02d}{value.second:02d}"
+    )
