@@ -3,12 +3,13 @@
 Pure: no files, no clock, no environment. Bounded: an open-ended regimen expands only up to
 ``PlanOptions.cycles`` or ``PlanOptions.until``, and never past :data:`MAX_EVENTS`.
 
-Times. Doses keep their *local clock time* across daylight-saving changes (09:00 stays 09:00
+Times. Doses start at their *local clock time* across daylight-saving changes (09:00 stays 09:00
 in both GMT and BST). A local time that does not exist on a spring-forward day (01:30 in
 London on the last Sunday of March) is read with the offset before the gap, as RFC 5545
 §3.3.5 requires of calendar apps, so it lands an hour later by the clock (02:30 BST); a time
 that occurs twice in autumn is the first occurrence. Both are normalised here so that the JSON
-view and every calendar app agree on the instant.
+view and every calendar app agree on the instant. Durations are real elapsed time: a dose that
+runs over a clock change ends by the clock an hour earlier or later.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ class _Cycle:
                     kind=EventKind.DOSE,
                     title=f"{drug.title} — cycle {self.cycle}, day {day}",
                     start=start,
-                    end=start + rule.duration,
+                    end=_after(start, rule.duration),
                     all_day=False,
                     description=_describe(self.regimen, lines),
                     slot=slot,
@@ -200,7 +201,7 @@ class _Cycle:
                 start, end, clock = when, when + timedelta(days=1), "(all day)"
             else:
                 start = _local(when, rule.time, self.options.zone)
-                end = start + rule.duration
+                end = _after(start, rule.duration)
                 clock = f"at {start.strftime('%H:%M')}"
             before = " (the day before the cycle starts)" if day == -1 else ""
             if day < -1:
@@ -283,6 +284,15 @@ def _local(day: date, at: time, zone: tzinfo) -> datetime:
     # instant they denote under RFC 5545 §3.3.5; existing times come back unchanged.
     naive = datetime.combine(day, at)
     return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _after(start: datetime, duration: timedelta) -> datetime:
+    """The end of something that lasts ``duration`` of real time (an infusion running over a
+    clock change ends an hour earlier or later by the clock); Python's aware + timedelta would
+    keep the clock instead."""
+    zone = start.tzinfo
+    assert zone is not None
+    return (start.astimezone(UTC) + duration).astimezone(zone)
 
 
 def _describe(regimen: Regimen, lines: list[str]) -> str:

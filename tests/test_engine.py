@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import PlanError, PlanOptions, expand, resolve_regimen
+from scheduler import PlanError, PlanOptions, expand, parse_regimen, resolve_regimen
 from tests.helpers import dose_dates, doses, plan
 
 # Cycle 1 from Monday 4 January 2027: weeks 1-4 Monday to Friday, week 5 off.
@@ -216,3 +217,40 @@ def test_the_engine_takes_a_zone_object_and_does_no_io() -> None:
     regimen = resolve_regimen("aldesleukin-sc")
     options = PlanOptions(start=date(2027, 1, 4), zone=UTC, cycles=1)
     assert doses(expand(regimen, options))[0].start.isoformat() == "2027-01-04T09:00:00+00:00"
+
+
+INFUSION_90_MIN = """
+id = "infusion"
+name = "A 90-minute infusion at 00:50"
+indication = "Test fixture"
+source = "test suite"
+[drugs.x]
+name = "X"
+route = "intravenous"
+[[phases]]
+cycle_days = 1
+cycles = 1
+[[phases.doses]]
+days = "1"
+time = "00:50"
+duration = "90m"
+"""
+
+
+def test_duration_across_the_autumn_change_is_real_elapsed_time() -> None:
+    # London's clocks go back at 02:00 BST on Sunday 31 October 2027. An infusion from 00:50 BST
+    # running 90 real minutes ends at 01:20 GMT (the clock read 01:20 twice that night), not at
+    # 02:20 as clock arithmetic would say.
+    regimen = parse_regimen(INFUSION_90_MIN)
+    options = PlanOptions(start=date(2027, 10, 31), zone=ZoneInfo("Europe/London"), cycles=1)
+    (dose,) = expand(regimen, options)
+    assert dose.start.isoformat() == "2027-10-31T00:50:00+01:00"
+    assert dose.end.isoformat() == "2027-10-31T01:20:00+00:00"
+
+
+def test_duration_across_the_spring_change_is_real_elapsed_time() -> None:
+    # 00:50 on Sunday 28 March 2027 in London + 15 minutes: 01:05 GMT is 01:05 by the clock;
+    # 00:55 + 15 min crosses 01:00 GMT = 02:00 BST, so it ends at 02:10 BST.
+    first = doses(plan(start=date(2027, 3, 28), cycles=1, dose_time=time(0, 55)))[0]
+    assert first.start.isoformat() == "2027-03-28T00:55:00+00:00"
+    assert first.end.isoformat() == "2027-03-28T02:10:00+01:00"
