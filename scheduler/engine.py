@@ -3,17 +3,24 @@
 Pure: no files, no clock, no environment. Bounded: an open-ended regimen expands only up to
 ``PlanOptions.cycles`` or ``PlanOptions.until``, and never past :data:`MAX_EVENTS`.
 
-Times. Doses start at their *local clock time* across daylight-saving changes (09:00 stays 09:00
-in both GMT and BST). A local time that does not exist on a spring-forward day (01:30 in
-London on the last Sunday of March) is read with the offset before the gap, as RFC 5545
-§3.3.5 requires of calendar apps, so it lands an hour later by the clock (02:30 BST); a time
-that occurs twice in autumn is the first occurrence. Both are normalised here so that the JSON
-view and every calendar app agree on the instant. Durations are real elapsed time: a dose that
-runs over a clock change ends by the clock an hour earlier or later.
+Times. Doses at fixed times start at their *local clock time* across daylight-saving changes
+(09:00 stays 09:00 in both GMT and BST). Interval doses ("every 8 hours from the first dose")
+keep *elapsed* time instead: across a clock change the clock readings shift by an hour, because
+the patient's body does not. A local time that does not exist on a spring-forward day (01:30 in
+London on the last Sunday of March) is read with the offset before the gap, as RFC 5545 §3.3.5
+requires of calendar apps, so it lands an hour later by the clock (02:30 BST); a time that
+occurs twice in autumn is the first occurrence. Both are normalised here so that the JSON view
+and every calendar app agree on the instant. Durations are real elapsed time: a dose that runs
+over a clock change ends by the clock an hour earlier or later.
+
+Caps. ``max_doses_per_cycle`` keeps a rule's first N doses of each cycle (HD aldesleukin's 15th
+eight-hour slot is dropped); a drug's ``max_doses_per_course`` keeps its first N doses of the
+whole plan, in time order.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -21,10 +28,21 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from .dosing import Body, calculate
 from .errors import PlanError
 from .events import Event
-from .model import CycleEventRule, DoseRule, EventKind, Phase, Precaution, Regimen
-from .notation import cycle_date, format_date
+from .loader import blocks
+from .model import (
+    CourseEventRule,
+    CycleEventRule,
+    DoseRule,
+    EventKind,
+    Period,
+    Phase,
+    Precaution,
+    Regimen,
+)
+from .notation import cycle_date, format_date, format_duration
 
 __all__ = ["MAX_EVENTS", "PlanOptions", "expand"]
 
@@ -40,21 +58,23 @@ _NOTICE = (
 
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
-    """What a plan adds to a regimen: when, where, how far."""
+    """What a plan adds to a regimen: when, where, how far, and for whom."""
 
     start: date
-    """Cycle 1, day 1."""
+    """Cycle 1, day 1 (a phase with ``start_on`` moves to the next such weekday)."""
     zone: tzinfo
     """The patient's time zone (a ``zoneinfo.ZoneInfo``); event times are local to it."""
     cycles: int | None = None
     """Plan this many cycles in all (across phases); required for open-ended regimens unless
     ``until`` is given."""
     until: date | None = None
-    """Plan nothing after this date."""
+    """Plan no cycle days after this date."""
     dose_time: time | None = None
-    """Overrides the regimen's dose time of day for every dose rule."""
+    """Moves every dose rule's first time of day to this time (later times keep their spacing)."""
     plan_id: str | None = None
     """Identity of this plan within the regimen, part of every UID (default: the start date)."""
+    body: Body | None = None
+    """Weight and height, to calculate per-kg and per-m² amounts."""
 
     @property
     def zone_name(self) -> str:
@@ -66,25 +86,30 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
     _check_bounds(regimen, options)
     plan_id = options.plan_id or options.start.isoformat()
     events: list[Event] = []
-    dose_dates: list[date] = []
-    cycle_start = options.start
+    phase_start = options.start
+    first_day: date | None = None
     planned_cycles = 0
+    stopped = False
     for phase_index, phase in enumerate(regimen.phases):
+        if phase.start_on is not None:
+            phase_start += timedelta(days=(phase.start_on - phase_start.weekday()) % 7)
+        first_day = first_day or phase_start
+        ends_before = phase_start + _delta(phase.up_to) if phase.up_to else None
+        cycle_start = phase_start
         cycle = 0
         while phase.cycles is None or cycle < phase.cycles:
             if options.cycles is not None and planned_cycles >= options.cycles:
+                stopped = True
                 break
             if options.until is not None and cycle_start > options.until:
+                stopped = True
+                break
+            if ends_before is not None and cycle_start >= ends_before:
                 break
             cycle += 1
             planned_cycles += 1
             ctx = _Cycle(regimen, options, plan_id, phase_index, phase, cycle, cycle_start)
-            for rule in phase.doses:
-                for event in ctx.doses(rule):
-                    events.append(event)
-                    dose_dates.append(
-                        event.start.date() if isinstance(event.start, datetime) else event.start
-                    )
+            events.extend(ctx.doses())
             for event_rule in phase.events:
                 events.extend(ctx.cycle_events(event_rule))
             if len(events) > MAX_EVENTS:
@@ -93,11 +118,19 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
                     "give a nearer --until or fewer --cycles"
                 )
             cycle_start += timedelta(days=phase.cycle_days)
-        else:
-            continue
-        break
-    if dose_dates:
+        if stopped:
+            break
+        phase_start = cycle_start + (_delta(phase.gap_after) if phase.gap_after else timedelta(0))
+    events = _apply_course_caps(regimen, events)
+    _check_min_intervals(regimen, events)
+    dose_dates = [
+        e.start.date() for e in events if isinstance(e.start, datetime) and e.kind == EventKind.DOSE
+    ]
+    if dose_dates and first_day is not None:
         first, last = min(dose_dates), max(dose_dates)
+        anchors = {"start": first_day, "first dose": first, "last dose": last}
+        for rule in regimen.course_events:
+            events.append(_course_event(regimen, options, plan_id, rule, anchors))
         for precaution in regimen.precautions:
             events.append(_precaution_event(regimen, options, plan_id, precaution, first, last))
     events.sort(key=lambda event: _sort_key(event, options.zone))
@@ -116,6 +149,16 @@ def _check_bounds(regimen: Regimen, options: PlanOptions) -> None:
             f"regimen {regimen.id!r} repeats until stopped, so the plan needs a bound: "
             "give --cycles N or --until YYYY-MM-DD"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    day: int
+    index: int
+    """Position among the rule's doses on that day (0-based)."""
+    start: datetime
+    ordinal: int
+    """Position among the rule's doses in the cycle (0-based)."""
 
 
 class _Cycle:
@@ -139,9 +182,15 @@ class _Cycle:
         self.cycle = cycle
         self.cycle_start = cycle_start
         self.phase_label = f"{phase.name}, " if len(regimen.phases) > 1 else ""
+        self.ends: dict[tuple[str, int], datetime] = {}
+        """When each rule's administration ends, per day: what ``after`` rules start from."""
 
     def date_of(self, day: int) -> date:
         return cycle_date(self.cycle_start, day)
+
+    def day_of(self, when: date) -> int:
+        offset = (when - self.cycle_start).days
+        return offset + 1 if offset >= 0 else offset
 
     def in_plan(self, when: date) -> bool:
         return self.options.until is None or when <= self.options.until
@@ -150,59 +199,116 @@ class _Cycle:
         return _uid(self.regimen.id, self.plan_id, f"{self.phase_index}/{self.cycle}/{day}", slot)
 
     def where(self, day: int) -> str:
+        if self.phase.continuous:
+            return f"day {(self.cycle - 1) * self.phase.cycle_days + day} of continuous treatment"
         return f"{self.phase_label}cycle {self.cycle}, day {day} of {self.phase.cycle_days}"
 
-    def doses(self, rule: DoseRule) -> list[Event]:
-        drug = self.regimen.drug(rule.drug)
-        at = self.options.dose_time or rule.time
-        slot = f"dose:{drug.key}"
-        out = []
-        for day in rule.days:
-            when = self.date_of(day)
-            if not self.in_plan(when):
-                continue
-            start = _local(when, at, self.options.zone)
-            lines = [
-                f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev}).",
-                f"When: {format_date(when)} at {start.strftime('%H:%M')}, {self.where(day)}.",
-            ]
-            if rule.instructions:
-                lines.append(rule.instructions)
-            out.append(
-                Event(
-                    uid=self.uid(day, slot),
-                    kind=EventKind.DOSE,
-                    title=f"{drug.title} — cycle {self.cycle}, day {day}",
-                    start=start,
-                    end=_after(start, rule.duration),
-                    all_day=False,
-                    description=_describe(self.regimen, lines),
-                    slot=slot,
-                    cycle=self.cycle,
-                    day=day,
-                    phase=self.phase.name,
-                    drug=drug.name,
-                    route=drug.route,
-                    timezone=self.options.zone_name,
-                )
-            )
+    def label(self, day: int) -> str:
+        if self.phase.continuous:
+            return f"day {(self.cycle - 1) * self.phase.cycle_days + day}"
+        return f"cycle {self.cycle}, day {day}"
+
+    def slots(self, rule: DoseRule) -> list[_Slot]:
+        zone = self.options.zone
+        out: list[_Slot] = []
+        if rule.every is not None:
+            first_time = self.options.dose_time or rule.time
+            for block in blocks(rule.days):
+                first = _local(self.date_of(block[0]), first_time, zone).astimezone(UTC)
+                per_day: dict[int, int] = {}
+                for k in range(int(timedelta(days=len(block)) / rule.every)):
+                    start = (first + k * rule.every).astimezone(zone)
+                    day = self.day_of(start.date())
+                    out.append(_Slot(day, per_day.get(day, 0), start, len(out)))
+                    per_day[day] = per_day.get(day, 0) + 1
+        elif rule.after is not None:
+            for day in rule.days:
+                end = self.ends.get((rule.after, day))
+                if end is not None:
+                    out.append(_Slot(day, 0, end, len(out)))
+        else:
+            times = _shifted(rule.times, self.options.dose_time)
+            for day in rule.days:
+                when = self.date_of(day)
+                for index, at in enumerate(times):
+                    out.append(_Slot(day, index, _local(when, at, zone), len(out)))
+        if rule.max_doses_per_cycle is not None:
+            out = out[: rule.max_doses_per_cycle]
         return out
 
+    def doses(self) -> list[Event]:
+        out: list[Event] = []
+        for rule in self.phase.doses:
+            if self.cycle not in rule.cycles:
+                continue
+            drug = self.regimen.drug(rule.drug)
+            dose = (
+                calculate(rule.amount, self.options.body, drug.max_amount) if rule.amount else None
+            )
+            slots = self.slots(rule)
+            several = rule.every is not None or rule.slots_per_day() > 1
+            for slot in slots:
+                end = _after(slot.start, rule.duration)
+                self.ends[rule.key, slot.day] = end
+                if not self.in_plan(slot.start.date()):
+                    continue
+                key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
+                title = drug.title + (f" {dose.amount}" if dose else "")
+                title += f" — {self.label(slot.day)}"
+                if rule.every is not None:
+                    title += f", dose {slot.ordinal + 1} of {len(slots)}"
+                lines = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
+                if dose:
+                    lines.append(
+                        f"Dose: {dose.amount}" + (f" ({dose.working})" if dose.working else ".")
+                    )
+                timing = f"over {format_duration(rule.duration)}"
+                if rule.every is not None:
+                    timing += f"; every {format_duration(rule.every)}, dose {slot.ordinal + 1} of {len(slots)} this cycle"
+                if rule.after is not None:
+                    timing += f", after {self.regimen.drug(self._rule(rule.after).drug).name}"
+                lines.append(
+                    f"When: {format_date(slot.start.date())} at {slot.start.strftime('%H:%M')}, "
+                    f"{timing}; {self.where(slot.day)}."
+                )
+                if rule.instructions:
+                    lines.append(rule.instructions)
+                out.append(
+                    Event(
+                        uid=self.uid(slot.day, key),
+                        kind=EventKind.DOSE,
+                        title=title,
+                        start=slot.start,
+                        end=end,
+                        all_day=False,
+                        description=_describe(self.regimen, lines),
+                        slot=key,
+                        cycle=self.cycle,
+                        day=slot.day,
+                        phase=self.phase.name,
+                        drug=drug.name,
+                        route=drug.route,
+                        timezone=self.options.zone_name,
+                        amount=dose.amount if dose else None,
+                        amount_written=dose.written if dose else None,
+                        amount_working=(dose.working or None) if dose else None,
+                    )
+                )
+        return out
+
+    def _rule(self, key: str) -> DoseRule:
+        return next(r for r in self.phase.doses if r.key == key)
+
     def cycle_events(self, rule: CycleEventRule) -> list[Event]:
+        if self.cycle not in rule.cycles:
+            return []
         slot = f"{rule.kind.value}:{rule.key}"
         out = []
         for day in rule.days:
             when = self.date_of(day)
             if not self.in_plan(when):
                 continue
-            start: date | datetime
-            end: date | datetime
-            if rule.time is None or rule.duration is None:
-                start, end, clock = when, when + timedelta(days=1), "(all day)"
-            else:
-                start = _local(when, rule.time, self.options.zone)
-                end = _after(start, rule.duration)
-                clock = f"at {start.strftime('%H:%M')}"
+            start, end, clock = _timing(when, rule.time, rule.duration, self.options.zone)
             before = " (the day before the cycle starts)" if day == -1 else ""
             if day < -1:
                 before = f" ({-day} days before the cycle starts)"
@@ -231,6 +337,88 @@ class _Cycle:
         return out
 
 
+def _shifted(times: tuple[time, ...], first: time | None) -> tuple[time, ...]:
+    """Move a day's dose times so the first is ``first``, keeping the spacing (08:00/20:00 with
+    --time 07:00 becomes 07:00/19:00); times that would pass midnight are refused."""
+    if first is None or first == times[0]:
+        return times
+    base = datetime.combine(date(2000, 1, 1), times[0])
+    shift = datetime.combine(date(2000, 1, 1), first) - base
+    moved = [(datetime.combine(date(2000, 1, 1), t) + shift) for t in times]
+    if any(m.date() != date(2000, 1, 1) for m in moved):
+        raise PlanError(
+            f"--time {first.strftime('%H:%M')} would move the day's later doses "
+            f"({', '.join(t.strftime('%H:%M') for t in times[1:])}) past midnight"
+        )
+    return tuple(m.time() for m in moved)
+
+
+def _timing(
+    when: date, at: time | None, duration: timedelta | None, zone: tzinfo
+) -> tuple[date | datetime, date | datetime, str]:
+    if at is None or duration is None:
+        return when, when + timedelta(days=1), "(all day)"
+    start = _local(when, at, zone)
+    return start, _after(start, duration), f"at {start.strftime('%H:%M')}"
+
+
+def _apply_course_caps(regimen: Regimen, events: list[Event]) -> list[Event]:
+    capped = {d.name: d.max_doses_per_course for d in regimen.drugs if d.max_doses_per_course}
+    if not capped:
+        return events
+    keep: set[int] = set()
+    for name, cap in capped.items():
+        doses = [e for e in events if e.kind == EventKind.DOSE and e.drug == name]
+        doses.sort(key=lambda e: e.start)
+        keep.update(id(e) for e in doses[:cap])
+    return [e for e in events if e.drug not in capped or e.kind != EventKind.DOSE or id(e) in keep]
+
+
+def _check_min_intervals(regimen: Regimen, events: list[Event]) -> None:
+    for drug in regimen.drugs:
+        if drug.min_interval is None:
+            continue
+        starts = sorted(
+            e.start for e in events if e.drug == drug.name and isinstance(e.start, datetime)
+        )
+        for a, b in itertools.pairwise(starts):
+            if b - a < drug.min_interval:
+                raise PlanError(
+                    f"{drug.name} doses on {format_date(a.date())} and {format_date(b.date())} are "
+                    f"closer than the safety limit of {format_duration(drug.min_interval)}"
+                )
+
+
+def _course_event(
+    regimen: Regimen,
+    options: PlanOptions,
+    plan_id: str,
+    rule: CourseEventRule,
+    anchors: dict[str, date],
+) -> Event:
+    anchor = anchors[rule.anchor]
+    delta = _delta(rule.offset)
+    when = anchor - delta if rule.before else anchor + delta
+    start, end, clock = _timing(when, rule.time, rule.duration, options.zone)
+    relation = "before" if rule.before else "after"
+    lines = [
+        f"{rule.title}: {format_date(when)} {clock}.",
+        f"{rule.offset} {relation} the {rule.anchor} ({format_date(anchor)}).",
+        rule.instructions,
+    ]
+    return Event(
+        uid=_uid(regimen.id, plan_id, "course", f"{rule.kind.value}:{rule.key}"),
+        kind=rule.kind,
+        title=rule.title,
+        start=start,
+        end=end,
+        all_day=rule.time is None,
+        description=_describe(regimen, lines),
+        slot=f"{rule.kind.value}:{rule.key}",
+        timezone=options.zone_name,
+    )
+
+
 def _precaution_event(
     regimen: Regimen,
     options: PlanOptions,
@@ -249,9 +437,7 @@ def _precaution_event(
             "time afterwards that the source does not state: ask your care team how long."
         )
     else:
-        # Calendar arithmetic: 29 Feb + 12 months is 28 Feb, 31 Jan + 1 month is 28/29 Feb.
-        calendar_period: dict[str, Any] = {period.unit: period.amount}
-        end_inclusive = last + relativedelta(**calendar_period)
+        end_inclusive = last + _delta(period)
         span = (
             f"From {format_date(start)} until {format_date(end_inclusive)} inclusive: {period} after "
             f"your last planned dose on {format_date(last)}."
@@ -272,6 +458,12 @@ def _precaution_event(
         slot=f"precaution:{precaution.key}",
         timezone=options.zone_name,
     )
+
+
+def _delta(period: Period) -> relativedelta:
+    # Calendar arithmetic: 29 Feb + 12 months is 28 Feb, 31 Jan + 1 month is 28/29 Feb.
+    calendar_period: dict[str, Any] = {period.unit: period.amount}
+    return relativedelta(**calendar_period)
 
 
 def _uid(regimen_id: str, plan_id: str, position: str, slot: str) -> str:

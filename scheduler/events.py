@@ -38,3 +38,9 @@ class Event:
     route: str | None = None
     timezone: str = "UTC"
     """IANA zone of start and end."""
+    amount: str | None = None
+    """The amount to give (``"159 mg"``), or as written (``"85 mg/m²"``) without body figures."""
+    amount_written: str | None = None
+    """The amount as the regimen writes it."""
+    amount_working: str | None = None
+    """How ``amount`` was calculated from weight/height; None when it was not."""

@@ -6,17 +6,23 @@ path and what is allowed. The format is documented in docs/regimen-format.md.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from . import notation
+from .amounts import Amount, parse_amount
 from .errors import RegimenError
 from .model import (
+    ALL_CYCLES,
     ROUTES,
+    CourseEventRule,
     CycleEventRule,
+    CycleSet,
     DoseRule,
     Drug,
     EventKind,
@@ -25,9 +31,10 @@ from .model import (
     Precaution,
     Regimen,
 )
+from .schema import SECTIONS
 from .tomlpos import LineIndex
 
-__all__ = ["FORMAT_VERSION", "load_regimen", "parse_regimen"]
+__all__ = ["FORMAT_VERSION", "blocks", "load_regimen", "parse_regimen", "slots_per_cycle"]
 
 FORMAT_VERSION = 1
 OPEN_ENDED = "until stopped"
@@ -37,13 +44,15 @@ MAX_CYCLE_DAYS = 366
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _T = TypeVar("_T")
 
-_TOP_KEYS = ("format", "id", "name", "indication", "source", "source_url", "notes", "drugs",
-             "phases", "precautions")  # fmt: skip
-_DRUG_KEYS = ("name", "route", "title", "notes")
-_PHASE_KEYS = ("name", "cycle_days", "cycles", "doses", "events")
-_DOSE_KEYS = ("drug", "days", "pattern", "time", "duration", "instructions")
-_EVENT_KEYS = ("key", "kind", "title", "days", "time", "duration", "instructions")
-_PRECAUTION_KEYS = ("key", "title", "instructions", "during_treatment", "after_last_dose")
+_TOP_KEYS = tuple(SECTIONS["regimen"])
+_DRUG_KEYS = tuple(SECTIONS["drug"])
+_PHASE_KEYS = tuple(SECTIONS["phase"])
+_DOSE_KEYS = tuple(SECTIONS["dose"])
+_EVENT_KEYS = tuple(SECTIONS["event"])
+_COURSE_EVENT_KEYS = tuple(SECTIONS["course_event"])
+_PRECAUTION_KEYS = tuple(SECTIONS["precaution"])
+#: How many cycles to look at when deciding whether two cycle filters can meet.
+_CYCLE_HORIZON = 120
 _EVENT_KINDS = {"lab": EventKind.LAB, "visit": EventKind.VISIT}
 
 
@@ -163,10 +172,14 @@ class _Reader:
             self.precaution(p, f"precautions[{i}]")
             for i, p in enumerate(self.tables(data, "precautions", "", "one per precaution"))
         )
-        keys = [p.key for p in precautions]
-        for i, key in enumerate(keys):
-            if key in keys[:i]:
-                self.fail(f"precautions[{i}].key", f"precaution key {key!r} is used twice")
+        self.unique([p.key for p in precautions], "precautions", "precaution key")
+        course_events = tuple(
+            self.course_event(e, f"course_events[{i}]")
+            for i, e in enumerate(self.tables(data, "course_events", "", "tests and visits"))
+        )
+        self.unique([e.key for e in course_events], "course_events", "course event key")
+        for drug in drugs:
+            self.check_min_interval(drug, phases)
         return Regimen(
             id=regimen_id,
             name=self.text(data, "name", ""),
@@ -177,8 +190,16 @@ class _Reader:
             drugs=drugs,
             phases=phases,
             precautions=precautions,
+            course_events=course_events,
             origin=self.origin,
         )
+
+    def unique(self, keys: list[str], path: str, what: str) -> None:
+        for i, key in enumerate(keys):
+            if key in keys[:i]:
+                self.fail(
+                    f"{path}[{i}].key", f"{what} {key!r} is used twice (give each its own key)"
+                )
 
     def drugs(self, value: Any) -> tuple[Drug, ...]:
         if value is None:
@@ -200,9 +221,40 @@ class _Reader:
                     f"{path}.route", f"unknown route {route!r} (allowed: {', '.join(ROUTES)})"
                 )
             title = self.text(spec, "title", path, required=False) or f"{name} ({ROUTES[route][1]})"
-            notes = self.text(spec, "notes", path, required=False)
-            out.append(Drug(key=key, name=name, route=route, title=title, notes=notes))
+            maximum = None
+            if "max_amount" in spec:
+                maximum = self.parsed(parse_amount, spec["max_amount"], f"{path}.max_amount")
+                if maximum.per:
+                    self.fail(
+                        f"{path}.max_amount",
+                        f'a maximum is an absolute amount like "2 mg", not {maximum}',
+                    )
+            interval = None
+            if "min_interval" in spec:
+                interval = self.parsed(
+                    notation.parse_duration, spec["min_interval"], f"{path}.min_interval"
+                )
+            out.append(
+                Drug(
+                    key=key,
+                    name=name,
+                    route=route,
+                    title=title,
+                    notes=self.text(spec, "notes", path, required=False),
+                    max_amount=maximum,
+                    max_doses_per_course=self.count(spec, "max_doses_per_course", path),
+                    min_interval=interval,
+                )
+            )
         return tuple(out)
+
+    def count(self, table: dict[str, Any], key: str, path: str) -> int | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(f"{path}.{key}", f"expected a whole number of at least 1, got {_show(value)}")
+        return value
 
     def phase(
         self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], *, last: bool
@@ -223,34 +275,59 @@ class _Reader:
                 f"got {_show(cycle_days)}",
             )
         cycles = self.cycles(raw.get("cycles"), f"{path}.cycles", path)
-        if cycles is None and not last:
+        up_to = self.period(raw, "up_to", path)
+        if cycles is None and up_to is None and not last:
             self.fail(
                 f"{path}.cycles",
-                f"only the last phase may repeat {OPEN_ENDED!r}: a later phase would never start",
+                f"only the last phase may repeat {OPEN_ENDED!r}: a later phase would never start "
+                "(or bound this one with up_to)",
             )
-        doses = tuple(
-            self.dose(d, f"{path}.doses[{i}]", drugs, cycle_days)
-            for i, d in enumerate(self.tables(raw, "doses", path, "one per drug schedule"))
-        )
-        seen: dict[tuple[str, int], int] = {}
-        for i, rule in enumerate(doses):
-            for day in rule.days:
-                if (rule.drug, day) in seen:
+        gap = self.period(raw, "gap_after", path)
+        if gap is not None and gap.unit in ("months", "years"):
+            self.fail(
+                f"{path}.gap_after", f"give the gap in days or weeks (got {gap}), as protocols do"
+            )
+        start_on = None
+        if "start_on" in raw:
+            start_on = self.parsed(notation.parse_weekday, raw["start_on"], f"{path}.start_on")
+        continuous = raw.get("continuous", False)
+        if not isinstance(continuous, bool):
+            self.fail(f"{path}.continuous", f"expected true or false, got {_show(continuous)}")
+        raw_doses = self.tables(raw, "doses", path, "one per drug schedule")
+        doses: list[DoseRule] = []
+        for i, d in enumerate(raw_doses):
+            doses.append(self.dose(d, f"{path}.doses[{i}]", drugs, cycle_days, doses))
+        self.check_overlaps(doses, path)
+        self.unique([d.key for d in doses], f"{path}.doses", "dose rule key")
+        if continuous:
+            for i, rule in enumerate(doses):
+                if rule.days != tuple(range(1, cycle_days + 1)):
                     self.fail(
                         f"{path}.doses[{i}].days",
-                        f"{rule.drug!r} on day {day} is already given by doses[{seen[rule.drug, day]}]"
-                        " (overlapping rules: give each day once per drug)",
+                        'a continuous phase doses every day: use days = "every day"',
                     )
-                seen[rule.drug, day] = i
         events = tuple(
             self.cycle_event(e, f"{path}.events[{i}]", cycle_days)
             for i, e in enumerate(self.tables(raw, "events", path, "blood tests and appointments"))
         )
-        keys = [e.key for e in events]
-        for i, key in enumerate(keys):
-            if key in keys[:i]:
-                self.fail(f"{path}.events[{i}]", f"event key {key!r} is used twice in this phase")
-        return Phase(name=name, cycle_days=cycle_days, cycles=cycles, doses=doses, events=events)
+        self.unique([e.key for e in events], f"{path}.events", "event key")
+        return Phase(
+            name=name,
+            cycle_days=cycle_days,
+            cycles=cycles,
+            doses=tuple(doses),
+            events=events,
+            up_to=up_to,
+            gap_after=gap,
+            start_on=start_on,
+            continuous=continuous,
+        )
+
+    def period(self, table: dict[str, Any], key: str, path: str) -> Period | None:
+        if key not in table:
+            return None
+        amount, unit = self.parsed(notation.parse_period, table[key], f"{path}.{key}")
+        return Period(amount, unit)
 
     def cycles(self, value: Any, where: str, path: str) -> int | None:
         if value is None:
@@ -264,75 +341,254 @@ class _Reader:
             )
         return value
 
-    def dose(
-        self, raw: dict[str, Any], path: str, drugs: tuple[Drug, ...], cycle_days: int
-    ) -> DoseRule:
-        self.check_keys(raw, _DOSE_KEYS, path)
-        keys = [d.key for d in drugs]
-        drug = raw.get("drug")
-        if drug is None:
-            if len(keys) != 1:
-                self.fail(path, f"missing field 'drug' (one of: {', '.join(keys)})")
-            drug = keys[0]
-        elif drug not in keys:
-            self.fail(
-                f"{path}.drug", f"unknown drug {_show(drug)} (declared drugs: {', '.join(keys)})"
-            )
+    def cycle_set(self, table: dict[str, Any], path: str) -> CycleSet:
+        if "cycles" not in table:
+            return ALL_CYCLES
+        first, last, step = self.parsed(notation.parse_cycle_set, table["cycles"], f"{path}.cycles")
+        return CycleSet(first, last, step)
+
+    def days(self, raw: dict[str, Any], path: str, cycle_days: int) -> tuple[tuple[int, ...], str]:
         if ("days" in raw) == ("pattern" in raw):
             self.fail(
                 path, "give exactly one of 'days' (\"1-5, 8-12\") or 'pattern' (\"5 on, 2 off\")"
             )
-        if "days" in raw:
-            days = self.parsed(notation.parse_day_list, raw["days"], f"{path}.days")
-            written = (
-                raw["days"] if isinstance(raw["days"], str) else notation.format_day_list(days)
-            )
-            for day in days:
-                if day < 1:
-                    self.fail(
-                        f"{path}.days",
-                        f"dose day {day} is before the cycle (dose days are 1 to {cycle_days})",
-                    )
-                if day > cycle_days:
-                    self.fail(
-                        f"{path}.days",
-                        f"day {day} is past the end of the {cycle_days}-day cycle "
-                        f"(dose days are 1 to {cycle_days})",
-                    )
-        else:
+        if "pattern" in raw:
             days, length = self.parsed(notation.parse_pattern, raw["pattern"], f"{path}.pattern")
-            written = raw["pattern"]
             if length != cycle_days:
                 self.fail(
                     f"{path}.pattern",
                     f"the pattern covers {length} days but the cycle has {cycle_days} "
                     "(make the on and off days add up to cycle_days)",
                 )
-        if "time" not in raw:
-            self.fail(path, "missing required field 'time' (the dose time, HH:MM)")
+            return days, str(raw["pattern"]).strip()
+        value = raw["days"]
+        if isinstance(value, str) and value.strip().lower() in ("every day", "daily"):
+            return tuple(range(1, cycle_days + 1)), "every day"
+        days = self.parsed(notation.parse_day_list, value, f"{path}.days")
+        for day in days:
+            if day < 1:
+                self.fail(
+                    f"{path}.days",
+                    f"dose day {day} is before the cycle (dose days are 1 to {cycle_days})",
+                )
+            if day > cycle_days:
+                self.fail(
+                    f"{path}.days",
+                    f"day {day} is past the end of the {cycle_days}-day cycle "
+                    f"(dose days are 1 to {cycle_days})",
+                )
+        written = value if isinstance(value, str) else notation.format_day_list(days)
+        return days, str(written).strip()
+
+    def dose(
+        self,
+        raw: dict[str, Any],
+        path: str,
+        drugs: tuple[Drug, ...],
+        cycle_days: int,
+        earlier: list[DoseRule],
+    ) -> DoseRule:
+        self.check_keys(raw, _DOSE_KEYS, path)
+        keys = [d.key for d in drugs]
+        drug_key = raw.get("drug")
+        if drug_key is None:
+            if len(keys) != 1:
+                self.fail(path, f"missing field 'drug' (one of: {', '.join(keys)})")
+            drug_key = keys[0]
+        elif drug_key not in keys:
+            self.fail(
+                f"{path}.drug",
+                f"unknown drug {_show(drug_key)} (declared drugs: {', '.join(keys)})",
+            )
+        drug = next(d for d in drugs if d.key == drug_key)
+        rule_key = self.text(raw, "key", path, required=False) or drug_key
+        if not _ID.match(rule_key):
+            self.fail(
+                f"{path}.key", f"{rule_key!r} is not a key (lower-case letters, digits and -)"
+            )
+        days, written = self.days(raw, path, cycle_days)
+        cycles = self.cycle_set(raw, path)
+        times, every, after = self.dose_times(raw, path, days, cycles, earlier)
         if "duration" not in raw:
             self.fail(path, 'missing required field \'duration\' (e.g. "15m", "2h")')
-        return DoseRule(
-            drug=drug,
+        duration = self.parsed(notation.parse_duration, raw["duration"], f"{path}.duration")
+        if every is not None and duration >= every:
+            self.fail(
+                f"{path}.duration",
+                f"each dose lasts {notation.format_duration(duration)}, as long as the interval: doses would overlap",
+            )
+        amount: Amount | None = None
+        if "amount" in raw:
+            amount = self.parsed(parse_amount, raw["amount"], f"{path}.amount")
+            maximum = drug.max_amount
+            if (
+                maximum
+                and amount.per is None
+                and amount.unit == maximum.unit
+                and amount.value > maximum.value
+            ):
+                self.fail(
+                    f"{path}.amount",
+                    f"{amount} is above the maximum of {maximum} per dose set for {drug.key!r}",
+                )
+            if maximum and amount.base_unit != maximum.unit:
+                self.fail(
+                    f"drugs.{drug.key}.max_amount",
+                    f"the maximum {maximum} is not in the unit of the dose {amount} ({amount.base_unit})",
+                )
+        rule = DoseRule(
+            key=rule_key,
+            drug=drug_key,
             days=days,
-            time=self.parsed(notation.parse_time, raw["time"], f"{path}.time"),
-            duration=self.parsed(notation.parse_duration, raw["duration"], f"{path}.duration"),
-            written_as=str(written).strip(),
+            times=times,
+            duration=duration,
+            written_as=written,
             instructions=self.text(raw, "instructions", path, required=False),
+            every=every,
+            after=after,
+            amount=amount,
+            cycles=cycles,
+            max_doses_per_cycle=self.count(raw, "max_doses_per_cycle", path),
+            cap_reason=self.text(raw, "cap_reason", path, required=False),
         )
+        self.check_cap(rule, path)
+        return rule
+
+    def dose_times(
+        self,
+        raw: dict[str, Any],
+        path: str,
+        days: tuple[int, ...],
+        cycles: CycleSet,
+        earlier: list[DoseRule],
+    ) -> tuple[tuple[Any, ...], timedelta | None, str | None]:
+        given = [k for k in ("time", "times", "after") if k in raw]
+        if len(given) != 1:
+            self.fail(
+                path,
+                "give exactly one of 'time' (\"09:00\"), 'times' ([\"08:00\", \"20:00\"]) or 'after' "
+                "(the key of the rule this dose follows)"
+                + (f"; got {', '.join(given)}" if given else ""),
+            )
+        if "after" in raw:
+            if "every" in raw:
+                self.fail(f"{path}.every", "'every' needs a first dose 'time', not 'after'")
+            ref = self.text(raw, "after", path)
+            before = next((r for r in earlier if r.key == ref), None)
+            if before is None:
+                self.fail(
+                    f"{path}.after",
+                    f"no earlier dose rule {ref!r} in this phase to follow (earlier rules: "
+                    f"{', '.join(r.key for r in earlier) or 'none'})",
+                )
+            if before.slots_per_day() != 1:
+                self.fail(
+                    f"{path}.after",
+                    f"{ref!r} has several doses a day: which one would this follow?",
+                )
+            missing = [d for d in days if d not in before.days]
+            if missing:
+                self.fail(
+                    f"{path}.after",
+                    f"{ref!r} is not given on day {missing[0]}, so this dose has nothing to follow then",
+                )
+            if any(c in cycles and c not in before.cycles for c in range(1, _CYCLE_HORIZON)):
+                self.fail(
+                    f"{path}.after", f"{ref!r} is not given in every cycle this rule applies to"
+                )
+            return before.times, None, ref
+        if "times" in raw:
+            value = raw["times"]
+            if not isinstance(value, list) or not value:
+                self.fail(
+                    f"{path}.times", 'expected a list of clock times, e.g. ["08:00", "20:00"]'
+                )
+            times = tuple(self.parsed(notation.parse_time, t, f"{path}.times") for t in value)
+            if len(set(times)) != len(times) or list(times) != sorted(times):
+                self.fail(f"{path}.times", "list each time once, in order through the day")
+            if "every" in raw:
+                self.fail(
+                    f"{path}.every", "'every' takes the first dose 'time', not a list of 'times'"
+                )
+            return times, None, None
+        first = self.parsed(notation.parse_time, raw["time"], f"{path}.time")
+        every = None
+        if "every" in raw:
+            every = self.parsed(notation.parse_duration, raw["every"], f"{path}.every")
+            if every < timedelta(hours=1):
+                self.fail(
+                    f"{path}.every",
+                    "an interval shorter than 1 hour is an infusion rate, not a schedule",
+                )
+        return (first,), every, None
+
+    def check_cap(self, rule: DoseRule, path: str) -> None:
+        cap = rule.max_doses_per_cycle
+        slots = slots_per_cycle(rule)
+        if cap is None:
+            if rule.cap_reason:
+                self.fail(f"{path}.cap_reason", "a cap_reason without max_doses_per_cycle")
+            return
+        if cap < slots and not rule.cap_reason:
+            self.fail(
+                f"{path}.max_doses_per_cycle",
+                f"the cap of {cap} drops {slots - cap} of the {slots} doses this rule places in a "
+                "cycle; if that is intended, say why in cap_reason",
+            )
+        if cap >= slots and rule.cap_reason:
+            self.fail(
+                f"{path}.cap_reason",
+                f"the cap of {cap} never applies: the rule places only {slots} doses in a cycle",
+            )
+
+    def check_overlaps(self, doses: list[DoseRule], path: str) -> None:
+        for j, later in enumerate(doses):
+            for i, rule in enumerate(doses[:j]):
+                if rule.drug != later.drug or rule.key == later.after or later.key == rule.after:
+                    continue
+                if not any(
+                    c in rule.cycles and c in later.cycles for c in range(1, _CYCLE_HORIZON)
+                ):
+                    continue
+                shared = sorted(set(rule.days) & set(later.days))
+                if not shared:
+                    continue
+                clash = (
+                    rule.every is not None
+                    or later.every is not None
+                    or rule.after is not None
+                    or later.after is not None
+                    or bool(set(rule.times) & set(later.times))
+                )
+                if clash:
+                    self.fail(
+                        f"{path}.doses[{j}].days",
+                        f"{later.drug!r} on day {shared[0]} is already given by doses[{i}] "
+                        "(overlapping rules: give each day once per drug, or different times)",
+                    )
+
+    def check_min_interval(self, drug: Drug, phases: tuple[Phase, ...]) -> None:
+        if drug.min_interval is None:
+            return
+        for p, phase in enumerate(phases):
+            days = sorted({d for r in phase.doses if r.drug == drug.key for d in r.days})
+            if not days:
+                continue
+            gaps = [b - a for a, b in itertools.pairwise(days)]
+            if phase.cycles != 1:
+                gaps.append(phase.cycle_days - days[-1] + days[0])
+            per_day = max(r.slots_per_day() for r in phase.doses if r.drug == drug.key)
+            if per_day > 1 or (gaps and timedelta(days=min(gaps)) < drug.min_interval):
+                closest = "the same day" if per_day > 1 else f"{min(gaps)} day(s) apart"
+                self.fail(
+                    f"phases[{p}].doses",
+                    f"{drug.name} doses fall {closest}, but drugs.{drug.key}.min_interval is "
+                    f"{notation.format_duration(drug.min_interval)} (a safety limit: check the schedule)",
+                )
 
     def cycle_event(self, raw: dict[str, Any], path: str, cycle_days: int) -> CycleEventRule:
         self.check_keys(raw, _EVENT_KEYS, path)
-        kind_word = raw.get("kind")
-        if kind_word not in _EVENT_KINDS:
-            self.fail(
-                f"{path}.kind",
-                f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {_show(kind_word)})",
-            )
-        title = self.text(raw, "title", path)
-        key = self.text(raw, "key", path, required=False) or _slug(title)
-        if not _ID.match(key):
-            self.fail(f"{path}.key", f"{key!r} is not a key (lower-case letters, digits and -)")
+        kind, title, key = self.event_head(raw, path)
         if "days" not in raw:
             self.fail(path, 'missing required field \'days\' (e.g. "1" or "-1" for the day before)')
         days = self.parsed(notation.parse_day_list, raw["days"], f"{path}.days")
@@ -343,6 +599,32 @@ class _Reader:
                     f"day {day} is outside the {cycle_days}-day cycle "
                     f"(allowed: 1 to {cycle_days}, or -1 to -{cycle_days} for days before it)",
                 )
+        at, duration = self.event_time(raw, path)
+        return CycleEventRule(
+            key=key,
+            kind=kind,
+            title=title,
+            days=days,
+            time=at,
+            duration=duration,
+            instructions=self.text(raw, "instructions", path, required=False),
+            cycles=self.cycle_set(raw, path),
+        )
+
+    def event_head(self, raw: dict[str, Any], path: str) -> tuple[EventKind, str, str]:
+        kind_word = raw.get("kind")
+        if kind_word not in _EVENT_KINDS:
+            self.fail(
+                f"{path}.kind",
+                f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {_show(kind_word)})",
+            )
+        title = self.text(raw, "title", path)
+        key = self.text(raw, "key", path, required=False) or _slug(title)
+        if not _ID.match(key):
+            self.fail(f"{path}.key", f"{key!r} is not a key (lower-case letters, digits and -)")
+        return _EVENT_KINDS[kind_word], title, key
+
+    def event_time(self, raw: dict[str, Any], path: str) -> tuple[Any, timedelta | None]:
         at = (
             self.parsed(notation.parse_time, raw["time"], f"{path}.time") if "time" in raw else None
         )
@@ -356,11 +638,31 @@ class _Reader:
             duration = self.parsed(notation.parse_duration, raw["duration"], f"{path}.duration")
         elif at is not None:
             self.fail(path, "a timed event needs 'duration' (e.g. \"30m\")")
-        return CycleEventRule(
+        return at, duration
+
+    def course_event(self, raw: dict[str, Any], path: str) -> CourseEventRule:
+        self.check_keys(raw, _COURSE_EVENT_KEYS, path)
+        kind, title, key = self.event_head(raw, path)
+        when = self.text(raw, "when", path)
+        match = _WHEN.match(" ".join(when.lower().split()))
+        if not match:
+            self.fail(
+                f"{path}.when",
+                f'{when!r} is not a time in the course (write e.g. "4 weeks after the last dose", '
+                '"7 days before the start", "1 week after the first dose")',
+            )
+        amount, unit = self.parsed(notation.parse_period, match.group(1), f"{path}.when")
+        anchor = match.group(3)
+        if match.group(2) == "before" and anchor != "start":
+            self.fail(f"{path}.when", "only the start can have events before it")
+        at, duration = self.event_time(raw, path)
+        return CourseEventRule(
             key=key,
-            kind=_EVENT_KINDS[kind_word],
+            kind=kind,
             title=title,
-            days=days,
+            anchor=anchor,
+            offset=Period(amount, unit),
+            before=match.group(2) == "before",
             time=at,
             duration=duration,
             instructions=self.text(raw, "instructions", path, required=False),
@@ -391,6 +693,30 @@ class _Reader:
             during_treatment=during,
             after_last_dose=period,
         )
+
+
+_WHEN = re.compile(r"^(\d+ [a-z]+) (after|before) (?:the )?(start|first dose|last dose)$")
+
+
+def slots_per_cycle(rule: DoseRule) -> int:
+    """How many doses the rule places in one cycle before any cap."""
+    if rule.every is None:
+        return len(rule.days) * rule.slots_per_day()
+    total = 0
+    for block in blocks(rule.days):
+        total += int(timedelta(days=len(block)) / rule.every)
+    return total
+
+
+def blocks(days: tuple[int, ...]) -> list[list[int]]:
+    """Runs of consecutive days: (1,2,3,5) -> [[1,2,3],[5]]."""
+    out: list[list[int]] = []
+    for day in days:
+        if out and out[-1][-1] == day - 1:
+            out[-1].append(day)
+        else:
+            out.append([day])
+    return out
 
 
 def _prose(text: str) -> str:

@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
 
+from .amounts import Amount
+
 __all__ = [
+    "ALL_CYCLES",
     "ROUTES",
+    "CourseEventRule",
     "CycleEventRule",
+    "CycleSet",
     "DoseRule",
     "Drug",
     "EventKind",
@@ -76,6 +81,13 @@ class Drug:
     title: str
     """Calendar title for a dose (``Aldesleukin injection``)."""
     notes: str = ""
+    max_amount: Amount | None = None
+    """Largest amount per administration (vincristine: 2 mg); calculated doses are held to it."""
+    max_doses_per_course: int | None = None
+    """At most this many doses in the whole course (HD aldesleukin: 28); later ones are dropped."""
+    min_interval: timedelta | None = None
+    """Safety: no two doses closer than this (methotrexate weekly: 6 days); a plan that would
+    break it is refused."""
 
     @property
     def route_words(self) -> str:
@@ -87,20 +99,79 @@ class Drug:
 
 
 @dataclass(frozen=True, slots=True)
-class DoseRule:
-    """When one drug is given within a cycle."""
+class CycleSet:
+    """Which cycles of a phase a rule applies to: ``first``, ``first + step``, ... up to ``last``."""
 
+    first: int = 1
+    last: int | None = None
+    step: int = 1
+
+    def __contains__(self, cycle: object) -> bool:
+        if not isinstance(cycle, int) or cycle < self.first:
+            return False
+        if self.last is not None and cycle > self.last:
+            return False
+        return (cycle - self.first) % self.step == 0
+
+    @property
+    def everything(self) -> bool:
+        return self == CycleSet()
+
+    def __str__(self) -> str:
+        if self.step > 1:
+            return f"every {self.step} cycles from cycle {self.first}"
+        if self.last is None:
+            return "every cycle" if self.first == 1 else f"cycles {self.first} onwards"
+        return (
+            f"cycle {self.first}" if self.first == self.last else f"cycles {self.first}-{self.last}"
+        )
+
+
+ALL_CYCLES = CycleSet()
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRule:
+    """When one drug is given within a cycle, how much, and at what times of day.
+
+    The times of day come from exactly one of: ``times`` (fixed clock times, kept on the clock
+    across daylight-saving changes), ``every`` (an interval of real elapsed time from the first
+    dose at ``times[0]``, running through each block of consecutive dose days), or ``after``
+    (starting when another rule's administration on the same day ends).
+    """
+
+    key: str
+    """Identifies the rule within its phase (default: the drug key); part of the UIDs."""
     drug: str
     """Key of a :class:`Drug` of the regimen."""
     days: tuple[int, ...]
     """Cycle days of the doses, 1-based, sorted, unique."""
-    time: time
-    """Local clock time of the dose (kept on the clock across daylight-saving changes)."""
+    times: tuple[time, ...]
+    """Clock times of the doses on each day (for ``every``: the first dose of each block)."""
     duration: timedelta
-    """How long the administration takes; the calendar event lasts this long."""
+    """How long one administration takes; the calendar event lasts this long (real time)."""
     written_as: str
     """The days as the source wrote them (day list or on/off pattern), for display."""
     instructions: str = ""
+    every: timedelta | None = None
+    """Interval dosing: "every 8 hours from the first dose"."""
+    after: str | None = None
+    """Key of the rule whose administration this one follows on the same day."""
+    amount: Amount | None = None
+    cycles: CycleSet = ALL_CYCLES
+    """The cycles of the phase this rule applies to (loading doses, cycle-1 amounts)."""
+    max_doses_per_cycle: int | None = None
+    """Cap on this rule's doses in one cycle (HD aldesleukin: 14 of 15 slots)."""
+    cap_reason: str = ""
+    """Why a cap drops scheduled slots; required when it does, so a typo cannot drop doses."""
+
+    @property
+    def time(self) -> time:
+        """The first (or only) clock time."""
+        return self.times[0]
+
+    def slots_per_day(self) -> int:
+        return 1 if self.after or self.every else len(self.times)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +185,25 @@ class CycleEventRule:
     days: tuple[int, ...]
     time: time | None
     """Clock time, or ``None`` for an all-day event."""
+    duration: timedelta | None
+    instructions: str = ""
+    cycles: CycleSet = ALL_CYCLES
+    """The cycles it happens in ("every 3": a scan every third cycle)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CourseEventRule:
+    """A blood test or appointment at a fixed offset from the start or the end of the course."""
+
+    key: str
+    kind: EventKind
+    title: str
+    anchor: str
+    """``start`` (day 1 of cycle 1) or ``last dose`` (the day of the last planned dose)."""
+    offset: Period
+    """How long after the anchor (or before, when ``before`` is set)."""
+    before: bool
+    time: time | None
     duration: timedelta | None
     instructions: str = ""
 
@@ -146,17 +236,27 @@ class Precaution:
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """A cycle of ``cycle_days`` days, repeated ``cycles`` times (``None``: until stopped)."""
+    """A cycle of ``cycle_days`` days, repeated ``cycles`` times (``None``: until stopped).
+
+    ``up_to`` bounds the phase by time as well ("up to 24 months": no cycle starts later);
+    ``gap_after`` is a treatment-free interval before the next phase; ``start_on`` moves the
+    phase's first day to the next given weekday (0 = Monday), for weekday-anchored schedules.
+    """
 
     name: str
     cycle_days: int
     cycles: int | None
     doses: tuple[DoseRule, ...]
     events: tuple[CycleEventRule, ...] = ()
+    up_to: Period | None = None
+    gap_after: Period | None = None
+    start_on: int | None = None
+    continuous: bool = False
+    """Continuous daily treatment: cycles are only counting blocks, so titles omit them."""
 
     @property
     def open_ended(self) -> bool:
-        return self.cycles is None
+        return self.cycles is None and self.up_to is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +270,7 @@ class Regimen:
     drugs: tuple[Drug, ...]
     phases: tuple[Phase, ...]
     precautions: tuple[Precaution, ...] = ()
+    course_events: tuple[CourseEventRule, ...] = ()
     source_url: str = ""
     notes: str = ""
     origin: str = field(default="", compare=False)

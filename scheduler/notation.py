@@ -19,11 +19,14 @@ __all__ = [
     "format_date",
     "format_day_list",
     "format_duration",
+    "parse_cycle_set",
     "parse_day_list",
     "parse_duration",
     "parse_pattern",
     "parse_period",
     "parse_time",
+    "parse_weekday",
+    "weekday_name",
 ]
 
 _DAY_ITEM = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|–|to)\s*(-?\d+)\s*)?$")
@@ -244,3 +247,62 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 def format_date(day: date) -> str:
     """``Mon 4 Jan 2027``: unambiguous in every locale (no 01/02 vs 02/01)."""
     return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+_CYCLES_RANGE = re.compile(r"^(\d+)\s*(?:(?:-|–|to)\s*(\d+)?|(\+|\s*onwards|\s*and after))?$")
+_CYCLES_EVERY = re.compile(r"^every\s+(\d+)(?:\s*(?:cycles?)?)?(?:\s+from\s+(?:cycle\s+)?(\d+))?$")
+
+
+def parse_cycle_set(text: object) -> tuple[int, int | None, int]:
+    """Which cycles of a phase a rule applies to, as ``(first, last or None, step)``.
+
+    ``"all"``; ``"1"``; ``"2-6"``; ``"2-"`` or ``"2+"`` (cycle 2 onwards); ``"every 3"``
+    (cycles 3, 6, 9, ...); ``"every 3 from 1"`` (cycles 1, 4, 7, ...). Cycles count from 1.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)
+    if not isinstance(text, str):
+        raise ValueError(
+            f'{text!r} is not a set of cycles (write "all", "1", "2-6", "2-", "every 3")'
+        )
+    cleaned = " ".join(text.strip().lower().split())
+    if cleaned == "all":
+        return 1, None, 1
+    every = _CYCLES_EVERY.match(cleaned)
+    if every:
+        step = int(every.group(1))
+        first = int(every.group(2)) if every.group(2) else step
+        if step < 1 or first < 1:
+            raise ValueError(f"{text!r}: cycles count from 1 and a step is at least 1")
+        return first, None, step
+    match = _CYCLES_RANGE.match(cleaned)
+    if not match:
+        raise ValueError(
+            f'{text!r} is not a set of cycles (write "all", "1", "2-6", "2-", "every 3", '
+            '"every 3 from 1")'
+        )
+    first = int(match.group(1))
+    open_ended = match.group(3) is not None or (match.group(2) is None and "-" in cleaned)
+    last = None if open_ended else int(match.group(2) or first)
+    if first < 1:
+        raise ValueError(f"{text!r}: there is no cycle 0 (cycles count from 1)")
+    if last is not None and last < first:
+        raise ValueError(f"the cycle range {text!r} runs backwards")
+    return first, last, 1
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(text: object) -> int:
+    """``"Monday"`` or ``"mon"`` -> 0 (Monday) ... 6 (Sunday), as ``date.weekday()`` counts."""
+    if isinstance(text, str):
+        cleaned = text.strip().lower()
+        for number, name in enumerate(_WEEKDAYS):
+            if len(cleaned) >= 3 and name.startswith(cleaned):
+                return number
+    raise ValueError(f"{text!r} is not a weekday (write Monday, Tuesday, ... or Mon, Tue, ...)")
+
+
+def weekday_name(number: int) -> str:
+    return _WEEKDAYS[number].capitalize()

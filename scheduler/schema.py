@@ -1,0 +1,187 @@
+"""The regimen format's fields, in one table: the loader checks keys against it, and the
+published JSON Schema (schema/regimen.schema.json) is generated from it, so the two cannot drift.
+
+Each section maps a field name to (JSON Schema of its TOML value, description). The loader
+does the real validation, with messages; the schema lets editors complete and pre-check files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["REQUIRED", "SECTIONS", "json_schema"]
+
+_TEXT: dict[str, Any] = {"type": "string"}
+_TIME: dict[str, Any] = {"type": "string", "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"}
+_DAYS: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "integer"},
+        {"type": "array", "items": {"oneOf": [{"type": "integer"}, {"type": "string"}]}},
+    ]
+}
+_CYCLES_FILTER: dict[str, Any] = {"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}
+_KEY: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
+_KINDS: dict[str, Any] = {"enum": ["lab", "visit"]}
+
+SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
+    "regimen": {
+        "format": ({"const": 1}, "Format version; 1."),
+        "id": (_KEY, "Identifier; the same as the file name."),
+        "name": (_TEXT, "The regimen as people name it."),
+        "indication": (_TEXT, "What it treats."),
+        "source": (_TEXT, "Citation of the published schedule."),
+        "source_url": (_TEXT, "Link to the source."),
+        "notes": (_TEXT, "Ambiguities in the source and the choices made here."),
+        "drugs": ({"type": "object"}, "One [drugs.KEY] table per drug."),
+        "phases": ({"type": "array"}, "The phases, in order."),
+        "course_events": (
+            {"type": "array"},
+            "Tests and visits at offsets from the course's start or end.",
+        ),
+        "precautions": ({"type": "array"}, "Precautions relative to the first and last dose."),
+    },
+    "drug": {
+        "name": (_TEXT, "Name shown to people."),
+        "route": ({"type": "string"}, "subcutaneous, intravenous, oral, ..."),
+        "title": (_TEXT, "Calendar title of a dose."),
+        "notes": (_TEXT, "Notes about the drug."),
+        "max_amount": (_TEXT, 'Largest amount per dose, e.g. "2 mg" (vincristine).'),
+        "max_doses_per_course": (
+            {"type": "integer", "minimum": 1},
+            "At most this many doses in the course.",
+        ),
+        "min_interval": (_TEXT, 'Safety: no two doses closer than this, e.g. "6 days".'),
+    },
+    "phase": {
+        "name": (_TEXT, "Name of the phase."),
+        "cycle_days": ({"type": "integer", "minimum": 1, "maximum": 366}, "Cycle length in days."),
+        "cycles": (
+            {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "until stopped"}]},
+            'Number of cycles, or "until stopped".',
+        ),
+        "up_to": (
+            _TEXT,
+            'Time bound: no cycle starts later than this after the phase starts, e.g. "24 months".',
+        ),
+        "gap_after": (_TEXT, 'Treatment-free interval before the next phase, e.g. "4 weeks".'),
+        "start_on": (
+            _TEXT,
+            "Weekday the phase starts on (the next one on or after the plan date).",
+        ),
+        "continuous": ({"type": "boolean"}, "Continuous daily treatment: cycles only count."),
+        "doses": ({"type": "array"}, "Dose rules."),
+        "events": ({"type": "array"}, "Blood tests and appointments on cycle days."),
+    },
+    "dose": {
+        "key": (_KEY, "Identifies the rule within the phase (default: the drug key)."),
+        "drug": (_KEY, "Key of the drug (optional with one drug)."),
+        "days": (_DAYS, 'Cycle days: "1-5, 8-12", [1, 8, 15], or "every day".'),
+        "pattern": (_TEXT, 'On/off pattern: "5 on, 2 off, x4, then 7 off".'),
+        "time": (_TIME, "Clock time of the dose (with every: of the first dose)."),
+        "times": (
+            {"type": "array", "items": _TIME},
+            'Several clock times a day: ["08:00", "20:00"].',
+        ),
+        "every": (_TEXT, 'Interval of real time between doses: "8h".'),
+        "after": (_KEY, "Key of the rule this one follows on the same day."),
+        "duration": (_TEXT, 'How long one administration takes: "15m", "2h", "46h".'),
+        "amount": (_TEXT, 'Amount per dose with unit: "85 mg/m2", "600,000 IU/kg", "400 mg".'),
+        "cycles": (_CYCLES_FILTER, 'Cycles it applies to: "all", "1", "2-6", "2-", "every 3".'),
+        "max_doses_per_cycle": (
+            {"type": "integer", "minimum": 1},
+            "Cap on this rule's doses in a cycle.",
+        ),
+        "cap_reason": (_TEXT, "Why the cap drops scheduled slots (required when it does)."),
+        "instructions": (_TEXT, "What the patient does."),
+    },
+    "event": {
+        "key": (_KEY, "Identifies the event within the phase."),
+        "kind": (_KINDS, "lab (blood test) or visit (appointment)."),
+        "title": (_TEXT, "Title."),
+        "days": (_DAYS, 'Cycle days; "-1" is the day before the cycle.'),
+        "cycles": (_CYCLES_FILTER, 'Cycles it happens in: "all", "1", "every 3".'),
+        "time": (_TIME, "Clock time; without it the event is all-day."),
+        "duration": (_TEXT, "Duration, with time."),
+        "instructions": (_TEXT, "What the patient does."),
+    },
+    "course_event": {
+        "key": (_KEY, "Identifies the event."),
+        "kind": (_KINDS, "lab (blood test) or visit (appointment)."),
+        "title": (_TEXT, "Title."),
+        "when": (
+            _TEXT,
+            '"4 weeks after the last dose", "7 days before the start", "1 week after the first dose".',
+        ),
+        "time": (_TIME, "Clock time; without it the event is all-day."),
+        "duration": (_TEXT, "Duration, with time."),
+        "instructions": (_TEXT, "What the patient does."),
+    },
+    "precaution": {
+        "key": (_KEY, "Identifies the precaution."),
+        "title": (_TEXT, "Title."),
+        "instructions": (_TEXT, "What to do or avoid."),
+        "during_treatment": (
+            {"type": "boolean"},
+            "From the first dose (true) or after the last (false).",
+        ),
+        "after_last_dose": (_TEXT, 'How long after the last dose: "12 months", or "not stated".'),
+    },
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "regimen": ("id", "name", "indication", "source", "drugs", "phases"),
+    "drug": ("name", "route"),
+    "phase": ("cycle_days", "cycles"),
+    "dose": ("duration",),
+    "event": ("kind", "title", "days"),
+    "course_event": ("kind", "title", "when"),
+    "precaution": ("title", "instructions", "after_last_dose"),
+}
+
+
+def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any]:
+    properties = {
+        name: {**schema, "description": description}
+        for name, (schema, description) in SECTIONS[section].items()
+    }
+    for name, value in (nested or {}).items():
+        properties[name] = {**value, "description": SECTIONS[section][name][1]}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(REQUIRED[section]),
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a regimen file, as its TOML parses to JSON."""
+    phase = _object(
+        "phase",
+        {
+            "doses": {"type": "array", "items": _object("dose")},
+            "events": {"type": "array", "items": _object("event")},
+        },
+    )
+    root = _object(
+        "regimen",
+        {
+            "drugs": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": _KEY,
+                "additionalProperties": _object("drug"),
+            },
+            "phases": {"type": "array", "minItems": 1, "items": phase},
+            "course_events": {"type": "array", "items": _object("course_event")},
+            "precautions": {"type": "array", "items": _object("precaution")},
+        },
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://treatment-scheduler.example/schema/regimen-1.json",
+        "title": "treatment-scheduler regimen file, format 1",
+        "description": "Generated from scheduler/schema.py; see docs/regimen-format.md.",
+        **root,
+    }
