@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import PlanError, SchedulerError
+
+if TYPE_CHECKING:
+    from .dosing import Body
 
 app = typer.Typer(
     help="Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps.",
@@ -65,12 +69,14 @@ def show_command(
     Example: scheduler show aldesleukin-sc --start 2027-01-04
     """
     from .catalog import resolve
-    from .describe import describe, one_cycle
+    from .describe import cycle_grid, describe, one_cycle
 
     loaded = resolve(regimen)
     first = _parse_date(start, "--start") if start else None
     typer.echo(describe(loaded))
     for phase in loaded.phases:
+        typer.echo("")
+        typer.echo(cycle_grid(loaded, phase))
         typer.echo("")
         typer.echo(one_cycle(loaded, phase, first if phase is loaded.phases[0] else None))
 
@@ -105,10 +111,22 @@ def plan_command(
         str | None,
         typer.Option(help="Identity of this plan in event UIDs (default: the start date)."),
     ] = None,
+    weight: Annotated[
+        str | None, typer.Option(help="Weight in kg, to calculate per-kg and per-m² doses.")
+    ] = None,
+    height: Annotated[
+        str | None, typer.Option(help="Height in cm, with --weight, to calculate per-m² doses.")
+    ] = None,
+    bsa: Annotated[
+        str, typer.Option(help="Body surface area formula: mosteller or dubois.")
+    ] = "mosteller",
 ) -> None:
     """Plan a regimen into dated events, written as an .ics calendar or JSON.
 
     Example: scheduler plan aldesleukin-sc --start 2027-01-04 --cycles 4 --tz Europe/London -o plan.ics
+
+    With --weight (and --height) per-kg and per-m² doses are calculated; each event shows the
+    working. Example: scheduler plan r-chop-21 --start 2027-01-04 --weight 70 --height 175
     """
     from .catalog import resolve
     from .engine import PlanOptions, expand
@@ -132,6 +150,7 @@ def plan_command(
         until=_parse_date(until, "--until") if until else None,
         dose_time=_parse_clock(at) if at else None,
         plan_id=plan_id,
+        body=_body(weight, height, bsa),
     )
     events = expand(loaded, options)
     if fmt == "json":
@@ -188,6 +207,35 @@ def _parse_date(text: str, option: str) -> date:
         raise PlanError(
             f"{option} {text!r} is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)"
         ) from None
+
+
+def _body(weight: str | None, height: str | None, formula: str) -> Body | None:
+    if height is not None and weight is None:
+        raise PlanError("--height needs --weight too (BSA is calculated from both)")
+    if weight is None:
+        return None
+    from .dosing import Body
+
+    try:
+        return Body(
+            weight_kg=_measure(weight, "--weight", "kg"),
+            height_cm=_measure(height, "--height", "cm") if height is not None else None,
+            bsa_formula=formula.strip().lower(),
+        )
+    except ValueError as err:
+        raise PlanError(str(err)) from None
+
+
+def _measure(text: str, option: str, unit: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().removesuffix(unit).strip())
+    except InvalidOperation:
+        raise PlanError(
+            f"{option} {text!r} is not a number of {unit} (e.g. {option} {'70' if unit == 'kg' else '175'})"
+        ) from None
+    if not value.is_finite():
+        raise PlanError(f"{option} {text!r} is not a number of {unit}")
+    return value
 
 
 def _parse_clock(text: str) -> time:

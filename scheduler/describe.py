@@ -1,48 +1,122 @@
-"""Regimens in words, the way oncology writes them, and one cycle day by day."""
+"""Regimens in words, the way oncology writes them, and one cycle as a grid and day by day."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from .model import Phase, Regimen
-from .notation import cycle_date, format_date, format_day_list, format_duration
+from .model import DoseRule, Phase, Regimen
+from .notation import cycle_date, format_date, format_day_list, format_duration, weekday_name
 
-__all__ = ["cycle_summary", "describe", "one_cycle"]
+__all__ = ["cycle_grid", "cycle_summary", "describe", "one_cycle"]
 
 
 def cycle_summary(regimen: Regimen) -> str:
-    """``35 days, until stopped`` / ``14 days × 12`` for each phase, joined by `` then ``."""
+    """``35 days until stopped`` / ``14 days × 12`` for each phase, joined by `` then ``."""
     parts = []
     for phase in regimen.phases:
-        count = "until stopped" if phase.cycles is None else f"× {phase.cycles}"
+        if phase.cycles is not None:
+            count = f"× {phase.cycles}"
+        elif phase.up_to is not None:
+            count = f"up to {phase.up_to}"
+        else:
+            count = "until stopped"
         parts.append(f"{phase.cycle_days} days {count}")
     return " then ".join(parts)
 
 
+def _followed(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
+    """The dose a rule with ``after`` follows, by drug name (and rule key if the drug has several)."""
+    before = next(r for r in phase.doses if r.key == rule.after)
+    name = regimen.drug(before.drug).name
+    if sum(r.drug == before.drug for r in phase.doses) > 1:
+        name += f" ({before.key})"
+    return f"after {name}"
+
+
+def _when(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
+    duration = format_duration(rule.duration)
+    if rule.after is not None:
+        return f"{_followed(regimen, phase, rule)}, over {duration}"
+    if rule.every is not None:
+        text = f"every {format_duration(rule.every)} from {rule.time:%H:%M}, over {duration}"
+        if rule.max_doses_per_cycle:
+            text += f", max {rule.max_doses_per_cycle} per cycle"
+        return text
+    return f"{', '.join(t.strftime('%H:%M') for t in rule.times)}, over {duration}"
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+
+
 def describe(regimen: Regimen) -> str:
-    """The regimen in words: what, how, when, for how long, and from which source."""
+    """The regimen in words: drug, dose, route, duration, days, cycle length, number of cycles."""
     out = [f"{regimen.id}: {regimen.name}", f"Indication: {regimen.indication}"]
     for drug in regimen.drugs:
-        out.append(f"Drug: {drug.name}, {drug.route} ({drug.route_abbrev}): {drug.route_words}")
-    for phase in regimen.phases:
-        count = (
-            "repeated until stopped (the number of cycles is set when the plan is made)"
-            if phase.cycles is None
-            else f"{phase.cycles} cycle" + ("s" if phase.cycles != 1 else "")
+        limits = []
+        if drug.max_amount:
+            limits.append(f"at most {drug.max_amount} per dose")
+        if drug.max_doses_per_course:
+            limits.append(f"at most {drug.max_doses_per_course} doses per course")
+        if drug.min_interval:
+            limits.append(f"never less than {format_duration(drug.min_interval)} apart")
+        out.append(
+            f"Drug: {drug.name}, {drug.route} ({drug.route_abbrev})"
+            + (f"; {'; '.join(limits)}" if limits else "")
         )
-        out.append(f"Phase {phase.name!r}: {phase.cycle_days}-day cycles, {count}")
+    for number, phase in enumerate(regimen.phases, start=1):
+        if phase.cycles is not None:
+            count = f"{phase.cycles} cycle" + ("s" if phase.cycles != 1 else "")
+        elif phase.up_to is not None:
+            count = f"repeated for up to {phase.up_to}"
+        else:
+            count = "repeated until stopped (the number of cycles is set when the plan is made)"
+        if phase.up_to is not None and phase.cycles is not None:
+            count += f", for up to {phase.up_to}"
+        head = f"Phase {number} {phase.name!r}: {phase.cycle_days}-day cycles, {count}"
+        if phase.continuous:
+            head += "; continuous daily treatment"
+        if phase.start_on is not None:
+            head += f"; starts on a {weekday_name(phase.start_on)}"
+        out.append(head)
+        rows: list[tuple[str, ...]] = [("DRUG", "DOSE", "ROUTE", "TIME", "DAYS", "CYCLES")]
         for rule in phase.doses:
             drug = regimen.drug(rule.drug)
-            out.append(
-                f"  {drug.name} {drug.route_abbrev}, days {format_day_list(rule.days)} "
-                f"(written: {rule.written_as}) at {rule.time.strftime('%H:%M')}, "
-                f"over {format_duration(rule.duration)}"
+            rows.append(
+                (
+                    drug.name,
+                    str(rule.amount) if rule.amount else "(not stated)",
+                    drug.route_abbrev,
+                    _when(regimen, phase, rule),
+                    "every day" if rule.written_as == "every day" else format_day_list(rule.days),
+                    "all" if rule.cycles.everything else str(rule.cycles),
+                )
             )
         for event in phase.events:
             at = "all day" if event.time is None else event.time.strftime("%H:%M")
-            out.append(
-                f"  {event.title} ({event.kind.label}), day {format_day_list(event.days)}, {at}"
+            rows.append(
+                (
+                    f"{event.title} ({event.kind.label})",
+                    "",
+                    "",
+                    at,
+                    format_day_list(event.days),
+                    "all" if event.cycles.everything else str(event.cycles),
+                )
             )
+        out.extend(_table(rows))
+        if phase.gap_after is not None:
+            out.append(f"Then {phase.gap_after} without treatment.")
+    for course_event in regimen.course_events:
+        relation = "before" if course_event.before else "after"
+        out.append(
+            f"{course_event.kind.label}: {course_event.title}, "
+            f"{course_event.offset} {relation} the {course_event.anchor}"
+        )
     for precaution in regimen.precautions:
         after = (
             f"{precaution.after_last_dose} after the last dose"
@@ -60,22 +134,57 @@ def describe(regimen: Regimen) -> str:
     return "\n".join(out)
 
 
-def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None) -> str:
-    """Cycle 1 of ``phase`` day by day; runs of rest days collapse to one line."""
+def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1) -> str:
+    """One cycle as a grid: a row per dose rule and event, a column per day (● dose, ○ test)."""
+    days = phase.cycle_days
+    tens = "".join(str(d // 10) if d >= 10 else " " for d in range(1, days + 1))
+    units = "".join(str(d % 10) for d in range(1, days + 1))
+    rows: list[tuple[str, str]] = []
+    for rule in phase.doses:
+        if cycle not in rule.cycles:
+            continue
+        drug = regimen.drug(rule.drug)
+        label = f"{drug.name} {rule.amount}" if rule.amount else drug.name
+        marks = "".join("●" if d in rule.days else "·" for d in range(1, days + 1))
+        rows.append((label, marks))
+    for event in phase.events:
+        if cycle not in event.cycles:
+            continue
+        marks = "".join("○" if d in event.days else "·" for d in range(1, days + 1))
+        before = [d for d in event.days if d < 0]
+        label = event.title + (f" (also day {format_day_list(before)})" if before else "")
+        rows.append((label, marks))
+    width = max(len(label) for label, _ in rows)
+    out = [
+        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days; ● dose, ○ test or visit):",
+        f"  {'':<{width}}  {tens}",
+        f"  {'day':>{width}}  {units}",
+    ]
+    out.extend(f"  {label:<{width}}  {marks}" for label, marks in rows)
+    return "\n".join(out)
+
+
+def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: int = 1) -> str:
+    """Cycle ``cycle`` of ``phase`` day by day; runs of rest days collapse to one line."""
     entries: dict[int, list[str]] = {}
     for rule in phase.doses:
+        if cycle not in rule.cycles:
+            continue
         drug = regimen.drug(rule.drug)
+        amount = f" {rule.amount}" if rule.amount else ""
         for day in rule.days:
             entries.setdefault(day, []).append(
-                f"{drug.name} {drug.route_abbrev} {rule.time.strftime('%H:%M')}"
+                f"{drug.name}{amount} {drug.route_abbrev} {_short_when(regimen, phase, rule)}"
             )
     for event in phase.events:
+        if cycle not in event.cycles:
+            continue
         at = "all day" if event.time is None else event.time.strftime("%H:%M")
         for day in event.days:
             entries.setdefault(day, []).append(f"{event.title} ({at})")
     first = min([1, *entries])
     days = [d for d in range(first, phase.cycle_days + 1) if d != 0]
-    out = [f"Cycle 1 of {phase.name!r}, day by day:"]
+    out = [f"Cycle {cycle} of {phase.name!r}, day by day:"]
     i = 0
     while i < len(days):
         day = days[i]
@@ -92,6 +201,14 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None) -> str:
             out.append(f"  {_label(day, start)}  rest (days {day}-{days[j]})")
         i = j + 1
     return "\n".join(out)
+
+
+def _short_when(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
+    if rule.after is not None:
+        return _followed(regimen, phase, rule)
+    if rule.every is not None:
+        return f"every {format_duration(rule.every)} from {rule.time:%H:%M}"
+    return ", ".join(t.strftime("%H:%M") for t in rule.times)
 
 
 def _label(day: int, start: date | None) -> str:

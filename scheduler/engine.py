@@ -238,7 +238,7 @@ class _Cycle:
 
     def doses(self) -> list[Event]:
         out: list[Event] = []
-        for rule in self.phase.doses:
+        for position, rule in enumerate(self.phase.doses):
             if self.cycle not in rule.cycles:
                 continue
             drug = self.regimen.drug(rule.drug)
@@ -292,6 +292,7 @@ class _Cycle:
                         amount=dose.amount if dose else None,
                         amount_written=dose.written if dose else None,
                         amount_working=(dose.working or None) if dose else None,
+                        sequence=position,
                     )
                 )
         return out
@@ -492,8 +493,9 @@ def _describe(regimen: Regimen, lines: list[str]) -> str:
     return "\n".join(line for line in [*lines, *tail] if line)
 
 
-def _sort_key(event: Event, zone: tzinfo) -> tuple[datetime, int, str, str]:
+def _sort_key(event: Event, zone: tzinfo) -> tuple[datetime, int, int, str, str]:
     start = event.start
     if not isinstance(start, datetime):
         start = _local(start, time(0), zone)  # all-day events sort at the start of their day
-    return (start.astimezone(UTC), _KIND_ORDER[event.kind], event.slot, event.uid)
+    # Same instant: tests before doses, then doses in the order the regimen lists them.
+    return (start.astimezone(UTC), _KIND_ORDER[event.kind], event.sequence, event.slot, event.uid)

@@ -44,3 +44,5 @@ class Event:
     """The amount as the regimen writes it."""
     amount_working: str | None = None
     """How ``amount`` was calculated from weight/height; None when it was not."""
+    sequence: int = 0
+    """Position of the event's rule in the regimen: the order of drugs given at the same time."""

@@ -200,18 +200,19 @@ def parse_duration(text: object) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """``timedelta(minutes=90)`` -> ``"1 h 30 min"``; whole days stay days."""
+    """``90 min`` -> ``"1 h 30 min"``; ``46 h`` stays ``"46 h"`` (as infusions are written);
+    whole days stay days (``"6 days"``)."""
     minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
+    if minutes and minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day" + ("s" if days != 1 else "")
+    hours, mins = divmod(minutes, 60)
     out = []
-    if days:
-        out.append(f"{days} day" + ("s" if days != 1 else ""))
     if hours:
         out.append(f"{hours} h")
-    if mins:
+    if mins or not hours:
         out.append(f"{mins} min")
-    return " ".join(out) or "0 min"
+    return " ".join(out)
 
 
 _PERIOD = re.compile(r"^(\d+)\s*(day|days|week|weeks|month|months|year|years)$")

@@ -34,7 +34,12 @@ def test_show_in_words_and_day_by_day(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, "show", "aldesleukin-sc", "--start", "2027-01-04")
     assert code == 0
     assert "35-day cycles, repeated until stopped" in out
-    assert "Aldesleukin SC, days 1-5, 8-12, 15-19, 22-26" in out
+    assert "Phase 1 'Treatment': 35-day cycles, repeated until stopped" in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("Aldesleukin  "))
+    assert row.split() == ["Aldesleukin", "(not", "stated)", "SC", "09:00,", "over", "15", "min",
+                           "1-5,", "8-12,", "15-19,", "22-26", "all"]  # fmt: skip
+    assert "                   day  12345678901234567890123456789012345" in out
+    assert "●●●●●··●●●●●··●●●●●··●●●●●·········" in out
     assert "Day  -1  Sun 3 Jan 2027  Blood test before the cycle (all day)" in out
     assert "Day   1  Mon 4 Jan 2027  Aldesleukin SC 09:00" in out
     assert "Day   6  Sat 9 Jan 2027  rest (days 6-7)" in out

@@ -30,6 +30,10 @@ def to_records(events: Sequence[Event]) -> list[dict[str, Any]]:
             "phase": e.phase,
             "drug": e.drug,
             "route": e.route,
+            "amount": e.amount,
+            "amount_written": e.amount_written,
+            "amount_working": e.amount_working,
+            "slot": e.slot,
             "description": e.description,
         }
         for e in events
