@@ -578,10 +578,11 @@ class _Reader:
             if phase.cycles != 1:
                 gaps.append(phase.cycle_days - days[-1] + days[0])
             per_day = max(r.slots_per_day() for r in phase.doses if r.drug == drug.key)
+            first_rule = next(i for i, r in enumerate(phase.doses) if r.drug == drug.key)
             if per_day > 1 or (gaps and timedelta(days=min(gaps)) < drug.min_interval):
                 closest = "the same day" if per_day > 1 else f"{min(gaps)} day(s) apart"
                 self.fail(
-                    f"phases[{p}].doses",
+                    f"phases[{p}].doses[{first_rule}].days",
                     f"{drug.name} doses fall {closest}, but drugs.{drug.key}.min_interval is "
                     f"{notation.format_duration(drug.min_interval)} (a safety limit: check the schedule)",
                 )
