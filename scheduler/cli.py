@@ -200,6 +200,19 @@ def validate_command(
         raise typer.Exit(1)
 
 
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the regimen file format (for editors and CI checks).
+
+    Example: scheduler schema > regimen.schema.json
+    """
+    import json
+
+    from .schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
 def _parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -181,7 +181,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
     command = typer.main.get_command(app)
     names = sorted(command.commands)  # type: ignore[attr-defined]
-    assert names == ["plan", "regimens", "show", "validate"]
+    assert names == ["plan", "regimens", "schema", "show", "validate"]
     for name in names:
         code, out, _ = run(capsys, name, "--help")
         assert code == 0

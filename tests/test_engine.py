@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import PlanError, PlanOptions, expand, parse_regimen, resolve_regimen
-from tests.helpers import dose_dates, doses, plan
+from tests.helpers import TESTDATA, dose_dates, doses, plan
 
 # Cycle 1 from Monday 4 January 2027: weeks 1-4 Monday to Friday, week 5 off.
 CYCLE_1_FROM_MON_4_JAN_2027 = [
@@ -254,3 +254,57 @@ def test_duration_across_the_spring_change_is_real_elapsed_time() -> None:
     first = doses(plan(start=date(2027, 3, 28), cycles=1, dose_time=time(0, 55)))[0]
     assert first.start.isoformat() == "2027-03-28T00:55:00+00:00"
     assert first.end.isoformat() == "2027-03-28T02:10:00+01:00"
+
+
+def test_events_every_3_cycles_day_minus_2_and_course_offsets() -> None:
+    events = plan(str(TESTDATA / "valid" / "scan-every-3.toml"), start=date(2027, 1, 4))
+    assert [(e.title, e.start.isoformat()) for e in events if e.kind != "dose"] == [
+        ("Baseline bloods", "2026-12-28"),  # 7 days before Monday 4 January
+        ("CT scan — cycle 3", "2027-01-16T14:00:00+00:00"),  # cycle 3 starts Mon 18 Jan; day -2
+        ("CT scan — cycle 6", "2027-02-06T14:00:00+00:00"),  # cycle 6 starts Mon 8 Feb
+        ("Follow-up clinic", "2027-03-15T11:00:00+00:00"),  # last dose Mon 15 Feb + 1 month
+    ]
+    assert dose_dates(events) == [
+        "2027-01-04", "2027-01-11", "2027-01-18", "2027-01-25", "2027-02-01", "2027-02-08",
+        "2027-02-15",
+    ]  # fmt: skip
+
+
+def test_time_override_keeps_the_spacing_of_twice_daily_doses() -> None:
+    events = plan("capecitabine-q21d", cycles=1, dose_time=time(7, 0))
+    assert [e.start.strftime("%H:%M") for e in doses(events)][:2] == ["07:00", "19:00"]
+    with pytest.raises(PlanError, match="past midnight"):
+        plan("capecitabine-q21d", cycles=1, dose_time=time(13, 0))
+
+
+def test_min_interval_is_enforced_at_plan_time_across_phases() -> None:
+    # Each phase alone is weekly, but phase 1's day 7 and phase 2's day 1 are consecutive days:
+    # the loader checks within a phase, the engine checks the real dates of the plan.
+    text = """
+id = "two-weekly-phases"
+name = "x"
+indication = "x"
+source = "x"
+[drugs.mtx]
+name = "Methotrexate"
+route = "oral"
+min_interval = "6 days"
+[[phases]]
+cycle_days = 7
+cycles = 1
+[[phases.doses]]
+days = "7"
+time = "09:00"
+duration = "5m"
+[[phases]]
+cycle_days = 7
+cycles = 2
+[[phases.doses]]
+days = "1"
+time = "09:00"
+duration = "5m"
+"""
+    regimen = parse_regimen(text)
+    options = PlanOptions(start=date(2027, 1, 4), zone=ZoneInfo("Europe/London"))
+    with pytest.raises(PlanError, match="Sun 10 Jan 2027 and Mon 11 Jan 2027 are closer than"):
+        expand(regimen, options)

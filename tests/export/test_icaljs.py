@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduler.catalog import bundled_ids
+from scheduler.dosing import Body
 from scheduler.events import Event
 from scheduler.export.ics import to_ics
 from scheduler.export.json import to_records
@@ -21,6 +24,7 @@ from scheduler.model import EventKind
 from tests.helpers import plan
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)
+BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
 
 
 def _read_with_icaljs(script: Path, events: tuple[Event, ...], zone: str, tmp: Path) -> dict:
@@ -33,17 +37,11 @@ def _read_with_icaljs(script: Path, events: tuple[Event, ...], zone: str, tmp: P
     return json.loads(done.stdout)
 
 
-@pytest.mark.external
-@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
-def test_a_year_of_the_seed_plan_reads_the_same_in_icaljs(
-    node_ical: Path, tmp_path: Path, zone: str
-) -> None:
-    events = plan(cycles=11, zone=zone)  # 4 Jan 2027 to Jan 2028: both clock changes
-    seen = _read_with_icaljs(node_ical, events, zone, tmp_path)
+def _assert_same(seen: dict, events: tuple[Event, ...], zone: str) -> None:
     assert seen["method"] == "PUBLISH"
-    assert seen["zones"] == [zone]
+    assert seen["zones"] == ([zone] if any(not e.all_day for e in events) else [])
     records = to_records(events)
-    assert len(seen["events"]) == len(records) == 11 * 22 + 2
+    assert len(seen["events"]) == len(records)
     for record, read in zip(records, seen["events"], strict=True):
         assert read["uid"] == record["uid"]
         assert read["summary"] == record["title"]
@@ -59,6 +57,29 @@ def test_a_year_of_the_seed_plan_reads_the_same_in_icaljs(
             assert read["start_local"] == start.strftime("%Y-%m-%dT%H:%M:%S")
             assert read["start_utc"] == int(start.timestamp())
             assert read["end_utc"] == int(datetime.fromisoformat(record["end"]).timestamp())
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+def test_a_year_of_the_seed_plan_reads_the_same_in_icaljs(
+    node_ical: Path, tmp_path: Path, zone: str
+) -> None:
+    events = plan(cycles=11, zone=zone)  # 4 Jan 2027 to Jan 2028: both clock changes
+    assert len(events) == 11 * 22 + 2
+    _assert_same(_read_with_icaljs(node_ical, events, zone, tmp_path), events, zone)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("regimen", bundled_ids())
+def test_every_bundled_regimen_reads_the_same_in_icaljs(
+    node_ical: Path, tmp_path: Path, regimen: str
+) -> None:
+    # Plans that cross London's spring change (28 March 2027), with calculated amounts.
+    events = plan(regimen, start=date(2027, 3, 1), until=date(2027, 9, 30), body=BODY)
+    assert events
+    _assert_same(
+        _read_with_icaljs(node_ical, events, "Europe/London", tmp_path), events, "Europe/London"
+    )
 
 
 @pytest.mark.external
