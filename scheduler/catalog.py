@@ -6,13 +6,25 @@ checkout (editable install) they are the top-level regimens/ folder beside the p
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownRegimenError
-from .loader import load_regimen
-from .model import Regimen
 
-__all__ = ["bundled_ids", "bundled_path", "regimens_dir", "resolve"]
+if TYPE_CHECKING:
+    from .model import Regimen
+
+__all__ = [
+    "Summary",
+    "bundled_ids",
+    "bundled_path",
+    "cycles_text",
+    "regimens_dir",
+    "resolve",
+    "summaries",
+]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -42,8 +54,61 @@ def bundled_path(regimen_id: str) -> Path:
 
 def resolve(ref: str | Path) -> Regimen:
     """Load a regimen from a bundled id (``aldesleukin-sc``) or a file path."""
+    from .loader import load_regimen
+
     text = str(ref)
     path = Path(text)
     if text.endswith(".toml") or path.is_file() or "/" in text or "\\" in text:
         return load_regimen(path)
     return load_regimen(bundled_path(text))
+
+
+def cycles_text(phases: list[tuple[int, int | None, str | None]]) -> str:
+    """``35 days until stopped``, ``14 days × 12``, ``21 days up to 24 months``, per phase
+    (cycle days, cycle count or None, time bound or None), joined by `` then ``."""
+    parts = []
+    for days, count, up_to in phases:
+        if count is not None:
+            parts.append(f"{days} days × {count}")
+        elif up_to is not None:
+            parts.append(f"{days} days up to {up_to}")
+        else:
+            parts.append(f"{days} days until stopped")
+    return " then ".join(parts)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One line of the library listing."""
+
+    id: str
+    name: str
+    cycles: str
+    source: str
+
+
+def summaries() -> list[Summary]:
+    """The bundled regimens for listing, read straight from their TOML.
+
+    Listing does not validate: the test suite loads every bundled file through the loader, and
+    skipping it here keeps ``scheduler regimens`` fast (no model, engine or exporters)."""
+    out = []
+    for path in sorted(regimens_dir().glob("*.toml"), key=lambda p: p.stem):
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        phases = [
+            (
+                int(p.get("cycle_days", 0)),
+                p["cycles"] if isinstance(p.get("cycles"), int) else None,
+                p.get("up_to"),
+            )
+            for p in data.get("phases", [])
+        ]
+        out.append(
+            Summary(
+                id=str(data.get("id", path.stem)),
+                name=str(data.get("name", "")),
+                cycles=cycles_text(phases),
+                source=str(data.get("source", "")),
+            )
+        )
+    return out

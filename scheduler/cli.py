@@ -42,14 +42,10 @@ def regimens_command() -> None:
 
     Example: scheduler regimens
     """
-    from .catalog import bundled_ids, bundled_path
-    from .describe import cycle_summary
-    from .loader import load_regimen
+    from .catalog import summaries
 
     rows = [("ID", "CYCLE", "NAME", "SOURCE")]
-    for regimen_id in bundled_ids():
-        regimen = load_regimen(bundled_path(regimen_id))
-        rows.append((regimen.id, cycle_summary(regimen), regimen.name, regimen.source))
+    rows += [(s.id, s.cycles, s.name, s.source) for s in summaries()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         typer.echo(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .catalog import cycles_text
 from .model import DoseRule, Phase, Regimen
 from .notation import cycle_date, format_date, format_day_list, format_duration, weekday_name
 
@@ -12,16 +13,9 @@ __all__ = ["cycle_grid", "cycle_summary", "describe", "one_cycle"]
 
 def cycle_summary(regimen: Regimen) -> str:
     """``35 days until stopped`` / ``14 days × 12`` for each phase, joined by `` then ``."""
-    parts = []
-    for phase in regimen.phases:
-        if phase.cycles is not None:
-            count = f"× {phase.cycles}"
-        elif phase.up_to is not None:
-            count = f"up to {phase.up_to}"
-        else:
-            count = "until stopped"
-        parts.append(f"{phase.cycle_days} days {count}")
-    return " then ".join(parts)
+    return cycles_text(
+        [(p.cycle_days, p.cycles, str(p.up_to) if p.up_to else None) for p in regimen.phases]
+    )
 
 
 def _followed(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:

@@ -79,3 +79,14 @@ def test_hard_wrapped_instructions_are_unwrapped_but_list_items_kept() -> None:
     regimen = load_regimen(bundled_path("aldesleukin-sc"))
     assert "\n" not in regimen.phases[0].doses[0].instructions
     assert "\n- Dose amount" in regimen.notes
+
+
+def test_listing_summaries_match_the_validated_regimens() -> None:
+    # `scheduler regimens` reads the TOML without the loader; it must say what the loader says.
+    from scheduler.catalog import summaries
+    from scheduler.describe import cycle_summary
+
+    for summary in summaries():
+        regimen = load_regimen(bundled_path(summary.id))
+        assert (summary.name, summary.source) == (regimen.name, regimen.source)
+        assert summary.cycles == cycle_summary(regimen)
