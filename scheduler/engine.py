@@ -259,9 +259,9 @@ class _Cycle:
                     title += f", dose {slot.ordinal + 1} of {len(slots)}"
                 lines = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
                 if dose:
-                    lines.append(
-                        f"Dose: {dose.amount}" + (f" ({dose.working})" if dose.working else ".")
-                    )
+                    lines.append(f"Dose: {dose.amount}.")
+                    if dose.working:
+                        lines.append(f"Working: {dose.working}")
                 timing = f"over {format_duration(rule.duration)}"
                 if rule.every is not None:
                     timing += f"; every {format_duration(rule.every)}, dose {slot.ordinal + 1} of {len(slots)} this cycle"

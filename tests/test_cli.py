@@ -197,3 +197,66 @@ def test_python_dash_m_and_no_traceback_from_a_subprocess(tmp_path: Path) -> Non
     assert done.stderr == (
         "Error: --start '2027-13-01' is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)\n"
     )
+
+
+def test_plan_with_weight_and_height_shows_the_working(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "plan", "aldesleukin-hd-iv", "--start", "2027-01-04", "--tz", "Europe/London",
+        "--weight", "70", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    first = json.loads(out)[0]
+    assert first["amount"] == "42,000,000 IU"
+    assert first["amount_written"] == "600,000 IU/kg"
+    assert first["amount_working"].startswith("600,000 IU/kg × 70 kg = 42,000,000 IU.")
+    assert "Working: 600,000 IU/kg × 70 kg = 42,000,000 IU." in first["description"]
+
+
+def test_dubois_formula(capsys: pytest.CaptureFixture[str]) -> None:
+    # DuBois: 0.007184 × 70^0.425 × 175^0.725 = 1.848 -> 1.85 m²; 80 mg/m² × 1.85 = 148 mg.
+    code, out, _ = run(
+        capsys, "plan", "paclitaxel-weekly-q28d", "--start", "2027-01-04", "--cycles", "1",
+        "--tz", "Europe/London", "--weight", "70", "--height", "175", "--bsa", "dubois",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads(out)[0]["amount"] == "148 mg"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--weight", "seventy"], "Error: --weight 'seventy' is not a number of kg (e.g. --weight 70)"),
+        (["--weight", "70", "--height", "1.75m"], "Error: --height '1.75m' is not a number of cm"),
+        (["--height", "175"], "Error: --height needs --weight too"),
+        (["--weight", "700"], "Error: weight 700 kg is outside 0.5 to 400 kg"),
+        (["--weight", "70", "--height", "175", "--bsa", "haycock"], "Error: unknown BSA formula 'haycock' (allowed: mosteller, dubois)"),
+    ],
+)  # fmt: skip
+def test_bad_body_figures(
+    capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *PLAN, "--cycles", "1", "--format", "json", *extra)
+    assert code == 1 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("regimen", "expected"),
+    [
+        ("mfolfox6", "Fluorouracil (5-FU)        2,400 mg/m²  IV     after Fluorouracil (5-FU) (fluorouracil-bolus), over 46 h"),
+        ("r-chop-21", "Drug: Vincristine, intravenous (IV); at most 2 mg per dose"),
+        ("aldesleukin-hd-iv", "every 8 h from 08:00, over 15 min, max 14 per cycle  15-19"),
+        ("temozolomide-stupp", "Then 4 weeks without treatment."),
+        ("pembrolizumab-q3w", "21-day cycles, repeated for up to 24 months"),
+        ("methotrexate-weekly", "starts on a Monday"),
+        ("palbociclib-fulvestrant", "cycles 2 onwards"),
+        ("capecitabine-q21d", "08:00, 20:00, over 5 min"),
+    ],
+)  # fmt: skip
+def test_show_writes_regimens_the_way_oncology_does(
+    capsys: pytest.CaptureFixture[str], regimen: str, expected: str
+) -> None:
+    code, out, _ = run(capsys, "show", regimen)
+    assert code == 0
+    assert expected in out
