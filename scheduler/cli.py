@@ -179,14 +179,21 @@ def validate_command(
 ) -> None:
     """Check regimen files; print each problem as file:line: field: what is wrong.
 
+    Each file is also planned once (from a fixed date) to catch what only real dates show.
+
     Example: scheduler validate regimens/*.toml
     """
+    from .engine import trial
     from .loader import load_regimen
 
     failed = 0
     for file in files:
         try:
             regimen = load_regimen(file)
+            trial(regimen)
+        except PlanError as err:
+            failed += 1
+            typer.echo(f"Error: {file}: a trial plan fails: {err}", err=True)
         except SchedulerError as err:
             failed += 1
             typer.echo(f"Error: {err}", err=True)

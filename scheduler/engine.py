@@ -44,7 +44,7 @@ from .model import (
 )
 from .notation import cycle_date, format_date, format_duration
 
-__all__ = ["MAX_EVENTS", "PlanOptions", "expand"]
+__all__ = ["MAX_EVENTS", "PlanOptions", "expand", "trial"]
 
 #: Refuse plans larger than this: a runaway --until is a mistake, not a calendar.
 MAX_EVENTS = 100_000
@@ -135,6 +135,15 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             events.append(_precaution_event(regimen, options, plan_id, precaution, first, last))
     events.sort(key=lambda event: _sort_key(event, options.zone))
     return tuple(events)
+
+
+def trial(regimen: Regimen) -> tuple[Event, ...]:
+    """Expand a regimen once, from a fixed date in UTC, to catch what only real dates show
+    (a safety interval broken across two phases). Bounded: every fixed cycle plus two of an
+    open-ended phase."""
+    fixed = sum(p.cycles or 0 for p in regimen.phases)
+    options = PlanOptions(start=date(2001, 1, 1), zone=UTC, cycles=fixed + 2, plan_id="trial")
+    return expand(regimen, options)
 
 
 def _check_bounds(regimen: Regimen, options: PlanOptions) -> None:

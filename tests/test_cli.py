@@ -260,3 +260,13 @@ def test_show_writes_regimens_the_way_oncology_does(
     code, out, _ = run(capsys, "show", regimen)
     assert code == 0
     assert expected in out
+
+
+def test_validate_plans_each_file_once(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = TESTDATA / "two-weekly-phases.toml"
+    code, out, err = run(capsys, "validate", str(bad))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: {bad}: a trial plan fails: Methotrexate doses on Sun 7 Jan 2001 and "
+        "Mon 8 Jan 2001 are closer than the safety limit of 6 days\n"
+    )

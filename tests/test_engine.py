@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import PlanError, PlanOptions, expand, parse_regimen, resolve_regimen
+from scheduler import PlanError, PlanOptions, expand, load_regimen, parse_regimen, resolve_regimen
 from tests.helpers import TESTDATA, dose_dates, doses, plan
 
 # Cycle 1 from Monday 4 January 2027: weeks 1-4 Monday to Friday, week 5 off.
@@ -280,31 +280,7 @@ def test_time_override_keeps_the_spacing_of_twice_daily_doses() -> None:
 def test_min_interval_is_enforced_at_plan_time_across_phases() -> None:
     # Each phase alone is weekly, but phase 1's day 7 and phase 2's day 1 are consecutive days:
     # the loader checks within a phase, the engine checks the real dates of the plan.
-    text = """
-id = "two-weekly-phases"
-name = "x"
-indication = "x"
-source = "x"
-[drugs.mtx]
-name = "Methotrexate"
-route = "oral"
-min_interval = "6 days"
-[[phases]]
-cycle_days = 7
-cycles = 1
-[[phases.doses]]
-days = "7"
-time = "09:00"
-duration = "5m"
-[[phases]]
-cycle_days = 7
-cycles = 2
-[[phases.doses]]
-days = "1"
-time = "09:00"
-duration = "5m"
-"""
-    regimen = parse_regimen(text)
+    regimen = load_regimen(TESTDATA / "two-weekly-phases.toml")
     options = PlanOptions(start=date(2027, 1, 4), zone=ZoneInfo("Europe/London"))
     with pytest.raises(PlanError, match="Sun 10 Jan 2027 and Mon 11 Jan 2027 are closer than"):
         expand(regimen, options)
