@@ -31,7 +31,6 @@ from dateutil.relativedelta import relativedelta
 from .dosing import Body, calculate
 from .errors import PlanError
 from .events import Event
-from .loader import blocks
 from .model import (
     CourseEventRule,
     CycleEventRule,
@@ -42,7 +41,7 @@ from .model import (
     Precaution,
     Regimen,
 )
-from .notation import cycle_date, format_date, format_duration
+from .notation import blocks, cycle_date, format_date, format_duration
 
 __all__ = ["MAX_EVENTS", "PlanOptions", "expand", "trial"]
 

@@ -34,7 +34,7 @@ from .model import (
 from .schema import SECTIONS
 from .tomlpos import LineIndex
 
-__all__ = ["FORMAT_VERSION", "blocks", "load_regimen", "parse_regimen", "slots_per_cycle"]
+__all__ = ["FORMAT_VERSION", "load_regimen", "parse_regimen", "slots_per_cycle"]
 
 FORMAT_VERSION = 1
 OPEN_ENDED = "until stopped"
@@ -704,20 +704,9 @@ def slots_per_cycle(rule: DoseRule) -> int:
     if rule.every is None:
         return len(rule.days) * rule.slots_per_day()
     total = 0
-    for block in blocks(rule.days):
+    for block in notation.blocks(rule.days):
         total += int(timedelta(days=len(block)) / rule.every)
     return total
-
-
-def blocks(days: tuple[int, ...]) -> list[list[int]]:
-    """Runs of consecutive days: (1,2,3,5) -> [[1,2,3],[5]]."""
-    out: list[list[int]] = []
-    for day in days:
-        if out and out[-1][-1] == day - 1:
-            out[-1].append(day)
-        else:
-            out.append([day])
-    return out
 
 
 def _prose(text: str) -> str:

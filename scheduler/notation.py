@@ -15,6 +15,7 @@ import re
 from datetime import date, time, timedelta
 
 __all__ = [
+    "blocks",
     "cycle_date",
     "format_date",
     "format_day_list",
@@ -74,6 +75,17 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
             raise ValueError(f"the range {first} to {last} runs backwards")
         days.update(range(first, last + 1))
     return tuple(sorted(days))
+
+
+def blocks(days: tuple[int, ...]) -> list[list[int]]:
+    """Runs of consecutive days: (1,2,3,5) -> [[1,2,3],[5]]."""
+    out: list[list[int]] = []
+    for day in days:
+        if out and out[-1][-1] == day - 1:
+            out[-1].append(day)
+        else:
+            out.append([day])
+    return out
 
 
 def format_day_list(days: tuple[int, ...] | list[int]) -> str:
