@@ -10,6 +10,7 @@ import icalendar
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from scheduler.events import Event
 from scheduler.export.ics import to_ics
 from scheduler.notation import parse_day_list, parse_pattern
 from tests.helpers import doses, plan
@@ -34,15 +35,7 @@ def test_random_plans_keep_the_invariants(start: date, cycles: int, zone: str, a
         assert (event.start.hour, event.start.minute) == (at.hour, at.minute)
         assert start <= event.start.date() <= last_day
         assert event.end - event.start == timedelta(minutes=15)
-    # Sorted by instant (all-day events at their local midnight).
-    tz = ZoneInfo(zone)
-    instants = [
-        e.start.astimezone(UTC)
-        if isinstance(e.start, datetime)
-        else datetime.combine(e.start, time(0), tzinfo=tz).astimezone(UTC)
-        for e in events
-    ]
-    assert instants == sorted(instants)
+    assert_sorted(events, zone)
     # Deterministic, unique identities.
     assert [e.uid for e in events] == [e.uid for e in plan(start=start, cycles=cycles, zone=zone,
                                                            dose_time=at)]  # fmt: skip
@@ -57,6 +50,18 @@ def test_ics_round_trip_through_icalendar(start: date, cycles: int, zone: str, a
     data = to_ics(events, name="Round trip", stamp=stamp, zone=ZoneInfo(zone))
     read = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert [(v["UID"], v.start, v.end) for v in read] == [(e.uid, e.start, e.end) for e in events]
+
+
+def assert_sorted(events: tuple[Event, ...], zone: str) -> None:
+    """Sorted by instant, all-day events at their local midnight."""
+    tz = ZoneInfo(zone)
+    instants = [
+        e.start.astimezone(UTC)
+        if isinstance(e.start, datetime)
+        else datetime.combine(e.start, time(0), tzinfo=tz).astimezone(UTC)
+        for e in events
+    ]
+    assert instants == sorted(instants)
 
 
 STEPS = st.lists(st.tuples(st.integers(1, 9), st.booleans()), min_size=1, max_size=6)
@@ -140,14 +145,7 @@ def test_random_valid_regimens_expand_sorted_bounded_capped_and_deterministic(
     events = expand(regimen, options)
     assert events == expand(regimen, options)
     assert len({e.uid for e in events}) == len(events)
-    tz = ZoneInfo(zone)
-    instants = [
-        e.start.astimezone(UTC)
-        if isinstance(e.start, datetime)
-        else datetime.combine(e.start, time(0), tzinfo=tz).astimezone(UTC)
-        for e in events
-    ]
-    assert instants == sorted(instants)
+    assert_sorted(events, zone)
     # Inside the plan: from the start to the end of the last cycle (an interval series that
     # starts late on a cycle's last day may run into the next morning).
     end = start + timedelta(days=cycles * cycle_days)
