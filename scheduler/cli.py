@@ -116,6 +116,21 @@ def plan_command(
     bsa: Annotated[
         str, typer.Option(help="Body surface area formula: mosteller or dubois.")
     ] = "mosteller",
+    remind: Annotated[
+        str,
+        typer.Option(
+            help="Reminders: e.g. 30m,1d, or none (default: doses at the time, tests and "
+            "appointments the evening before). Some apps (Google) drop reminders on import."
+        ),
+    ] = "default",
+    recurrence: Annotated[
+        str,
+        typer.Option(help="expand (one event per dose) or rrule (repeating doses as series)."),
+    ] = "expand",
+    label: Annotated[
+        str | None,
+        typer.Option(help="A label for the calendar's name, e.g. the patient's initials."),
+    ] = None,
 ) -> None:
     """Plan a regimen into dated events, written as an .ics calendar or JSON.
 
@@ -154,10 +169,25 @@ def plan_command(
 
         data = to_json(events).encode("utf-8")
     else:
-        from .export.ics import to_ics
+        from .export.ics import RECURRENCE_FORMS, Reminders, to_ics
 
+        if recurrence not in RECURRENCE_FORMS:
+            raise PlanError(f"unknown --recurrence {recurrence!r} (allowed: expand, rrule)")
+        try:
+            reminders = Reminders.parse(remind)
+        except ValueError as err:
+            raise PlanError(f"--remind: {err}") from None
         name = " + ".join(d.name for d in loaded.drugs) + f" ({loaded.id})"
-        data = to_ics(events, name=name, stamp=_stamp(), zone=zone)
+        if label and label.strip():
+            name += f" — {label.strip()}"
+        data = to_ics(
+            events,
+            name=name,
+            stamp=_stamp(),
+            zone=zone,
+            reminders=reminders,
+            recurrence=recurrence,
+        )
     target = output or (f"{loaded.id}-{first.isoformat()}.ics" if fmt == "ics" else "-")
     if target == "-":
         sys.stdout.buffer.write(data)
@@ -200,6 +230,30 @@ def validate_command(
         else:
             typer.echo(f"ok: {file} ({regimen.id})")
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE.ics...", help="Calendar files.")],
+) -> None:
+    """Check .ics files the way calendar apps read them; report problems in words.
+
+    Runs three independent parsers (strict ical, vobject, icalendar) and the rules apps trip
+    over (time zones, floating times, folding, alarms, size). Exit code 1 if any error.
+    Example: scheduler check plan.ics
+    """
+    from .check import check_file
+
+    errors = 0
+    for file in files:
+        problems = check_file(file)
+        errors += sum(p.severity == "error" for p in problems)
+        if not problems:
+            typer.echo(f"ok: {file}")
+        for problem in problems:
+            typer.echo(f"{file}: {problem}", err=problem.severity == "error")
+    if errors:
         raise typer.Exit(1)
 
 

@@ -181,7 +181,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
     command = typer.main.get_command(app)
     names = sorted(command.commands)  # type: ignore[attr-defined]
-    assert names == ["plan", "regimens", "schema", "show", "validate"]
+    assert names == ["check", "plan", "regimens", "schema", "show", "validate"]
     for name in names:
         code, out, _ = run(capsys, name, "--help")
         assert code == 0
@@ -270,3 +270,71 @@ def test_validate_plans_each_file_once(capsys: pytest.CaptureFixture[str]) -> No
         f"Error: {bad}: a trial plan fails: Methotrexate doses on Sun 7 Jan 2001 and "
         "Mon 8 Jan 2001 are closer than the safety limit of 6 days\n"
     )
+
+
+def test_plan_compact_form_reminders_and_label(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "plan.ics"
+    code, _, err = run(
+        capsys, *PLAN, "--cycles", "11", "--recurrence", "rrule", "--remind", "none",
+        "--label", "J.S.; room 3, ward\\A", "-o", str(target),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    data = target.read_bytes()
+    assert data.count(b"RRULE:FREQ=DAILY;INTERVAL=35;COUNT=11") == 20
+    assert b"VALARM" not in data
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar["NAME"] == "Aldesleukin (aldesleukin-sc) — J.S.; room 3, ward\\A"
+    assert b"NAME:Aldesleukin (aldesleukin-sc) \xe2\x80\x94 J.S.\\; room 3\\, ward\\\\A" in data
+
+
+def test_no_label_leaves_it_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "plan.ics"
+    assert run(capsys, *PLAN, "--cycles", "1", "-o", str(target))[0] == 0
+    assert (
+        icalendar.Calendar.from_ical(target.read_bytes())["NAME"] == "Aldesleukin (aldesleukin-sc)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--recurrence", "weekly"], "Error: unknown --recurrence 'weekly' (allowed: expand, rrule)"),
+        (["--remind", "soon"], "Error: --remind: reminder 'soon': 'soon' is not a duration"),
+    ],
+)  # fmt: skip
+def test_bad_export_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *PLAN, "--cycles", "1", "-o", str(tmp_path / "x.ics"), *extra)
+    assert code == 1 and err.startswith(message) and err.count("\n") == 1
+    assert not (tmp_path / "x.ics").exists()
+
+
+def test_check_accepts_our_files_and_explains_problems_in_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ours = tmp_path / "ours.ics"
+    assert run(capsys, *PLAN, "--cycles", "2", "--recurrence", "rrule", "-o", str(ours))[0] == 0
+    code, out, err = run(capsys, "check", str(ours))
+    assert (code, out, err) == (0, f"ok: {ours}\n", "")
+
+    other = tmp_path / "other.ics"
+    other.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//other//EN\r\nMETHOD:REQUEST\r\n"
+        b"BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\n"
+        b"DTSTART;TZID=Europe/London:20270601T090000\r\nDTEND;TZID=Europe/London:20270601T080000\r\n"
+        b"SUMMARY:Dose\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:2\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20270601T090000\r\n"
+        b"SUMMARY:Floating dose\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    code, out, err = run(capsys, "check", str(other))
+    assert code == 1
+    said = out + err
+    assert (
+        f"{other}: warning: METHOD:REQUEST makes Outlook treat the file as one invitation" in said
+    )
+    assert f"{other}: error: event 'Dose' ends before or when it starts" in said
+    assert f"{other}: error: event 'Floating dose' has a floating time" in said
+    assert f"{other}: error: TZID Europe/London is used but the file has no VTIMEZONE" in said

@@ -3,24 +3,81 @@
 Byte-for-byte reproducible: UIDs come from the events, DTSTAMP from the injected ``stamp``.
 Timed events carry ``TZID=<IANA zone>`` with a VTIMEZONE of yearly rules (see vtimezone.py);
 all-day events are ``VALUE=DATE`` with an exclusive DTEND; UTC appears only in DTSTAMP.
+With ``recurrence="rrule"`` repeating doses are written as recurring series (series.py).
+Reminders are VALARMs with a relative TRIGGER; some apps drop them on import (Google), and
+safety never depends on them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..events import Event
 from ..model import EventKind
+from ..notation import parse_duration
 from .contentline import escape_text, line
+from .series import Series, group
 from .vtimezone import vtimezone_lines
 
-__all__ = ["DEFAULT_PRODID", "to_ics"]
+__all__ = ["DEFAULT_PRODID", "EVENING_BEFORE", "RECURRENCE_FORMS", "Reminders", "to_ics"]
 
 DEFAULT_PRODID = "-//treatment-scheduler//treatment-scheduler 0.1//EN"
+RECURRENCE_FORMS = ("expand", "rrule")
+#: A reminder at 18:00 on the evening before the event, in the patient's zone.
+EVENING_BEFORE = "evening before"
 # Precautions span weeks or months: show them without blocking the patient's time.
 _TRANSPARENT = {EventKind.PRECAUTION}
+
+Trigger = timedelta | str
+"""Time before the start (timedelta(0): at the time), or :data:`EVENING_BEFORE`."""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """Which VALARMs each kind of event gets.
+
+    The default: doses at the time of the dose; blood tests and appointments at 18:00 the
+    evening before; precautions none. ``--remind 30m,1d`` gives every dose, test and appointment
+    those reminders instead; ``--remind none`` gives none.
+    """
+
+    by_kind: dict[EventKind, tuple[Trigger, ...]] = field(
+        default_factory=lambda: {
+            EventKind.DOSE: (timedelta(0),),
+            EventKind.LAB: (EVENING_BEFORE,),
+            EventKind.VISIT: (EVENING_BEFORE,),
+        }
+    )
+
+    @classmethod
+    def none(cls) -> Reminders:
+        return cls(by_kind={})
+
+    @classmethod
+    def parse(cls, text: str) -> Reminders:
+        """``"30m,1d"``, ``"0m"`` (at the time), ``"none"`` or ``"default"``."""
+        cleaned = text.strip().lower()
+        if cleaned == "none":
+            return cls.none()
+        if cleaned == "default":
+            return cls()
+        triggers: list[Trigger] = []
+        for part in cleaned.split(","):
+            part = part.strip()
+            if part in ("0", "0m", "at the time"):
+                triggers.append(timedelta(0))
+                continue
+            try:
+                triggers.append(parse_duration(part))
+            except ValueError as err:
+                raise ValueError(
+                    f"reminder {part!r}: {err} (write e.g. --remind 30m,1d, or none)"
+                ) from None
+        chosen = tuple(dict.fromkeys(triggers))
+        return cls(by_kind={k: chosen for k in (EventKind.DOSE, EventKind.LAB, EventKind.VISIT)})
 
 
 def to_ics(
@@ -30,19 +87,30 @@ def to_ics(
     stamp: datetime,
     zone: ZoneInfo,
     prodid: str = DEFAULT_PRODID,
+    reminders: Reminders | None = None,
+    recurrence: str = "expand",
+    method: str | None = "PUBLISH",
 ) -> bytes:
     """Serialise ``events`` (all in ``zone``) to the bytes of an .ics file.
 
     ``stamp`` is the DTSTAMP of every event (inject a fixed one for reproducible output);
-    ``name`` is the calendar's display name.
+    ``name`` is the calendar's display name; ``reminders`` default to :class:`Reminders`();
+    ``recurrence`` is ``expand`` (a VEVENT per event) or ``rrule`` (repeating doses as series);
+    ``method`` is ``PUBLISH`` for files and feeds, ``None`` for a CalDAV resource (RFC 4791).
     """
+    if recurrence not in RECURRENCE_FORMS:
+        raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")
+    alarms = reminders if reminders is not None else Reminders()
     stamp_text = stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         line("PRODID", escape_text(prodid)),
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    ]
+    if method:
+        lines.append(f"METHOD:{method}")
+    lines += [
         line("NAME", escape_text(name)),
         line("X-WR-CALNAME", escape_text(name)),
         line("X-WR-TIMEZONE", zone.key),
@@ -51,26 +119,64 @@ def to_ics(
         starts = [_day(e.start) for e in events]
         ends = [_day(e.end) for e in events]
         lines += vtimezone_lines(zone, min(starts), max(ends))
-    tzid = f";TZID={zone.key}"
-    for event in events:
+    items: Sequence[Event | Series] = group(events) if recurrence == "rrule" else events
+    for item in items:
+        event = item.first if isinstance(item, Series) else item
         lines.append("BEGIN:VEVENT")
-        lines.append(line("UID", escape_text(event.uid)))
+        lines.append(line("UID", escape_text(item.uid)))
         lines.append(f"DTSTAMP:{stamp_text}")
         if event.all_day:
             lines.append(f"DTSTART;VALUE=DATE:{_date(event.start)}")
             lines.append(f"DTEND;VALUE=DATE:{_date(event.end)}")
         else:
-            lines.append(f"DTSTART{tzid}:{_local(event.start)}")
-            lines.append(f"DTEND{tzid}:{_local(event.end)}")
-        lines.append(line("SUMMARY", escape_text(event.title)))
-        lines.append(line("DESCRIPTION", escape_text(event.description)))
+            lines.append(f"DTSTART;TZID={zone.key}:{_local(event.start)}")
+            lines.append(f"DTEND;TZID={zone.key}:{_local(event.end)}")
+        if isinstance(item, Series):
+            lines.append(f"RRULE:{item.rrule}")
+        lines.append(line("SUMMARY", escape_text(item.title)))
+        lines.append(line("DESCRIPTION", escape_text(item.description)))
         lines.append(line("CATEGORIES", escape_text(event.kind.label)))
         lines.append("STATUS:CONFIRMED")
         lines.append("TRANSP:" + ("TRANSPARENT" if event.kind in _TRANSPARENT else "OPAQUE"))
         lines.append("SEQUENCE:0")
+        for trigger in alarms.by_kind.get(event.kind, ()):
+            lines += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                line("DESCRIPTION", escape_text(item.title)),
+                f"TRIGGER:{_trigger(trigger, event, zone)}",
+                "END:VALARM",
+            ]
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _trigger(trigger: Trigger, event: Event, zone: ZoneInfo) -> str:
+    """A relative TRIGGER (RFC 5545 §3.8.6.3), before the start."""
+    if isinstance(trigger, str):
+        start = event.start
+        if not isinstance(start, datetime):
+            start = datetime.combine(start, time(0), tzinfo=zone)
+        evening = datetime.combine(start.date() - timedelta(days=1), time(18, 0), tzinfo=zone)
+        # Clock difference on purpose: "18:00 the evening before" is a wall-clock time.
+        before = start.replace(tzinfo=None) - evening.replace(tzinfo=None)
+    else:
+        before = trigger
+    return _duration(before)
+
+
+def _duration(before: timedelta) -> str:
+    seconds = int(before.total_seconds())
+    if seconds == 0:
+        return "PT0S"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    text = "-P" + (f"{days}D" if days else "")
+    if hours or minutes:
+        text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text
 
 
 def _day(value: date | datetime) -> date:

@@ -2,6 +2,8 @@
 // JSON: how an independent calendar engine sees them. Used by the Python tests.
 //
 // usage: node read_ics.mjs FILE.ics
+// Recurring events are expanded with ical.js's own iterator (at most 20,000 occurrences each)
+// into "occurrences": what Thunderbird would show.
 // Time zones come only from the file's own VTIMEZONE components (registered as Thunderbird
 // does), so a wrong VTIMEZONE shows up as a wrong instant.
 import { readFileSync } from "node:fs";
@@ -30,8 +32,32 @@ const events = root.getAllSubcomponents("vevent").map((vevent) => {
     end_local: end.toString(),
     start_utc: start.isDate ? null : start.toUnixTime(),
     end_utc: end.isDate ? null : end.toUnixTime(),
+    recurring: event.isRecurring(),
+    occurrences: occurrences(event),
   };
 });
+
+function occurrences(event) {
+  if (!event.isRecurring()) {
+    return [describe(event.startDate, event.endDate)];
+  }
+  const out = [];
+  const iterator = event.iterator();
+  for (let next = iterator.next(); next && out.length < 20000; next = iterator.next()) {
+    const details = event.getOccurrenceDetails(next);
+    out.push(describe(details.startDate, details.endDate));
+  }
+  return out;
+}
+
+function describe(start, end) {
+  return {
+    start_local: start.toString(),
+    end_local: end.toString(),
+    start_utc: start.isDate ? null : start.toUnixTime(),
+    end_utc: end.isDate ? null : end.toUnixTime(),
+  };
+}
 process.stdout.write(
   JSON.stringify({
     zones,
