@@ -1,0 +1,136 @@
+"""A real CalDAV server (Radicale, started on 127.0.0.1 by these tests) accepts every bundled
+regimen's calendar in both forms and answers a time-range query with exactly the JSON view's
+doses, with recurrences expanded by the server."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduler.catalog import bundled_ids
+from scheduler.dosing import Body
+from scheduler.export.ics import to_ics
+from scheduler.export.json import to_records
+from tests.helpers import plan, require
+
+STAMP = datetime(2026, 11, 22, tzinfo=UTC)
+BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
+ZONE = "Europe/London"
+# Across London's spring change (28 March 2027); the query window cuts the plan short at the
+# end. Kept to six weeks: Radicale parses every stored event's VTIMEZONE with vobject (about
+# 0.1 s an event on these machines), so a long expanded plan takes minutes to upload.
+START, UNTIL = date(2027, 3, 15), date(2027, 4, 30)
+WINDOW = (datetime(2027, 3, 14, tzinfo=UTC), datetime(2027, 4, 25, tzinfo=UTC))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require(importlib.util.find_spec("radicale") is not None, "Radicale is not installed")
+    require(importlib.util.find_spec("caldav") is not None, "the caldav client is not installed")
+    folder = tmp_path_factory.mktemp("radicale")
+    port = _free_port()
+    # Radicale's own server, configured the way its test suite does: storage in a temporary
+    # folder without fsync (a private option, so set in code rather than a config file), which
+    # otherwise makes a PUT of a few hundred events take seconds.
+    launcher = (
+        "import sys; from radicale import config, server, log; log.setup(); "
+        "c = config.load(); "
+        "c.update({'storage': {'filesystem_folder': sys.argv[1], '_filesystem_fsync': 'False'}, "
+        "'auth': {'type': 'none'}, 'server': {'hosts': sys.argv[2]}, "
+        "'logging': {'level': 'warning'}}, 'test', privileged=True); "
+        "server.serve(c)"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", launcher, str(folder / "data"), f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=(folder / "log").open("w"),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"Radicale did not start: {(folder / 'log').read_text()}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("form", ["expand", "rrule"])
+@pytest.mark.parametrize("regimen", bundled_ids())
+def test_radicale_stores_the_calendar_and_answers_a_time_range_query(
+    radicale: str, regimen: str, form: str
+) -> None:
+    import caldav
+    import requests
+
+    events = plan(regimen, start=START, until=UNTIL, zone=ZONE, body=BODY)
+    # A resource stored on a CalDAV server carries no METHOD (RFC 4791 §4.1).
+    data = to_ics(events, name=regimen, stamp=STAMP, zone=ZoneInfo(ZONE), method=None,
+                  recurrence=form)  # fmt: skip
+    url = f"{radicale}/nurse/{regimen}-{form}/"
+    put = requests.put(url, data=data, headers={"Content-Type": "text/calendar"},
+                       auth=("nurse", "any"), timeout=60)  # fmt: skip
+    assert put.status_code in (200, 201), put.text
+
+    client = caldav.DAVClient(url=url, username="nurse", password="any")
+    found = client.calendar(url=url).search(start=WINDOW[0], end=WINDOW[1], event=True, expand=True)
+    seen = Counter(
+        (int(v["DTSTART"].dt.timestamp()), int(v["DTEND"].dt.timestamp()))
+        for item in found
+        for v in item.icalendar_instance.walk("VEVENT")
+        if "Dose" in [str(c) for c in v["CATEGORIES"].cats]
+    )
+    expected = Counter(
+        (
+            int(datetime.fromisoformat(r["start"]).timestamp()),
+            int(datetime.fromisoformat(r["end"]).timestamp()),
+        )
+        for r in to_records(events)
+        if r["kind"] == "dose"
+        and datetime.fromisoformat(r["end"]) > WINDOW[0]
+        and datetime.fromisoformat(r["start"]) < WINDOW[1]
+    )
+    assert expected, "the window should hold doses"
+    assert seen == expected
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("form", ["expand", "rrule"])
+def test_radicale_verifies_stored_items(tmp_path: Path, form: str) -> None:
+    # `radicale --verify-item` checks one stored object (one UID): a dose, or a dose series.
+    require(importlib.util.find_spec("radicale") is not None, "Radicale is not installed")
+    events = tuple(e for e in plan(cycles=2) if e.kind == "dose" and e.day == 1)
+    assert len(events) == 2
+    data = to_ics(events if form == "rrule" else events[:1], name="x", stamp=STAMP,
+                  zone=ZoneInfo(ZONE), method=None, recurrence=form)  # fmt: skip
+    assert data.count(b"BEGIN:VEVENT") == 1
+    path = tmp_path / "item.ics"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-m", "radicale", "--verify-item", str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
