@@ -27,11 +27,13 @@ from tests.helpers import plan, require
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
 ZONE = "Europe/London"
-# Across London's spring change (28 March 2027); the query window cuts the plan short at the
-# end. Kept to six weeks: Radicale parses every stored event's VTIMEZONE with vobject (about
-# 0.1 s an event on these machines), so a long expanded plan takes minutes to upload.
-START, UNTIL = date(2027, 3, 15), date(2027, 4, 30)
-WINDOW = (datetime(2027, 3, 14, tzinfo=UTC), datetime(2027, 4, 25, tzinfo=UTC))
+# Across the spring changes of London (28 March 2027), New York (14 March) and Sydney's autumn
+# change (4 April); the query window cuts the plan short at the end. Kept to seven weeks:
+# Radicale parses every stored event's VTIMEZONE with vobject (about 0.1 s an event on these
+# machines), so a long expanded plan takes minutes to upload.
+ZONES = ["Europe/London", "America/New_York", "Australia/Sydney"]
+START, UNTIL = date(2027, 3, 8), date(2027, 4, 30)
+WINDOW = (datetime(2027, 3, 7, tzinfo=UTC), datetime(2027, 4, 25, tzinfo=UTC))
 
 
 def _free_port() -> int:
@@ -79,18 +81,19 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.mark.external
 @pytest.mark.parametrize("form", ["expand", "rrule"])
+@pytest.mark.parametrize("zone", ZONES)
 @pytest.mark.parametrize("regimen", bundled_ids())
 def test_radicale_stores_the_calendar_and_answers_a_time_range_query(
-    radicale: str, regimen: str, form: str
+    radicale: str, regimen: str, zone: str, form: str
 ) -> None:
     import caldav
     import requests
 
-    events = plan(regimen, start=START, until=UNTIL, zone=ZONE, body=BODY)
+    events = plan(regimen, start=START, until=UNTIL, zone=zone, body=BODY)
     # A resource stored on a CalDAV server carries no METHOD (RFC 4791 §4.1).
-    data = to_ics(events, name=regimen, stamp=STAMP, zone=ZoneInfo(ZONE), method=None,
+    data = to_ics(events, name=regimen, stamp=STAMP, zone=ZoneInfo(zone), method=None,
                   recurrence=form)  # fmt: skip
-    url = f"{radicale}/nurse/{regimen}-{form}/"
+    url = f"{radicale}/nurse/{regimen}-{zone.replace('/', '-').lower()}-{form}/"
     put = requests.put(url, data=data, headers={"Content-Type": "text/calendar"},
                        auth=("nurse", "any"), timeout=60)  # fmt: skip
     assert put.status_code in (200, 201), put.text
