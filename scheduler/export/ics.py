@@ -133,7 +133,8 @@ def to_ics(
             lines.append(f"DTEND;TZID={zone.key}:{_local(event.end)}")
         if isinstance(item, Series):
             lines.append(f"RRULE:{item.rrule}")
-        lines.append(line("SUMMARY", escape_text(item.title)))
+        summary = escape_text(item.title)
+        lines.append(line("SUMMARY", summary))
         lines.append(line("DESCRIPTION", escape_text(item.description)))
         lines.append(line("CATEGORIES", escape_text(event.kind.label)))
         lines.append("STATUS:CONFIRMED")
@@ -143,7 +144,7 @@ def to_ics(
             lines += [
                 "BEGIN:VALARM",
                 "ACTION:DISPLAY",
-                line("DESCRIPTION", escape_text(item.title)),
+                line("DESCRIPTION", summary),
                 f"TRIGGER:{_trigger(trigger, event, zone)}",
                 "END:VALARM",
             ]
