@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
+from .closures import Closures
 from .dosing import Body, calculate
 from .errors import PlanError
 from .events import Event
@@ -74,6 +76,10 @@ class PlanOptions:
     """Identity of this plan within the regimen, part of every UID (default: the start date)."""
     body: Body | None = None
     """Weight and height, to calculate per-kg and per-m² amounts."""
+    adjustments: tuple[Adjustment, ...] = ()
+    """What changed since the plan was made, in the order it was recorded (docs/courses.md)."""
+    closures: Closures | None = None
+    """Closed days and what to do with events that fall on them."""
 
     @property
     def zone_name(self) -> str:
@@ -84,6 +90,9 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
     """Expand ``regimen`` into the dated events of one patient's plan, sorted by start."""
     _check_bounds(regimen, options)
     plan_id = options.plan_id or options.start.isoformat()
+    delays = [a for a in options.adjustments if isinstance(a, Delay)]
+    stops = [a for a in options.adjustments if isinstance(a, Stop)]
+    last_cycle = min(((s.phase or 1, s.cycle) for s in stops if s.cycle is not None), default=None)
     events: list[Event] = []
     phase_start = options.start
     first_day: date | None = None
@@ -105,8 +114,18 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
                 break
             if ends_before is not None and cycle_start >= ends_before:
                 break
+            if last_cycle is not None and (phase_index + 1, cycle + 1) > last_cycle:
+                stopped = True
+                break
             cycle += 1
             planned_cycles += 1
+            shift = sum(d.days for d in delays if (d.phase, d.cycle) == (phase_index + 1, cycle))
+            if shift < 0:
+                raise PlanError(
+                    f"cycle {cycle} cannot start {-shift} day(s) early: it would overlap the "
+                    "cycle before it (delays only move cycles later)"
+                )
+            cycle_start += timedelta(days=shift)
             ctx = _Cycle(regimen, options, plan_id, phase_index, phase, cycle, cycle_start)
             events.extend(ctx.doses())
             for event_rule in phase.events:
@@ -121,6 +140,11 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             break
         phase_start = cycle_start + (_delta(phase.gap_after) if phase.gap_after else timedelta(0))
     events = _apply_course_caps(regimen, events)
+    events = _apply_omissions(regimen, options, events)
+    events = _apply_closures(options, events)
+    stop_dates = [s.after for s in stops if s.after is not None]
+    if stop_dates:
+        events = [e for e in events if _day_of(e.start) <= min(stop_dates)]
     _check_min_intervals(regimen, events)
     dose_dates = [
         e.start.date() for e in events if isinstance(e.start, datetime) and e.kind == EventKind.DOSE
@@ -196,6 +220,14 @@ class _Cycle:
     def date_of(self, day: int) -> date:
         return cycle_date(self.cycle_start, day)
 
+    def first_time(self, when: date) -> time | None:
+        """The day's first dose time set at plan time or by the latest retime before ``when``."""
+        chosen = self.options.dose_time
+        for change in self.options.adjustments:
+            if isinstance(change, Retime) and change.start <= when:
+                chosen = change.at
+        return chosen
+
     def day_of(self, when: date) -> int:
         offset = (when - self.cycle_start).days
         return offset + 1 if offset >= 0 else offset
@@ -220,9 +252,10 @@ class _Cycle:
         zone = self.options.zone
         out: list[_Slot] = []
         if rule.every is not None:
-            first_time = self.options.dose_time or rule.time
             for block in blocks(rule.days):
-                first = _local(self.date_of(block[0]), first_time, zone).astimezone(UTC)
+                first_day = self.date_of(block[0])
+                first_time = self.first_time(first_day) or rule.time
+                first = _local(first_day, first_time, zone).astimezone(UTC)
                 per_day: dict[int, int] = {}
                 for k in range(int(timedelta(days=len(block)) / rule.every)):
                     start = (first + k * rule.every).astimezone(zone)
@@ -235,10 +268,9 @@ class _Cycle:
                 if end is not None:
                     out.append(_Slot(day, 0, end, len(out)))
         else:
-            times = _shifted(rule.times, self.options.dose_time)
             for day in rule.days:
                 when = self.date_of(day)
-                for index, at in enumerate(times):
+                for index, at in enumerate(_shifted(rule.times, self.first_time(when))):
                     out.append(_Slot(day, index, _local(when, at, zone), len(out)))
         if rule.max_doses_per_cycle is not None:
             out = out[: rule.max_doses_per_cycle]
@@ -294,13 +326,15 @@ class _Cycle:
                         cycle=self.cycle,
                         day=slot.day,
                         phase=self.phase.name,
+                        phase_number=self.phase_index + 1,
+                        setting=rule.setting,
                         drug=drug.name,
                         route=drug.route,
                         timezone=self.options.zone_name,
                         amount=dose.amount if dose else None,
                         amount_written=dose.written if dose else None,
                         amount_working=(dose.working or None) if dose else None,
-                        sequence=position,
+                        order=position,
                     )
                 )
         return out
@@ -340,6 +374,8 @@ class _Cycle:
                     cycle=self.cycle,
                     day=day,
                     phase=self.phase.name,
+                    phase_number=self.phase_index + 1,
+                    setting=rule.setting,
                     timezone=self.options.zone_name,
                 )
             )
@@ -369,6 +405,75 @@ def _timing(
         return when, when + timedelta(days=1), "(all day)"
     start = _local(when, at, zone)
     return start, _after(start, duration), f"at {start.strftime('%H:%M')}"
+
+
+def _apply_omissions(regimen: Regimen, options: PlanOptions, events: list[Event]) -> list[Event]:
+    omits = [a for a in options.adjustments if isinstance(a, Omit)]
+    if not omits:
+        return events
+
+    def omitted(event: Event) -> bool:
+        if event.kind != EventKind.DOSE:
+            return False
+        index = int(event.slot.rpartition("#")[2]) if "#" in event.slot else 1
+        return any(
+            (o.phase, o.cycle, o.day) == (event.phase_number, event.cycle, event.day)
+            and (o.slot is None or o.slot == index)
+            and (o.drug is None or o.drug.lower() in (event.drug or "").lower())
+            for o in omits
+        )
+
+    return [e for e in events if not omitted(e)]
+
+
+def _apply_closures(options: PlanOptions, events: list[Event]) -> list[Event]:
+    closures = options.closures or Closures()
+    for change in options.adjustments:
+        if isinstance(change, Close):
+            regions = [change.holidays] if change.holidays else []
+            closures = closures.with_more(change.dates, regions, change.weekdays)
+    if closures.empty:
+        return events
+    out = []
+    for event in events:
+        if event.kind == EventKind.PRECAUTION:
+            out.append(event)
+            continue
+        day = _day_of(event.start)
+        reason = closures.reason(day)
+        policy = closures.policy.get(event.setting, "keep")
+        if reason is None or policy == "keep":
+            out.append(event)
+        elif policy == "skip":
+            continue
+        elif policy == "keep and flag":
+            flag = f"{event.setting.capitalize()} closed ({reason})"
+            note = f"Note: the {event.setting} is closed on {format_date(day)} ({reason}); this was kept as planned: check with your care team."
+            out.append(replace(event, title=f"{event.title} [{flag}]", flag=flag,
+                               description=f"{note}\n{event.description}"))  # fmt: skip
+        else:
+            try:
+                moved_to = closures.open_day(day, 1 if policy == "next open day" else -1)
+            except ValueError as err:
+                raise PlanError(str(err)) from None
+            out.append(_moved(event, moved_to, reason, options.zone))
+    return out
+
+
+def _moved(event: Event, to: date, reason: str, zone: tzinfo) -> Event:
+    """``event`` on day ``to`` instead, at the same clock time and for the same real duration."""
+    note = f"Moved from {format_date(_day_of(event.start))} ({reason}) to {format_date(to)}."
+    if isinstance(event.start, datetime):
+        start = _local(to, event.start.time(), zone)
+        assert isinstance(event.end, datetime)
+        end = _after(start, event.end - event.start)
+        return replace(event, start=start, end=end, description=f"{note}\n{event.description}")
+    length = event.end - event.start  # type: ignore[operator]
+    return replace(event, start=to, end=to + length, description=f"{note}\n{event.description}")
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _apply_course_caps(regimen: Regimen, events: list[Event]) -> list[Event]:
@@ -506,4 +611,4 @@ def _sort_key(event: Event, zone: tzinfo) -> tuple[datetime, int, int, str, str]
     if not isinstance(start, datetime):
         start = _local(start, time(0), zone)  # all-day events sort at the start of their day
     # Same instant: tests before doses, then doses in the order the regimen lists them.
-    return (start.astimezone(UTC), _KIND_ORDER[event.kind], event.sequence, event.slot, event.uid)
+    return (start.astimezone(UTC), _KIND_ORDER[event.kind], event.order, event.slot, event.uid)

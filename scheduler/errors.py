@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "CourseError",
+    "FileError",
     "OutputError",
     "PlanError",
     "RegimenError",
@@ -15,8 +17,8 @@ class SchedulerError(Exception):
     """Base of every error this package raises on purpose; `str(err)` is one line for a user."""
 
 
-class RegimenError(SchedulerError):
-    """A regimen file is unreadable, malformed or breaks a rule of the format.
+class FileError(SchedulerError):
+    """A file the user wrote is unreadable, malformed or breaks a rule of its format.
 
     Carries where: the file, the 1-based line (when known) and the field path
     (``phases[0].doses[0].days``), so the message can point a clinician at the spot.
@@ -42,6 +44,14 @@ class RegimenError(SchedulerError):
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         field = f"{self.path}: " if self.path else ""
         return f"{where}{field}{self.message}"
+
+
+class RegimenError(FileError):
+    """A regimen file is unreadable, malformed or breaks a rule of the regimen format."""
+
+
+class CourseError(FileError):
+    """A course file is unreadable or malformed, or an edit to it is refused."""
 
 
 class UnknownRegimenError(SchedulerError):

@@ -44,5 +44,15 @@ class Event:
     """The amount as the regimen writes it."""
     amount_working: str | None = None
     """How ``amount`` was calculated from weight/height; None when it was not."""
-    sequence: int = 0
+    order: int = 0
     """Position of the event's rule in the regimen: the order of drugs given at the same time."""
+    phase_number: int | None = None
+    """1-based position of the event's phase in the regimen."""
+    setting: str = "clinic"
+    """Where it happens: home, clinic or hospital (decides what a closure does to it)."""
+    flag: str = ""
+    """A warning the patient must see (e.g. the clinic is closed that day and it was kept)."""
+    revision: int = 0
+    """iCalendar SEQUENCE: how many times this event changed as the course was edited."""
+    cancelled: bool = False
+    """No longer part of the plan: exported as STATUS:CANCELLED so calendar apps remove it."""

@@ -19,7 +19,9 @@ from .amounts import Amount, parse_amount
 from .errors import RegimenError
 from .model import (
     ALL_CYCLES,
+    HOME_ROUTES,
     ROUTES,
+    SETTINGS,
     CourseEventRule,
     CycleEventRule,
     CycleSet,
@@ -341,6 +343,15 @@ class _Reader:
             )
         return value
 
+    def setting(self, table: dict[str, Any], path: str, default: str) -> str:
+        value = table.get("setting", default)
+        if value not in SETTINGS:
+            self.fail(
+                f"{path}.setting",
+                f"setting must be one of: {', '.join(SETTINGS)} (got {_show(value)})",
+            )
+        return str(value)
+
     def cycle_set(self, table: dict[str, Any], path: str) -> CycleSet:
         if "cycles" not in table:
             return ALL_CYCLES
@@ -450,6 +461,7 @@ class _Reader:
             cycles=cycles,
             max_doses_per_cycle=self.count(raw, "max_doses_per_cycle", path),
             cap_reason=self.text(raw, "cap_reason", path, required=False),
+            setting=self.setting(raw, path, "home" if drug.route in HOME_ROUTES else "clinic"),
         )
         self.check_cap(rule, path)
         return rule
@@ -610,6 +622,7 @@ class _Reader:
             duration=duration,
             instructions=self.text(raw, "instructions", path, required=False),
             cycles=self.cycle_set(raw, path),
+            setting=self.setting(raw, path, "clinic"),
         )
 
     def event_head(self, raw: dict[str, Any], path: str) -> tuple[EventKind, str, str]:

@@ -16,7 +16,9 @@ from .amounts import Amount
 
 __all__ = [
     "ALL_CYCLES",
+    "HOME_ROUTES",
     "ROUTES",
+    "SETTINGS",
     "CourseEventRule",
     "CycleEventRule",
     "CycleSet",
@@ -66,6 +68,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "rectal": ("PR", "into the back passage"),
     "vaginal": ("PV", "into the vagina"),
 }
+
+
+#: Where an event happens; a course's closure policy is set per setting.
+SETTINGS = ("home", "clinic", "hospital")
+#: Routes a patient usually takes at home; everything else defaults to the clinic.
+HOME_ROUTES = frozenset({"oral", "subcutaneous", "transdermal", "topical", "sublingual",
+                         "inhaled", "rectal", "vaginal"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +173,8 @@ class DoseRule:
     """Cap on this rule's doses in one cycle (HD aldesleukin: 14 of 15 slots)."""
     cap_reason: str = ""
     """Why a cap drops scheduled slots; required when it does, so a typo cannot drop doses."""
+    setting: str = "clinic"
+    """home, clinic or hospital (default from the route: oral and subcutaneous are home)."""
 
     @property
     def time(self) -> time:
@@ -189,6 +200,7 @@ class CycleEventRule:
     instructions: str = ""
     cycles: CycleSet = ALL_CYCLES
     """The cycles it happens in ("every 3": a scan every third cycle)."""
+    setting: str = "clinic"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ _DAYS: dict[str, Any] = {
 _CYCLES_FILTER: dict[str, Any] = {"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}
 _KEY: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
 _KINDS: dict[str, Any] = {"enum": ["lab", "visit"]}
+_SETTING: dict[str, Any] = {"enum": ["home", "clinic", "hospital"]}
 
 SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
     "regimen": {
@@ -93,6 +94,10 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             "Cap on this rule's doses in a cycle.",
         ),
         "cap_reason": (_TEXT, "Why the cap drops scheduled slots (required when it does)."),
+        "setting": (
+            _SETTING,
+            "Where it is given: home, clinic or hospital (default: home for oral and subcutaneous).",
+        ),
         "instructions": (_TEXT, "What the patient does."),
     },
     "event": {
@@ -101,6 +106,7 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         "title": (_TEXT, "Title."),
         "days": (_DAYS, 'Cycle days; "-1" is the day before the cycle.'),
         "cycles": (_CYCLES_FILTER, 'Cycles it happens in: "all", "1", "every 3".'),
+        "setting": (_SETTING, "Where it happens: home, clinic (default) or hospital."),
         "time": (_TIME, "Clock time; without it the event is all-day."),
         "duration": (_TEXT, "Duration, with time."),
         "instructions": (_TEXT, "What the patient does."),
