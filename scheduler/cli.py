@@ -28,6 +28,13 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+PlanArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID|FILE|COURSE",
+        help="A bundled regimen id, a regimen .toml file, or a course file (scheduler course new).",
+    ),
+]
 RegimenArg = Annotated[
     str,
     typer.Argument(
@@ -79,8 +86,10 @@ def show_command(
 
 @app.command("plan")
 def plan_command(
-    regimen: RegimenArg,
-    start: Annotated[str, typer.Option(help="First day of cycle 1, YYYY-MM-DD.")],
+    regimen: PlanArg,
+    start: Annotated[
+        str | None, typer.Option(help="First day of cycle 1, YYYY-MM-DD (not for course files).")
+    ] = None,
     cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
     until: Annotated[
         str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")
@@ -117,12 +126,12 @@ def plan_command(
         str, typer.Option(help="Body surface area formula: mosteller or dubois.")
     ] = "mosteller",
     remind: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Reminders: e.g. 30m,1d, or none (default: doses at the time, tests and "
             "appointments the evening before). Some apps (Google) drop reminders on import."
         ),
-    ] = "default",
+    ] = None,
     recurrence: Annotated[
         str,
         typer.Option(help="expand (one event per dose) or rrule (repeating doses as series)."),
@@ -146,24 +155,44 @@ def plan_command(
 
     if fmt not in ("ics", "json"):
         raise PlanError(f"unknown format {fmt!r} (allowed: ics, json)")
-    zone_name = tz or system_zone_name()
-    if not zone_name:
-        raise PlanError(
-            "cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London"
+    from .course import is_course, load_course, plan_course
+
+    if is_course(regimen):
+        given = [n for n, v in (("--start", start), ("--cycles", cycles), ("--until", until),
+                 ("--tz", tz), ("--time", at), ("--weight", weight), ("--height", height),
+                 ("--plan-id", plan_id)) if v is not None]  # fmt: skip
+        if given:
+            raise PlanError(
+                f"{regimen} is a course file: it sets {', '.join(given)} itself "
+                "(change the course with scheduler course ...)"
+            )
+        course = load_course(regimen)
+        loaded, zone, events = plan_course(course)
+        first = course.start
+        label = label or course.label
+        remind = remind or course.reminders
+        tz = course.timezone
+    else:
+        if start is None:
+            raise PlanError("Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)")
+        zone_name = tz or system_zone_name()
+        if not zone_name:
+            raise PlanError(
+                "cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London"
+            )
+        zone = load_zone(zone_name)
+        loaded = resolve(regimen)
+        first = _parse_date(start, "--start")
+        options = PlanOptions(
+            start=first,
+            zone=zone,
+            cycles=cycles,
+            until=_parse_date(until, "--until") if until else None,
+            dose_time=_parse_clock(at) if at else None,
+            plan_id=plan_id,
+            body=_body(weight, height, bsa),
         )
-    zone = load_zone(zone_name)
-    loaded = resolve(regimen)
-    first = _parse_date(start, "--start")
-    options = PlanOptions(
-        start=first,
-        zone=zone,
-        cycles=cycles,
-        until=_parse_date(until, "--until") if until else None,
-        dose_time=_parse_clock(at) if at else None,
-        plan_id=plan_id,
-        body=_body(weight, height, bsa),
-    )
-    events = expand(loaded, options)
+        events = expand(loaded, options)
     if fmt == "json":
         from .export.json import to_json
 
@@ -174,7 +203,7 @@ def plan_command(
         if recurrence not in RECURRENCE_FORMS:
             raise PlanError(f"unknown --recurrence {recurrence!r} (allowed: expand, rrule)")
         try:
-            reminders = Reminders.parse(remind)
+            reminders = Reminders.parse(remind or "default")
         except ValueError as err:
             raise PlanError(f"--remind: {err}") from None
         name = " + ".join(d.name for d in loaded.drugs) + f" ({loaded.id})"
@@ -194,7 +223,7 @@ def plan_command(
         sys.stdout.flush()
         return
     write_atomic(target, data, force=force)
-    doses = [e for e in events if e.kind == "dose"]
+    doses = [e for e in events if e.kind == "dose" and not e.cancelled]
     last_cycle = max((e.cycle or 0) for e in doses) if doses else 0
     typer.echo(
         f"Wrote {target}: {len(events)} events, {len(doses)} doses in {last_cycle} cycle(s), "

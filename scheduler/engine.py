@@ -45,7 +45,7 @@ from .model import (
 )
 from .notation import blocks, cycle_date, format_date, format_duration
 
-__all__ = ["MAX_EVENTS", "PlanOptions", "expand", "trial"]
+__all__ = ["MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
 
 #: Refuse plans larger than this: a runaway --until is a mistake, not a calendar.
 MAX_EVENTS = 100_000
@@ -156,8 +156,12 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             events.append(_course_event(regimen, options, plan_id, rule, anchors))
         for precaution in regimen.precautions:
             events.append(_precaution_event(regimen, options, plan_id, precaution, first, last))
-    events.sort(key=lambda event: _sort_key(event, options.zone))
-    return tuple(events)
+    return sort_events(events, options.zone)
+
+
+def sort_events(events: list[Event], zone: tzinfo) -> tuple[Event, ...]:
+    """Events by start instant; all-day events at the start of their day in ``zone``."""
+    return tuple(sorted(events, key=lambda event: _sort_key(event, zone)))
 
 
 def trial(regimen: Regimen) -> tuple[Event, ...]:

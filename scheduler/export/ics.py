@@ -137,10 +137,10 @@ def to_ics(
         lines.append(line("SUMMARY", summary))
         lines.append(line("DESCRIPTION", escape_text(item.description)))
         lines.append(line("CATEGORIES", escape_text(event.kind.label)))
-        lines.append("STATUS:CONFIRMED")
+        lines.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
         lines.append("TRANSP:" + ("TRANSPARENT" if event.kind in _TRANSPARENT else "OPAQUE"))
-        lines.append("SEQUENCE:0")
-        for trigger in alarms.by_kind.get(event.kind, ()):
+        lines.append(f"SEQUENCE:{item.revision}")
+        for trigger in () if event.cancelled else alarms.by_kind.get(event.kind, ()):
             lines += [
                 "BEGIN:VALARM",
                 "ACTION:DISPLAY",

@@ -34,6 +34,10 @@ def to_records(events: Sequence[Event]) -> list[dict[str, Any]]:
             "amount_written": e.amount_written,
             "amount_working": e.amount_working,
             "slot": e.slot,
+            "status": "cancelled" if e.cancelled else "confirmed",
+            "sequence": e.revision,
+            "setting": e.setting,
+            "flag": e.flag or None,
             "description": e.description,
         }
         for e in events

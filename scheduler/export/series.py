@@ -41,6 +41,11 @@ class Series:
         return self.first.uid.replace("@", "-series@", 1)
 
     @property
+    def revision(self) -> int:
+        """SEQUENCE of the series: it changed whenever one of its doses did."""
+        return max(e.revision for e in self.events)
+
+    @property
     def rrule(self) -> str:
         return f"FREQ=DAILY;INTERVAL={self.step};COUNT={len(self.events)}"
 
@@ -74,7 +79,7 @@ def group(events: Sequence[Event]) -> list[Event | Series]:
     """The events with repeating doses folded into series, in the order of their first event."""
     buckets: dict[tuple[object, ...], list[Event]] = {}
     for event in events:
-        if event.kind != EventKind.DOSE or not isinstance(event.start, datetime):
+        if event.kind != EventKind.DOSE or event.cancelled or not isinstance(event.start, datetime):
             continue
         key = (event.phase, event.slot, event.start.time(), event.end - event.start,
                event.amount, event.title.split(" — ", 1)[0])  # fmt: skip

@@ -1,0 +1,170 @@
+"""What changed between two versions of a plan, in words a nurse would say:
+"Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by
+7 days"; "the live-vaccine precaution now ends Sun 12 Mar 2028". Events are matched by UID,
+which names what an event is (course, cycle, day, slot), never its date."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .events import Event
+from .notation import format_date
+
+__all__ = ["Item", "describe_changes", "items_from_events", "items_from_ics"]
+
+_PLURAL = {"Dose": "doses", "Blood test": "blood tests", "Appointment": "appointments",
+           "Precaution": "precautions"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Item:
+    """The part of an event that a change can touch."""
+
+    uid: str
+    title: str
+    category: str
+    start: date | datetime
+    end: date | datetime
+    cycle: int | None
+    cancelled: bool
+
+
+def items_from_events(events: Iterable[Event]) -> list[Item]:
+    return [
+        Item(e.uid, e.title, e.kind.label, e.start, e.end, e.cycle, e.cancelled) for e in events
+    ]
+
+
+def items_from_ics(path: str | Path) -> list[Item]:
+    """Events of an .ics file (recurring series count as one item each)."""
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(Path(path).read_bytes())
+    out = []
+    vevent: Any
+    for vevent in calendar.walk("VEVENT"):
+        title = str(vevent.get("SUMMARY", ""))
+        match = re.search(r"\bcycle (\d+)\b", title)
+        categories = vevent.categories
+        out.append(
+            Item(
+                uid=str(vevent["UID"]),
+                title=title,
+                category=str(categories[0]) if categories else "Event",
+                start=vevent.start,
+                end=vevent.end,
+                cycle=int(match.group(1)) if match else None,
+                cancelled=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
+            )
+        )
+    return out
+
+
+def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
+    """One line per change, in time order; ``["No changes."]`` if none."""
+    before = {i.uid: i for i in old if not i.cancelled}
+    after = {i.uid: i for i in new if not i.cancelled}
+    moved: dict[tuple[int | None, int], list[tuple[Item, Item]]] = {}
+    retimed: dict[tuple[int | None, str, str], list[Item]] = {}
+    lines: list[tuple[date, str]] = []
+    for uid, was in before.items():
+        now = after.get(uid)
+        if now is None:
+            continue
+        shift = (_day(now.start) - _day(was.start)).days
+        if was.category == "Precaution":
+            if now.end != was.end or now.start != was.start:
+                lines.append((_day(now.start), f"{now.title}: now {_span(now)} (was {_span(was)})"))
+            continue
+        if shift:
+            moved.setdefault((was.cycle, shift), []).append((was, now))
+        elif _clock(now.start) != _clock(was.start):
+            retimed.setdefault((was.cycle, _clock(was.start), _clock(now.start)), []).append(now)
+        elif now.title != was.title or now.end != was.end:
+            lines.append(
+                (
+                    _day(now.start),
+                    f"Changed: {was.title} on {format_date(_day(now.start))} is now {now.title!r}",
+                )
+            )
+    for (cycle, shift), pairs in moved.items():
+        olds = sorted(_day(w.start) for w, _ in pairs)
+        news = sorted(_day(n.start) for _, n in pairs)
+        what = _count(n for _, n in pairs)
+        direction = "later" if shift > 0 else "earlier"
+        if cycle is not None and len(pairs) > 1:
+            text = (f"Cycle {cycle} moves from {format_date(olds[0])} to {format_date(news[0])}: "
+                    f"{what} shift by {abs(shift)} day(s)")  # fmt: skip
+        else:
+            (was, now), *_ = pairs
+            text = (f"{was.title} moves from {format_date(_day(was.start))} to "
+                    f"{format_date(_day(now.start))} ({abs(shift)} day(s) {direction})")  # fmt: skip
+            if len(pairs) > 1:
+                text = f"{what} move {abs(shift)} day(s) {direction}, from {format_date(olds[0])}"
+        lines.append((olds[0], text))
+    for (cycle, was_time, now_time), items in retimed.items():
+        where = f"Cycle {cycle}: " if cycle is not None else ""
+        first = min(_day(i.start) for i in items)
+        lines.append(
+            (
+                first,
+                f"{where}{_count(items)} move from {was_time} to {now_time} (from {format_date(first)})",
+            )
+        )
+    removed = [i for uid, i in before.items() if uid not in after]
+    added = [i for uid, i in after.items() if uid not in before]
+    lines += _listed("Removed", removed)
+    lines += _listed("Added", added)
+    if not lines:
+        return ["No changes."]
+    return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
+
+
+def _listed(verb: str, items: list[Item]) -> list[tuple[date, str]]:
+    out = []
+    by_cycle: dict[int | None, list[Item]] = {}
+    for item in items:
+        by_cycle.setdefault(item.cycle, []).append(item)
+    for cycle, group in by_cycle.items():
+        group.sort(key=lambda i: _day(i.start))
+        if len(group) <= 3:
+            out += [
+                (_day(i.start), f"{verb}: {i.title} ({format_date(_day(i.start))})") for i in group
+            ]
+        else:
+            where = f"Cycle {cycle}" if cycle is not None else "Events"
+            out.append((_day(group[0].start), f"{where}: {_count(group)} {verb.lower()} "
+                        f"({format_date(_day(group[0].start))} to {format_date(_day(group[-1].start))})"))  # fmt: skip
+    return out
+
+
+def _count(items: Iterable[Item]) -> str:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.category] = counts.get(item.category, 0) + 1
+    parts = [
+        f"{n} {_PLURAL.get(c, c.lower() + 's') if n != 1 else c.lower()}" for c, n in counts.items()
+    ]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+def _span(item: Item) -> str:
+    last = _day(item.end)
+    if isinstance(item.end, date) and not isinstance(item.end, datetime):
+        from datetime import timedelta
+
+        last = item.end - timedelta(days=1)
+    return f"{format_date(_day(item.start))} to {format_date(last)}"
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _clock(value: date | datetime) -> str:
+    return value.strftime("%H:%M") if isinstance(value, datetime) else "all day"
