@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -260,6 +260,305 @@ def validate_command(
             typer.echo(f"ok: {file} ({regimen.id})")
     if failed:
         raise typer.Exit(1)
+
+
+course_app = typer.Typer(
+    help="Keep a patient's course: create it, then record delays, omitted doses, an early stop, "
+    "a new dose time and closures. Every change is checked and the previous file kept as FILE.bak.",
+    no_args_is_help=True,
+)
+app.add_typer(course_app, name="course")
+
+CourseFile = Annotated[Path, typer.Argument(metavar="COURSE", help="The course file.")]
+Reason = Annotated[str | None, typer.Option(help="Why (recorded in the history).")]
+PhaseOption = Annotated[
+    int | None, typer.Option(help="Phase number, for regimens with several phases (default 1).")
+]
+
+
+@course_app.command("new")
+def course_new_command(
+    regimen: RegimenArg,
+    start: Annotated[str, typer.Option(help="First day of cycle 1, YYYY-MM-DD.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The course file to create.")],
+    cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
+    until: Annotated[str | None, typer.Option(help="Plan nothing after this date.")] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA time zone (default: this machine's).")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--time", help="Dose time HH:MM.")] = None,
+    label: Annotated[str | None, typer.Option(help="A label, e.g. the patient's initials.")] = None,
+    weight: Annotated[str | None, typer.Option(help="Weight in kg.")] = None,
+    height: Annotated[str | None, typer.Option(help="Height in cm.")] = None,
+    bsa: Annotated[str, typer.Option(help="BSA formula: mosteller or dubois.")] = "mosteller",
+    holidays: Annotated[
+        list[str] | None, typer.Option(help="Public holidays that close the clinic, e.g. GB-ENG.")
+    ] = None,
+    remind: Annotated[
+        str, typer.Option(help="Reminders: default, none, or e.g. 30m,1d.")
+    ] = "default",
+    force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Start a course of a regimen for one patient.
+
+    Example: scheduler course new aldesleukin-sc --start 2027-01-04 --cycles 4 --tz Europe/London --holidays GB-ENG -o jsmith.toml
+    """
+    from .catalog import resolve
+    from .course import Course, plan_course, save_course
+    from .zones import load_zone, system_zone_name
+
+    loaded = resolve(regimen)
+    zone_name = tz or system_zone_name()
+    if not zone_name:
+        raise PlanError("cannot tell this machine's time zone: give one with --tz")
+    load_zone(zone_name)
+    first = _parse_date(start, "--start")
+    body = _body(weight, height, bsa)
+    course = Course(
+        id=f"{loaded.id}-{first.isoformat()}",
+        regimen=regimen,
+        start=first,
+        timezone=zone_name,
+        cycles=cycles,
+        until=_parse_date(until, "--until") if until else None,
+        dose_time=_parse_clock(at) if at else None,
+        label=(label or "").strip(),
+        weight_kg=body.weight_kg if body else None,
+        height_cm=body.height_cm if body else None,
+        bsa_formula=body.bsa_formula if body else "mosteller",
+        reminders=remind,
+        holidays=tuple(holidays or ()),
+        origin=str(output),
+    )
+    _, _, events = plan_course(course)  # refuses what cannot be planned, before writing
+    save_course(course, output, new=True, force=force)
+    doses = [e for e in events if e.kind == "dose"]
+    typer.echo(f"Created {output}: {len(doses)} doses from {course.start.isoformat()}")
+
+
+def _record(file: Path, action: str, details: dict[str, object], reason: str | None) -> None:
+    from .course import Entry, load_course, plan_course, record, save_course
+    from .diff import describe_changes, items_from_events
+
+    course = load_course(file)
+    now = _now()
+    entry = Entry(at=now, action=action, details=details, reason=(reason or "").strip())
+    today = now.astimezone(course.zone()).date()
+    updated = record(course, entry, today=today)
+    _, _, old = plan_course(course)
+    _, _, new = plan_course(updated)
+    save_course(updated, file)
+    typer.echo(
+        f"Recorded in {file} (previous version: {file}.bak): {entry.words().split(': ', 1)[1]}"
+    )
+    for line in describe_changes(items_from_events(old), items_from_events(new)):
+        typer.echo(f"  {line}")
+
+
+@course_app.command("delay")
+def course_delay_command(
+    file: CourseFile,
+    cycle: Annotated[int, typer.Option(help="The cycle to delay (later cycles follow).")],
+    days: Annotated[int | None, typer.Option(help="Delay by this many days.")] = None,
+    to: Annotated[str | None, typer.Option(help="Or: the new first day of the cycle.")] = None,
+    phase: PhaseOption = None,
+    reason: Reason = None,
+) -> None:
+    """Delay a cycle and every later one (their tests and visits move too).
+
+    Example: scheduler course delay jsmith.toml --cycle 2 --days 7 --reason "neutrophils 0.9"
+    """
+    if (days is None) == (to is None):
+        raise PlanError("give exactly one of --days D or --to YYYY-MM-DD")
+    if days is not None and days < 1:
+        raise PlanError(f"--days must be at least 1, got {days} (a delay moves a cycle later)")
+    if to is not None:
+        days = _days_to(file, phase or 1, cycle, _parse_date(to, "--to"))
+    _record(file, "delay", {"phase": phase or 1, "cycle": cycle, "days": days}, reason)
+
+
+def _days_to(file: Path, phase: int, cycle: int, target: date) -> int:
+    from .course import load_course, plan_course
+
+    _, _, events = plan_course(load_course(file))
+    starts = [
+        (e.start.date() if isinstance(e.start, datetime) else e.start)
+        - timedelta(days=(e.day or 1) - 1)
+        for e in events
+        if e.phase_number == phase and e.cycle == cycle and e.day and e.day > 0 and not e.cancelled
+    ]
+    if not starts:
+        raise PlanError(f"cycle {cycle} of phase {phase} is not in the plan")
+    days = (target - min(starts)).days
+    if days < 1:
+        raise PlanError(
+            f"--to {target.isoformat()} is not after cycle {cycle}'s planned start "
+            f"({min(starts).isoformat()}): a delay moves a cycle later"
+        )
+    return days
+
+
+@course_app.command("omit")
+def course_omit_command(
+    file: CourseFile,
+    cycle: Annotated[int, typer.Option(help="Cycle of the dose.")],
+    day: Annotated[int, typer.Option(help="Cycle day of the dose.")],
+    slot: Annotated[
+        int | None, typer.Option(help="Which dose of that day (1, 2, ...); default all.")
+    ] = None,
+    drug: Annotated[
+        str | None, typer.Option(help="Only this drug (default: all that day).")
+    ] = None,
+    phase: PhaseOption = None,
+    reason: Reason = None,
+) -> None:
+    """Omit doses of one cycle day. Omitted doses are not replaced.
+
+    Example: scheduler course omit jsmith.toml --cycle 1 --day 3 --reason "fever"
+    """
+    details: dict[str, object] = {"phase": phase or 1, "cycle": cycle, "day": day}
+    if slot is not None:
+        details["slot"] = slot
+    if drug:
+        details["drug"] = drug
+    _record(file, "omit", details, reason)
+
+
+@course_app.command("stop")
+def course_stop_command(
+    file: CourseFile,
+    after: Annotated[str | None, typer.Option(help="Nothing after this date.")] = None,
+    cycle: Annotated[int | None, typer.Option(help="Or: nothing after this cycle.")] = None,
+    phase: PhaseOption = None,
+    reason: Reason = None,
+) -> None:
+    """Stop the course early: everything after it is removed (precautions follow the new last dose).
+
+    Example: scheduler course stop jsmith.toml --after 2027-03-31 --reason "progression"
+    """
+    if (after is None) == (cycle is None):
+        raise PlanError("give exactly one of --after YYYY-MM-DD or --cycle N")
+    details: dict[str, object] = (
+        {"after": _parse_date(after, "--after")} if after else {"phase": phase or 1, "cycle": cycle}
+    )
+    _record(file, "stop", details, reason)
+
+
+@course_app.command("retime")
+def course_retime_command(
+    file: CourseFile,
+    start: Annotated[str, typer.Option("--from", help="From this date on.")],
+    at: Annotated[str, typer.Option("--time", help="The new dose time, HH:MM.")],
+    reason: Reason = None,
+) -> None:
+    """Move the dose time from a date on (a day's later doses keep their spacing).
+
+    Example: scheduler course retime jsmith.toml --from 2027-02-01 --time 08:00
+    """
+    clock = _parse_clock(at)
+    _record(
+        file,
+        "retime",
+        {"from": _parse_date(start, "--from"), "time": clock.strftime("%H:%M")},
+        reason,
+    )
+
+
+@course_app.command("close")
+def course_close_command(
+    file: CourseFile,
+    dates: Annotated[
+        list[str] | None, typer.Option("--date", help="A closed date (repeatable).")
+    ] = None,
+    holidays: Annotated[
+        str | None, typer.Option(help="Public holidays of a region, e.g. GB-ENG.")
+    ] = None,
+    weekdays: Annotated[
+        list[str] | None, typer.Option("--weekday", help="A closed weekday (repeatable).")
+    ] = None,
+    reason: Reason = None,
+) -> None:
+    """Record clinic closures: clinic events move to the next open day; home doses stay.
+
+    Example: scheduler course close jsmith.toml --date 2027-12-24 --reason "Christmas Eve: clinic closed"
+    """
+    from .notation import parse_weekday, weekday_name
+
+    details: dict[str, object] = {}
+    if dates:
+        details["dates"] = [_parse_date(d, "--date") for d in dates]
+    if holidays:
+        details["holidays"] = holidays.strip()
+    if weekdays:
+        try:
+            details["weekdays"] = [weekday_name(parse_weekday(w)) for w in weekdays]
+        except ValueError as err:
+            raise PlanError(f"--weekday: {err}") from None
+    if not details:
+        raise PlanError("give --date, --holidays or --weekday")
+    if holidays:
+        from .closures import Closures
+
+        try:
+            Closures(regions=(holidays.strip(),))
+        except ValueError as err:
+            raise PlanError(f"--holidays: {err}") from None
+    _record(file, "close", details, reason)
+
+
+@course_app.command("show")
+def course_show_command(file: CourseFile) -> None:
+    """What was planned, what changed, and what comes next.
+
+    Example: scheduler course show jsmith.toml
+    """
+    from .course import describe_course, load_course
+
+    course = load_course(file)
+    typer.echo(describe_course(course, today=_now().astimezone(course.zone()).date()))
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="A course file or an .ics file.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="A course file or an .ics file.")],
+) -> None:
+    """Say in words what changed between two versions of a plan (courses or .ics files).
+
+    Example: scheduler diff jsmith.toml.bak jsmith.toml
+    """
+    from .diff import describe_changes
+
+    for line in describe_changes(_diff_items(old), _diff_items(new)):
+        typer.echo(line)
+
+
+def _diff_items(path: Path) -> list[Any]:
+    from .course import is_course, load_course, plan_course
+    from .diff import items_from_events, items_from_ics
+
+    if not path.is_file():
+        raise PlanError(f"{path}: no such file")
+    if is_course(path):
+        return items_from_events(plan_course(load_course(path))[2])
+    try:
+        return items_from_ics(path)
+    except Exception as err:  # icalendar reports unreadable files in several ways
+        raise PlanError(
+            f"{path} is neither a course file nor a readable .ics file ({err})"
+        ) from None
+
+
+def _now() -> datetime:
+    """The clock for course edits: now, or SCHEDULER_NOW (ISO 8601, for tests and replays)."""
+    text = os.environ.get("SCHEDULER_NOW")
+    if text:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise PlanError(f"SCHEDULER_NOW {text!r} is not an ISO 8601 date and time") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @app.command("check")

@@ -470,7 +470,8 @@ def record(course: Course, entry: Entry, *, today: date) -> Course:
         for uid in old.keys() | new.keys()
         if _content_of(old.get(uid)) != _content_of(new.get(uid))
     ]
-    if not changed:
+    if not changed and entry.action != "close":
+        # A closure is a fact about the clinic, worth keeping even if nothing falls on it yet.
         raise CourseError(f"refused: {entry.words().split(': ', 1)[1]} changes nothing in the plan "
                           "(check the cycle, day or date)", file=course.origin or None)  # fmt: skip
     for uid in changed:

@@ -32,11 +32,13 @@ class Item:
     end: date | datetime
     cycle: int | None
     cancelled: bool
+    day: int | None = None
 
 
 def items_from_events(events: Iterable[Event]) -> list[Item]:
     return [
-        Item(e.uid, e.title, e.kind.label, e.start, e.end, e.cycle, e.cancelled) for e in events
+        Item(e.uid, e.title, e.kind.label, e.start, e.end, e.cycle, e.cancelled, e.day)
+        for e in events
     ]
 
 
@@ -60,6 +62,7 @@ def items_from_ics(path: str | Path) -> list[Item]:
                 end=vevent.end,
                 cycle=int(match.group(1)) if match else None,
                 cancelled=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
+                day=int(day.group(1)) if (day := re.search(r"\bday (-?\d+)\b", title)) else None,
             )
         )
     return out
@@ -79,7 +82,7 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
         shift = (_day(now.start) - _day(was.start)).days
         if was.category == "Precaution":
             if now.end != was.end or now.start != was.start:
-                lines.append((_day(now.start), f"{now.title}: now {_span(now)} (was {_span(was)})"))
+                lines.append((_day(now.end), f"{now.title}: now {_span(now)} (was {_span(was)})"))
             continue
         if shift:
             moved.setdefault((was.cycle, shift), []).append((was, now))
@@ -93,8 +96,10 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
                 )
             )
     for (cycle, shift), pairs in moved.items():
-        olds = sorted(_day(w.start) for w, _ in pairs)
-        news = sorted(_day(n.start) for _, n in pairs)
+        # A cycle "moves from" its first day: day 1 if it is among the moved, not a day -1 test.
+        in_cycle = [(w, n) for w, n in pairs if w.day is not None and w.day >= 1] or pairs
+        olds = sorted(_day(w.start) for w, _ in in_cycle)
+        news = sorted(_day(n.start) for _, n in in_cycle)
         what = _count(n for _, n in pairs)
         direction = "later" if shift > 0 else "earlier"
         if cycle is not None and len(pairs) > 1:
@@ -145,7 +150,9 @@ def _listed(verb: str, items: list[Item]) -> list[tuple[date, str]]:
 
 def _count(items: Iterable[Item]) -> str:
     counts: dict[str, int] = {}
-    for item in items:
+    for item in sorted(
+        items, key=lambda i: list(_PLURAL).index(i.category) if i.category in _PLURAL else 9
+    ):
         counts[item.category] = counts.get(item.category, 0) + 1
     parts = [
         f"{n} {_PLURAL.get(c, c.lower() + 's') if n != 1 else c.lower()}" for c, n in counts.items()
