@@ -455,6 +455,12 @@ def _content(event: Event) -> tuple[Any, ...]:
 def record(course: Course, entry: Entry, *, today: date) -> Course:
     """``course`` with ``entry`` appended, if the change is possible: it must change something,
     leave everything before ``today`` as it was, and still plan (no overlapping cycles)."""
+    if entry.action == "retime" and entry.details["from"] < today:
+        raise CourseError(
+            f"refused: a new dose time from {notation.format_date(entry.details['from'])} is "
+            f"before today ({notation.format_date(today)}); record only changes from today on",
+            file=course.origin or None,
+        )
     regimen = course.regimen_model()
     zone = course.zone()
     before = expand(regimen, course.options(zone))

@@ -180,13 +180,16 @@ def test_validate(capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     import typer
 
-    command = typer.main.get_command(app)
-    names = sorted(command.commands)  # type: ignore[attr-defined]
-    assert names == ["check", "plan", "regimens", "schema", "show", "validate"]
-    for name in names:
-        code, out, _ = run(capsys, name, "--help")
+    top = typer.main.get_command(app)
+    names = sorted(top.commands)  # type: ignore[attr-defined]
+    assert names == ["check", "course", "diff", "plan", "regimens", "schema", "show", "validate"]
+    course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
+    assert course == ["close", "delay", "new", "omit", "retime", "show", "stop"]
+    paths = [[n] for n in names if n != "course"] + [["course", n] for n in course]
+    for path in paths:
+        code, out, _ = run(capsys, *path, "--help")
         assert code == 0
-        assert "Example: scheduler " + name in out.replace("\n", " ") or "Example:" in out
+        assert f"Example: scheduler {' '.join(path)}" in " ".join(out.split()), path
 
 
 def test_python_dash_m_and_no_traceback_from_a_subprocess(tmp_path: Path) -> None:
@@ -344,3 +347,94 @@ def test_check_accepts_our_files_and_explains_problems_in_others(
     assert f"{other}: error: event 'Dose' ends before or when it starts" in said
     assert f"{other}: error: event 'Floating dose' has a floating time" in said
     assert f"{other}: error: TZID Europe/London is used but the file has no VTIMEZONE" in said
+
+
+def test_a_nurse_records_a_delay_an_omission_and_a_christmas_closure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SCHEDULER_NOW", "2027-01-02T10:00:00Z")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    course = tmp_path / "js.toml"
+    code, out, err = run(capsys, "course", "new", "aldesleukin-sc", "--start", "2027-01-04",
+                         "--cycles", "11", "--tz", "Europe/London", "-o", str(course))  # fmt: skip
+    assert (code, err) == (0, "") and out == f"Created {course}: 220 doses from 2027-01-04\n"
+    assert run(capsys, "plan", str(course), "-o", str(tmp_path / "before.ics"))[0] == 0
+
+    code, out, _ = run(capsys, "course", "delay", str(course), "--cycle", "2", "--days", "7",
+                       "--reason", "neutrophils 0.9")  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f"Recorded in {course} (previous version: {course}.bak): cycle 2 and later cycles "
+        "delayed by 7 day(s) — neutrophils 0.9"
+    )
+    assert (
+        "  Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by 7 day(s)"
+        in out
+    )
+    assert run(capsys, "course", "omit", str(course), "--cycle", "1", "--day", "3")[0] == 0
+    # Christmas: the day -1 blood test of cycle 11 falls on Sunday 26 December 2027.
+    code, out, _ = run(capsys, "course", "close", str(course), "--holidays", "GB-ENG",
+                       "--reason", "Christmas and bank holidays")  # fmt: skip
+    assert code == 0
+    assert (
+        "Blood test before the cycle — cycle 11 moves from Sun 26 Dec 2027 to Wed 29 Dec 2027"
+        in out
+    )
+
+    after = tmp_path / "after.ics"
+    assert run(capsys, "plan", str(course), "-o", str(after))[0] == 0
+    code, out, _ = run(capsys, "diff", str(tmp_path / "before.ics"), str(after))
+    assert code == 0
+    assert out.splitlines()[0] == "Removed: Aldesleukin injection — cycle 1, day 3 (Wed 6 Jan 2027)"
+    code, out, _ = run(capsys, "course", "show", str(course))
+    assert (
+        "Changes:\n  2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 day(s) — neutrophils 0.9"
+        in out
+    )
+    assert "Now: 219 doses (1 removed by changes)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["delay", "{course}", "--cycle", "2", "--days", "0"], "Error: --days must be at least 1, got 0"),
+        (["delay", "{course}", "--cycle", "2"], "Error: give exactly one of --days D or --to YYYY-MM-DD"),
+        (["delay", "{course}", "--cycle", "2", "--to", "2027-02-01"], "Error: --to 2027-02-01 is not after cycle 2's planned start (2027-02-08)"),
+        (["omit", "{course}", "--cycle", "1", "--day", "6"], "refused: cycle 1, day 6 omitted (not replaced) changes nothing in the plan"),
+        (["omit", "{course}", "--cycle", "9", "--day", "1"], "changes nothing in the plan"),
+        (["stop", "{course}"], "Error: give exactly one of --after YYYY-MM-DD or --cycle N"),
+        (["close", "{course}", "--holidays", "GB-XX"], "Error: --holidays: unknown subdivision 'XX' of GB"),
+        (["close", "{course}", "--weekday", "Funday"], "Error: --weekday: 'Funday' is not a weekday"),
+        (["retime", "{course}", "--from", "2027-01-01", "--time", "08:00"], "before today (Sat 2 Jan 2027)"),
+        (["show", "{missing}"], "no such file"),
+    ],
+)  # fmt: skip
+def test_bad_course_edits_change_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    argv: list[str], message: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("SCHEDULER_NOW", "2027-01-02T10:00:00Z")
+    course = tmp_path / "c.toml"
+    assert run(capsys, "course", "new", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "3",
+               "--tz", "Europe/London", "-o", str(course))[0] == 0  # fmt: skip
+    before = course.read_bytes()
+    filled = [a.format(course=course, missing=tmp_path / "missing.toml") for a in argv]
+    code, out, err = run(capsys, "course", *filled)
+    assert code in (1, 2) and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert course.read_bytes() == before
+    assert not (tmp_path / "c.toml.bak").exists()
+
+
+def test_plan_from_a_course_refuses_plan_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    course = tmp_path / "c.toml"
+    assert run(capsys, "course", "new", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "3",
+               "--tz", "Europe/London", "-o", str(course))[0] == 0  # fmt: skip
+    code, _, err = run(capsys, "plan", str(course), "--start", "2027-02-01")
+    assert code == 1
+    assert (
+        err
+        == f"Error: {course} is a course file: it sets --start itself (change the course with scheduler course ...)\n"
+    )

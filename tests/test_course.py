@@ -1,0 +1,271 @@
+"""Courses that change: delays, omitted doses, an early stop, a new time, closures — re-planned
+with hand-written expectations, and exported so calendar apps can apply the update."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from scheduler.course import (
+    Course,
+    Entry,
+    dump_course,
+    load_course,
+    parse_course,
+    plan_course,
+    record,
+    save_course,
+)
+from scheduler.diff import describe_changes, items_from_events
+from scheduler.errors import CourseError
+from scheduler.export.ics import to_ics
+
+AT = datetime(2027, 1, 2, 10, 0, tzinfo=UTC)
+TODAY = date(2027, 1, 2)
+STAMP = datetime(2027, 1, 2, tzinfo=UTC)
+
+
+def course(regimen: str = "aldesleukin-sc", **fields: object) -> Course:
+    base = Course(id=f"{regimen}-test", regimen=regimen, start=date(2027, 1, 4),
+                  timezone="Europe/London", cycles=3)  # fmt: skip
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def edit(
+    c: Course, action: str, today: date = TODAY, reason: str = "", **details: object
+) -> Course:
+    return record(c, Entry(at=AT, action=action, details=dict(details), reason=reason), today=today)
+
+
+def doses(c: Course) -> list[str]:
+    return [e.start.isoformat() for e in plan_course(c)[2] if e.kind == "dose" and not e.cancelled]
+
+
+def dates(c: Course, kind: str = "dose") -> list[str]:
+    return [
+        (e.start.date() if isinstance(e.start, datetime) else e.start).isoformat()
+        for e in plan_course(c)[2]
+        if e.kind == kind and not e.cancelled
+    ]
+
+
+def test_delay_moves_that_cycle_and_every_later_one_with_their_tests() -> None:
+    delayed = edit(course(), "delay", phase=1, cycle=2, days=7, reason="neutrophils 0.9")
+    got = dates(delayed)
+    assert got[19] == "2027-01-29"  # cycle 1 unchanged: last dose Friday 29 January
+    assert got[20:25] == ["2027-02-15", "2027-02-16", "2027-02-17", "2027-02-18", "2027-02-19"]
+    assert got[40] == "2027-03-22"  # cycle 3: Monday 22 March instead of 15 March
+    assert dates(delayed, "lab") == [
+        "2027-01-03", "2027-01-18",  # cycle 1: day -1 and day 15, unchanged
+        "2027-02-14", "2027-03-01",  # cycle 2: Sunday 14 Feb and Monday 1 Mar (7 days later)
+        "2027-03-21", "2027-04-05",  # cycle 3
+    ]  # fmt: skip
+
+
+def test_precautions_follow_the_new_last_dose() -> None:
+    delayed = edit(course(), "delay", phase=1, cycle=2, days=7)
+    vaccines = next(e for e in plan_course(delayed)[2] if e.slot == "precaution:no-live-vaccines")
+    # Last dose moves from Fri 9 Apr 2027 to Fri 16 Apr 2027; 12 months on: 16 Apr 2028 inclusive.
+    assert vaccines.end == date(2028, 4, 17)
+
+
+def test_omitted_doses_are_removed_not_replaced() -> None:
+    omitted = edit(course(), "omit", phase=1, cycle=1, day=3, reason="fever")
+    got = dates(omitted)
+    assert len(got) == 59
+    assert got[:4] == ["2027-01-04", "2027-01-05", "2027-01-07", "2027-01-08"]  # no Wed 6 Jan
+    assert got[-1] == "2027-04-09"  # the course does not grow to make up for it
+
+
+def test_caps_still_hold_after_an_omission() -> None:
+    # HD aldesleukin: the 15th eight-hour slot stays dropped when an earlier dose is omitted.
+    hd = course("aldesleukin-hd-iv", cycles=None, weight_kg=Decimal(70))
+    omitted = edit(hd, "omit", phase=1, cycle=1, day=2, slot=1)  # Tue 5 Jan 00:00
+    got = doses(omitted)
+    assert len(got) == 27
+    assert "2027-01-05T00:00:00+00:00" not in got
+    assert "2027-01-09T00:00:00+00:00" not in got  # the 15th slot is not given instead
+
+
+def test_stop_after_a_date_removes_everything_after_it() -> None:
+    stopped = edit(course(), "stop", after=date(2027, 2, 10))
+    assert dates(stopped)[-3:] == ["2027-02-08", "2027-02-09", "2027-02-10"]
+    assert dates(stopped, "lab")[-1] == "2027-02-07"
+    contraception = next(e for e in plan_course(stopped)[2] if e.slot == "precaution:contraception")
+    assert contraception.end == date(2027, 2, 11)  # to the new last dose, Wed 10 Feb, inclusive
+
+
+def test_stop_after_a_cycle_removes_the_next_cycles_day_minus_1_test() -> None:
+    stopped = edit(course(), "stop", phase=1, cycle=1)
+    assert dates(stopped)[-1] == "2027-01-29"
+    assert dates(stopped, "lab") == ["2027-01-03", "2027-01-18"]  # not Sun 7 Feb (cycle 2, day -1)
+
+
+def test_retime_from_a_date() -> None:
+    retimed = edit(course(), "retime", **{"from": date(2027, 2, 1), "time": "08:00"})
+    got = doses(retimed)
+    assert got[19] == "2027-01-29T09:00:00+00:00"
+    assert got[20] == "2027-02-08T08:00:00+00:00"
+
+
+def test_a_delay_that_would_overlap_is_refused() -> None:
+    with pytest.raises(CourseError, match="would overlap the cycle before it"):
+        edit(course(), "delay", phase=1, cycle=2, days=-3)
+
+
+def test_an_edit_to_the_past_is_refused() -> None:
+    with pytest.raises(
+        CourseError,
+        match=re.escape("before today (Wed 20 Jan 2027); record only changes from today on"),
+    ):
+        edit(course(), "omit", today=date(2027, 1, 20), phase=1, cycle=1, day=3)
+    # The same day later in the course is fine.
+    assert (
+        len(dates(edit(course(), "omit", today=date(2027, 1, 20), phase=1, cycle=1, day=22))) == 59
+    )
+
+
+def test_an_edit_that_changes_nothing_is_refused() -> None:
+    with pytest.raises(CourseError, match="changes nothing in the plan"):
+        edit(course(), "omit", phase=1, cycle=1, day=6)  # Saturday: a rest day
+
+
+def test_christmas_closure_moves_clinic_visits_not_home_injections() -> None:
+    # Paclitaxel (IV, clinic) days 1, 8, 15 from Monday 13 December 2027: day 15 is Monday
+    # 27 December, the observed Christmas Day holiday in England; Tuesday 28 is Boxing Day
+    # (observed), so the infusion moves to Wednesday 29 December, at the same time.
+    weekly = course(
+        "paclitaxel-weekly-q28d", start=date(2027, 12, 13), cycles=1, holidays=("GB-ENG",)
+    )
+    assert doses(weekly) == [
+        "2027-12-13T10:00:00+00:00", "2027-12-20T10:00:00+00:00", "2027-12-29T10:00:00+00:00",
+    ]  # fmt: skip
+    moved = next(e for e in plan_course(weekly)[2] if e.day == 15)
+    assert (
+        "Moved from Mon 27 Dec 2027 (Christmas Day (observed)) to Wed 29 Dec 2027."
+        in moved.description
+    )
+    # Aldesleukin injections at home on the same days are not moved.
+    home = course(start=date(2027, 12, 6), cycles=1, holidays=("GB-ENG",))
+    assert "2027-12-27" in dates(home)
+
+
+def test_closure_policies_skip_and_flag() -> None:
+    flagged = course("paclitaxel-weekly-q28d", start=date(2027, 12, 13), cycles=1, holidays=("GB-ENG",),
+                     policy={"home": "keep", "clinic": "keep and flag", "hospital": "keep"})  # fmt: skip
+    kept = next(e for e in plan_course(flagged)[2] if e.day == 15)
+    assert kept.start.isoformat() == "2027-12-27T10:00:00+00:00"
+    assert kept.title.endswith("[Clinic closed (Christmas Day (observed))]")
+    skipped = replace(flagged, policy={"home": "keep", "clinic": "skip", "hospital": "keep"})
+    assert [d[:10] for d in doses(skipped)] == ["2027-12-13", "2027-12-20"]
+
+
+def test_recorded_closure_and_home_policy() -> None:
+    closed = edit(course(), "close", dates=[date(2027, 1, 18)], reason="clinic training day")
+    # The day-15 blood test on Monday 18 January moves to Tuesday 19; the injection stays.
+    assert dates(closed, "lab")[:2] == ["2027-01-03", "2027-01-19"]
+    assert "2027-01-18" in dates(closed)
+
+
+def test_updates_keep_uids_raise_sequence_and_cancel_removed_events() -> None:
+    original = course()
+    edited = edit(
+        edit(original, "delay", phase=1, cycle=2, days=7), "omit", phase=1, cycle=1, day=3
+    )
+    before = {e.uid: e for e in plan_course(original)[2]}
+    after = {e.uid: e for e in plan_course(edited)[2]}
+    assert before.keys() == after.keys()  # same UIDs: shifted doses keep theirs
+    cancelled = [e for e in after.values() if e.cancelled]
+    assert [(e.title, e.revision) for e in cancelled] == [
+        ("Aldesleukin injection — cycle 1, day 3", 1)
+    ]
+    unchanged = [e for e in after.values() if e.revision == 0]
+    assert {e.cycle for e in unchanged if e.kind == "dose"} == {1}  # cycle 1 doses untouched
+    moved = [e for e in after.values() if e.cycle == 2 and e.kind == "dose"]
+    assert {e.revision for e in moved} == {1}
+    # The exported file differs from the first export in exactly those events.
+    zone = ZoneInfo("Europe/London")
+    old_ics = icalendar.Calendar.from_ical(
+        to_ics(plan_course(original)[2], name="x", stamp=STAMP, zone=zone)
+    )
+    new_ics = icalendar.Calendar.from_ical(
+        to_ics(plan_course(edited)[2], name="x", stamp=STAMP, zone=zone)
+    )
+    old_events = {str(v["UID"]): v for v in old_ics.walk("VEVENT")}
+    new_events = {str(v["UID"]): v for v in new_ics.walk("VEVENT")}
+    changed = {uid for uid in old_events if old_events[uid].to_ical() != new_events[uid].to_ical()}
+    expected = {e.uid for e in after.values() if e.revision > 0}
+    assert changed == expected
+    gone = new_events[cancelled[0].uid]
+    assert (str(gone["STATUS"]), int(gone["SEQUENCE"])) == ("CANCELLED", 1)
+    assert not gone.walk("VALARM")
+
+
+def test_changes_in_words() -> None:
+    original = course()
+    edited = edit(
+        edit(original, "delay", phase=1, cycle=2, days=7), "omit", phase=1, cycle=1, day=3
+    )
+    lines = describe_changes(
+        items_from_events(plan_course(original)[2]), items_from_events(plan_course(edited)[2])
+    )
+    assert lines == [
+        "Removed: Aldesleukin injection — cycle 1, day 3 (Wed 6 Jan 2027)",
+        "Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by 7 day(s)",
+        "Cycle 3 moves from Mon 15 Mar 2027 to Mon 22 Mar 2027: 20 doses and 2 blood tests shift by 7 day(s)",
+        "Use contraception; do not breastfeed: now Mon 4 Jan 2027 to Fri 16 Apr 2027 (was Mon 4 Jan 2027 to Fri 9 Apr 2027)",
+        "No live vaccines: now Mon 4 Jan 2027 to Sun 16 Apr 2028 (was Mon 4 Jan 2027 to Sun 9 Apr 2028)",
+    ]
+
+
+def test_course_file_round_trip(tmp_path: Path) -> None:
+    edited = edit(
+        course(label='J. "Jo" S.', weight_kg=Decimal("70.5"), height_cm=Decimal(175), holidays=("GB-ENG",),
+               closed_weekdays=("Sunday",), dose_time=time(8, 30)),
+        "delay", phase=1, cycle=2, days=7, reason="ANC 0.9; repeat bloods\\Friday",
+    )  # fmt: skip
+    text = dump_course(edited)
+    again = parse_course(text, origin="x.toml")
+    assert replace(again, origin="") == replace(edited, origin="")
+    path = tmp_path / "c.toml"
+    save_course(again, path, new=True)
+    assert load_course(path).history[0].reason == "ANC 0.9; repeat bloods\\Friday"
+    save_course(edit(again, "omit", phase=1, cycle=1, day=3), path)
+    assert (tmp_path / "c.toml.bak").read_text() == text  # the previous version is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\n', "x.toml: timezone: missing required field 'timezone'"),
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "Mars/Base"\n', "x.toml:4: timezone: unknown time zone 'Mars/Base'"),
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\nstrat = 1\n', "x.toml:5: strat: unknown field 'strat'"),
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\n[[history]]\naction = "postpone"\n', "x.toml:6: history[0].action: action must be one of: delay, omit, stop, retime, close (got 'postpone')"),
+    ],
+)  # fmt: skip
+def test_bad_course_files(text: str, message: str) -> None:
+    with pytest.raises(CourseError) as caught:
+        parse_course(text, origin="x.toml")
+    assert str(caught.value).startswith(message)
+
+
+def test_unknown_holiday_region() -> None:
+    with pytest.raises(CourseError, match="unknown subdivision 'XX' of GB"):
+        plan_course(course(holidays=("GB-XX",)))
+
+
+def test_entry_words() -> None:
+    entry = Entry(
+        at=AT, action="delay", details={"phase": 1, "cycle": 2, "days": 7}, reason="ANC 0.9"
+    )
+    assert (
+        entry.words()
+        == "2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 day(s) — ANC 0.9"
+    )
