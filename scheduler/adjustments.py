@@ -10,7 +10,7 @@ from datetime import date, time
 __all__ = ["Adjustment", "Close", "Delay", "Omit", "Retime", "Stop"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Delay:
     """Cycle ``cycle`` of phase ``phase`` and every later cycle start ``days`` later."""
 
@@ -19,7 +19,7 @@ class Delay:
     days: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Omit:
     """Leave out the doses of cycle day ``day`` (only the ``slot``-th of the day if given;
     only ``drug`` if given). Omitted doses are not replaced."""
@@ -31,7 +31,7 @@ class Omit:
     drug: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Stop:
     """End the course: nothing after ``after`` (a date), or after cycle ``cycle`` of ``phase``."""
 
@@ -40,7 +40,7 @@ class Stop:
     cycle: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Retime:
     """From ``start`` on, the day's first dose is at ``at`` (later doses keep their spacing)."""
 
@@ -48,7 +48,7 @@ class Retime:
     at: time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Close:
     """More closed days: dates, public holidays of a region (``GB-ENG``), weekdays (0 = Monday)."""
 

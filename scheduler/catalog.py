@@ -63,6 +63,18 @@ def resolve(ref: str | Path) -> Regimen:
     return load_regimen(bundled_path(text))
 
 
+def is_course(path: str | Path) -> bool:
+    """Whether ``path`` is a course file (it names a regimen) rather than a regimen file."""
+    file = Path(path)
+    if not file.is_file() or file.suffix.lower() in (".ics", ".ical", ".ifb"):
+        return False
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("regimen"), str) and "phases" not in data
+
+
 def cycles_text(phases: list[tuple[int, int | None, str | None]]) -> str:
     """``35 days until stopped``, ``14 days × 12``, ``21 days up to 24 months``, per phase
     (cycle days, cycle count or None, time bound or None), joined by `` then ``."""

@@ -155,9 +155,11 @@ def plan_command(
 
     if fmt not in ("ics", "json"):
         raise PlanError(f"unknown format {fmt!r} (allowed: ics, json)")
-    from .course import is_course, load_course, plan_course
+    from .catalog import is_course
 
     if is_course(regimen):
+        from .course import load_course, plan_course
+
         given = [n for n, v in (("--start", start), ("--cycles", cycles), ("--until", until),
                  ("--tz", tz), ("--time", at), ("--weight", weight), ("--height", height),
                  ("--plan-id", plan_id)) if v is not None]  # fmt: skip
@@ -534,7 +536,8 @@ def diff_command(
 
 
 def _diff_items(path: Path) -> list[Any]:
-    from .course import is_course, load_course, plan_course
+    from .catalog import is_course
+    from .course import load_course, plan_course
     from .diff import items_from_events, items_from_ics
 
     if not path.is_file():

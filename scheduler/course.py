@@ -34,7 +34,6 @@ __all__ = [
     "Entry",
     "describe_course",
     "dump_course",
-    "is_course",
     "load_course",
     "parse_course",
     "plan_course",
@@ -173,15 +172,6 @@ class Course:
             adjustments=tuple(e.adjustment() for e in history),
             closures=self.closures(),
         )
-
-
-def is_course(path: str | Path) -> bool:
-    """Whether ``path`` is a course file (it names a regimen) rather than a regimen file."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return isinstance(data.get("regimen"), str) and "phases" not in data
 
 
 def load_course(path: str | Path) -> Course:

@@ -24,12 +24,10 @@ import itertools
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
-from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
-from .closures import Closures
 from .dosing import Body, calculate
 from .errors import PlanError
 from .events import Event
@@ -44,6 +42,10 @@ from .model import (
     Regimen,
 )
 from .notation import blocks, cycle_date, format_date, format_duration
+
+if TYPE_CHECKING:
+    from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
+    from .closures import Closures
 
 __all__ = ["MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
 
@@ -90,8 +92,8 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
     """Expand ``regimen`` into the dated events of one patient's plan, sorted by start."""
     _check_bounds(regimen, options)
     plan_id = options.plan_id or options.start.isoformat()
-    delays = [a for a in options.adjustments if isinstance(a, Delay)]
-    stops = [a for a in options.adjustments if isinstance(a, Stop)]
+    changes = _Changes.of(options.adjustments)
+    delays, stops = changes.delays, changes.stops
     last_cycle = min(((s.phase or 1, s.cycle) for s in stops if s.cycle is not None), default=None)
     events: list[Event] = []
     phase_start = options.start
@@ -127,6 +129,7 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
                 )
             cycle_start += timedelta(days=shift)
             ctx = _Cycle(regimen, options, plan_id, phase_index, phase, cycle, cycle_start)
+            ctx.retimes = changes.retimes
             events.extend(ctx.doses())
             for event_rule in phase.events:
                 events.extend(ctx.cycle_events(event_rule))
@@ -140,8 +143,8 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             break
         phase_start = cycle_start + (_delta(phase.gap_after) if phase.gap_after else timedelta(0))
     events = _apply_course_caps(regimen, events)
-    events = _apply_omissions(regimen, options, events)
-    events = _apply_closures(options, events)
+    events = _apply_omissions(changes.omits, events)
+    events = _apply_closures(options, changes.closes, events)
     stop_dates = [s.after for s in stops if s.after is not None]
     if stop_dates:
         events = [e for e in events if _day_of(e.start) <= min(stop_dates)]
@@ -218,6 +221,7 @@ class _Cycle:
         self.cycle = cycle
         self.cycle_start = cycle_start
         self.phase_label = f"{phase.name}, " if len(regimen.phases) > 1 else ""
+        self.retimes: list[Retime] = []
         self.ends: dict[tuple[str, int], datetime] = {}
         """When each rule's administration ends, per day: what ``after`` rules start from."""
 
@@ -227,8 +231,8 @@ class _Cycle:
     def first_time(self, when: date) -> time | None:
         """The day's first dose time set at plan time or by the latest retime before ``when``."""
         chosen = self.options.dose_time
-        for change in self.options.adjustments:
-            if isinstance(change, Retime) and change.start <= when:
+        for change in self.retimes:
+            if change.start <= when:
                 chosen = change.at
         return chosen
 
@@ -411,8 +415,29 @@ def _timing(
     return start, _after(start, duration), f"at {start.strftime('%H:%M')}"
 
 
-def _apply_omissions(regimen: Regimen, options: PlanOptions, events: list[Event]) -> list[Event]:
-    omits = [a for a in options.adjustments if isinstance(a, Omit)]
+@dataclass
+class _Changes:
+    """A plan's adjustments by kind (the module is only imported when there are some)."""
+
+    delays: list[Delay]
+    stops: list[Stop]
+    omits: list[Omit]
+    retimes: list[Retime]
+    closes: list[Close]
+
+    @classmethod
+    def of(cls, adjustments: tuple[Adjustment, ...]) -> _Changes:
+        if not adjustments:
+            return cls([], [], [], [], [])
+        from .adjustments import Close, Delay, Omit, Retime, Stop
+
+        def kind(of: type[Any]) -> list[Any]:
+            return [a for a in adjustments if isinstance(a, of)]
+
+        return cls(kind(Delay), kind(Stop), kind(Omit), kind(Retime), kind(Close))
+
+
+def _apply_omissions(omits: list[Omit], events: list[Event]) -> list[Event]:
     if not omits:
         return events
 
@@ -430,12 +455,15 @@ def _apply_omissions(regimen: Regimen, options: PlanOptions, events: list[Event]
     return [e for e in events if not omitted(e)]
 
 
-def _apply_closures(options: PlanOptions, events: list[Event]) -> list[Event]:
+def _apply_closures(options: PlanOptions, closes: list[Close], events: list[Event]) -> list[Event]:
+    if (options.closures is None or options.closures.empty) and not closes:
+        return events
+    from .closures import Closures
+
     closures = options.closures or Closures()
-    for change in options.adjustments:
-        if isinstance(change, Close):
-            regions = [change.holidays] if change.holidays else []
-            closures = closures.with_more(change.dates, regions, change.weekdays)
+    for change in closes:
+        regions = [change.holidays] if change.holidays else []
+        closures = closures.with_more(change.dates, regions, change.weekdays)
     if closures.empty:
         return events
     out = []

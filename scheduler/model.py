@@ -77,7 +77,7 @@ HOME_ROUTES = frozenset({"oral", "subcutaneous", "transdermal", "topical", "subl
                          "inhaled", "rectal", "vaginal"})  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Drug:
     """A medicine in the regimen."""
 
@@ -107,7 +107,7 @@ class Drug:
         return ROUTES[self.route][0]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CycleSet:
     """Which cycles of a phase a rule applies to: ``first``, ``first + step``, ... up to ``last``."""
 
@@ -139,7 +139,7 @@ class CycleSet:
 ALL_CYCLES = CycleSet()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DoseRule:
     """When one drug is given within a cycle, how much, and at what times of day.
 
@@ -185,7 +185,7 @@ class DoseRule:
         return 1 if self.after or self.every else len(self.times)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CycleEventRule:
     """A blood test or appointment placed on cycle days (``-1`` = the day before the cycle)."""
 
@@ -203,7 +203,7 @@ class CycleEventRule:
     setting: str = "clinic"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CourseEventRule:
     """A blood test or appointment at a fixed offset from the start or the end of the course."""
 
@@ -220,7 +220,7 @@ class CourseEventRule:
     instructions: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Period:
     """A calendar period: months and years by calendar arithmetic, not a fixed day count."""
 
@@ -233,7 +233,7 @@ class Period:
         return f"{self.amount} {unit}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Precaution:
     """Something to do or avoid around the course, e.g. no live vaccines until 12 months after."""
 
@@ -246,7 +246,7 @@ class Precaution:
     """How long it lasts after the last dose; ``None`` when the source gives no figure."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Phase:
     """A cycle of ``cycle_days`` days, repeated ``cycles`` times (``None``: until stopped).
 
@@ -271,7 +271,7 @@ class Phase:
         return self.cycles is None and self.up_to is None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Regimen:
     """A validated regimen definition, as loaded from one TOML file."""
 
