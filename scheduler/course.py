@@ -10,7 +10,6 @@ are exported as cancelled, with the UIDs calendar apps already have.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -26,7 +25,7 @@ from .engine import PlanOptions, expand, sort_events
 from .errors import CourseError, PlanError, SchedulerError
 from .events import Event
 from .model import Regimen
-from .tomlpos import LineIndex
+from .tomlpos import LineIndex, load_toml
 
 __all__ = [
     "ACTIONS",
@@ -186,15 +185,7 @@ def load_course(path: str | Path) -> Course:
 
 
 def parse_course(text: str, origin: str = "<course>") -> Course:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        raise CourseError(
-            f"not valid TOML: {message.split(' (at line')[0]}", file=origin, line=line
-        ) from None
+    data = load_toml(text, origin, CourseError)
     return _CourseReader(origin, text).course(data)
 
 

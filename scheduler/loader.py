@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from .model import (
     Regimen,
 )
 from .schema import SECTIONS
-from .tomlpos import LineIndex
+from .tomlpos import LineIndex, load_toml
 
 __all__ = ["FORMAT_VERSION", "load_regimen", "parse_regimen", "slots_per_cycle"]
 
@@ -76,15 +75,7 @@ def load_regimen(path: str | Path) -> Regimen:
 
 def parse_regimen(text: str, origin: str = "<regimen>") -> Regimen:
     """Validate the TOML text of a regimen; ``origin`` names it in messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        if match:
-            message = message[: match.start()].strip() + f" (column {match.group(2)})"
-        raise RegimenError(f"not valid TOML: {message}", file=origin, line=line) from err
+    data = load_toml(text, origin, RegimenError)
     return _Reader(origin, text).regimen(data)
 
 

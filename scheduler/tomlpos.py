@@ -9,8 +9,12 @@ tables map to the line of their parent key, which is where a person would look a
 from __future__ import annotations
 
 import re
+import tomllib
+from typing import Any
 
-__all__ = ["LineIndex"]
+from .errors import FileError
+
+__all__ = ["LineIndex", "load_toml"]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(
@@ -86,3 +90,16 @@ class LineIndex:
 def _bracket_balance(text: str) -> int:
     stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'[^\']*\'', "", text).split("#", 1)[0]
     return stripped.count("[") - stripped.count("]")
+
+
+def load_toml(text: str, origin: str, error: type[FileError]) -> dict[str, Any]:
+    """Parse TOML; a syntax error becomes ``error`` naming the file, the line and the column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line = int(match.group(1)) if match else None
+        if match:
+            message = message[: match.start()].strip() + f" (column {match.group(2)})"
+        raise error(f"not valid TOML: {message}", file=origin, line=line) from err
