@@ -21,9 +21,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .catalog import bundled_ids
-    from .catalog import resolve as resolve_regimen
-    from .engine import PlanOptions, expand
     from .errors import (
         OutputError,
         PlanError,
@@ -31,11 +28,14 @@ if TYPE_CHECKING:
         SchedulerError,
         UnknownRegimenError,
     )
-    from .events import Event
     from .export.ics import to_ics
     from .export.json import to_json
-    from .loader import load_regimen, parse_regimen
-    from .model import EventKind, Regimen
+    from .plan.engine import PlanOptions, expand
+    from .plan.events import Event
+    from .regimen.catalog import bundled_ids
+    from .regimen.catalog import resolve as resolve_regimen
+    from .regimen.loader import load_regimen, parse_regimen
+    from .regimen.model import EventKind, Regimen
 
 __all__ = [
     "Event",
@@ -59,20 +59,20 @@ __all__ = [
 __version__ = "0.1.0"
 
 _WHERE = {
-    "Event": ("events", "Event"),
-    "EventKind": ("model", "EventKind"),
-    "Regimen": ("model", "Regimen"),
+    "Event": ("plan.events", "Event"),
+    "EventKind": ("regimen.model", "EventKind"),
+    "Regimen": ("regimen.model", "Regimen"),
     "OutputError": ("errors", "OutputError"),
     "PlanError": ("errors", "PlanError"),
     "RegimenError": ("errors", "RegimenError"),
     "SchedulerError": ("errors", "SchedulerError"),
     "UnknownRegimenError": ("errors", "UnknownRegimenError"),
-    "PlanOptions": ("engine", "PlanOptions"),
-    "expand": ("engine", "expand"),
-    "bundled_ids": ("catalog", "bundled_ids"),
-    "resolve_regimen": ("catalog", "resolve"),
-    "load_regimen": ("loader", "load_regimen"),
-    "parse_regimen": ("loader", "parse_regimen"),
+    "PlanOptions": ("plan.engine", "PlanOptions"),
+    "expand": ("plan.engine", "expand"),
+    "bundled_ids": ("regimen.catalog", "bundled_ids"),
+    "resolve_regimen": ("regimen.catalog", "resolve"),
+    "load_regimen": ("regimen.loader", "load_regimen"),
+    "parse_regimen": ("regimen.loader", "parse_regimen"),
     "to_ics": ("export.ics", "to_ics"),
     "to_json": ("export.json", "to_json"),
 }

@@ -18,7 +18,7 @@ import typer
 from .errors import PlanError, SchedulerError
 
 if TYPE_CHECKING:
-    from .dosing import Body
+    from .regimen.dosing import Body
 
 app = typer.Typer(
     help="Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps.",
@@ -49,7 +49,7 @@ def regimens_command() -> None:
 
     Example: scheduler regimens
     """
-    from .catalog import summaries
+    from .regimen.catalog import summaries
 
     rows = [("ID", "CYCLE", "NAME", "SOURCE")]
     rows += [(s.id, s.cycles, s.name, s.source) for s in summaries()]
@@ -71,8 +71,8 @@ def show_command(
 
     Example: scheduler show aldesleukin-sc --start 2027-01-04
     """
-    from .catalog import resolve
-    from .describe import cycle_grid, describe, one_cycle
+    from .regimen.catalog import resolve
+    from .regimen.describe import cycle_grid, describe, one_cycle
 
     loaded = resolve(regimen)
     first = _parse_date(start, "--start") if start else None
@@ -148,17 +148,17 @@ def plan_command(
     With --weight (and --height) per-kg and per-m² doses are calculated; each event shows the
     working. Example: scheduler plan r-chop-21 --start 2027-01-04 --weight 70 --height 175
     """
-    from .catalog import resolve
-    from .engine import PlanOptions, expand
-    from .output import write_atomic
-    from .zones import load_zone, system_zone_name
+    from .files import write_atomic
+    from .plan.engine import PlanOptions, expand
+    from .plan.zones import load_zone, system_zone_name
+    from .regimen.catalog import resolve
 
     if fmt not in ("ics", "json"):
         raise PlanError(f"unknown format {fmt!r} (allowed: ics, json)")
-    from .catalog import is_course
+    from .regimen.catalog import is_course
 
     if is_course(regimen):
-        from .course import load_course, plan_course
+        from .course.course import load_course, plan_course
 
         given = [n for n, v in (("--start", start), ("--cycles", cycles), ("--until", until),
                  ("--tz", tz), ("--time", at), ("--weight", weight), ("--height", height),
@@ -244,8 +244,8 @@ def validate_command(
 
     Example: scheduler validate regimens/*.toml
     """
-    from .engine import trial
-    from .loader import load_regimen
+    from .plan.engine import trial
+    from .regimen.loader import load_regimen
 
     failed = 0
     for file in files:
@@ -305,9 +305,9 @@ def course_new_command(
 
     Example: scheduler course new aldesleukin-sc --start 2027-01-04 --cycles 4 --tz Europe/London --holidays GB-ENG -o jsmith.toml
     """
-    from .catalog import resolve
-    from .course import Course, plan_course, save_course
-    from .zones import load_zone, system_zone_name
+    from .course.course import Course, plan_course, save_course
+    from .plan.zones import load_zone, system_zone_name
+    from .regimen.catalog import resolve
 
     loaded = resolve(regimen)
     zone_name = tz or system_zone_name()
@@ -339,8 +339,8 @@ def course_new_command(
 
 
 def _record(file: Path, action: str, details: dict[str, object], reason: str | None) -> None:
-    from .course import Entry, load_course, plan_course, record, save_course
-    from .diff import describe_changes, items_from_events
+    from .course.course import Entry, load_course, plan_course, record, save_course
+    from .course.diff import describe_changes, items_from_events
 
     course = load_course(file)
     now = _now()
@@ -380,7 +380,7 @@ def course_delay_command(
 
 
 def _days_to(file: Path, phase: int, cycle: int, target: date) -> int:
-    from .course import load_course, plan_course
+    from .course.course import load_course, plan_course
 
     _, _, events = plan_course(load_course(file))
     starts = [
@@ -484,7 +484,7 @@ def course_close_command(
 
     Example: scheduler course close jsmith.toml --date 2027-12-24 --reason "Christmas Eve: clinic closed"
     """
-    from .notation import parse_weekday, weekday_name
+    from .regimen.notation import parse_weekday, weekday_name
 
     details: dict[str, object] = {}
     if dates:
@@ -499,7 +499,7 @@ def course_close_command(
     if not details:
         raise PlanError("give --date, --holidays or --weekday")
     if holidays:
-        from .closures import Closures
+        from .plan.closures import Closures
 
         try:
             Closures(regions=(holidays.strip(),))
@@ -514,7 +514,7 @@ def course_show_command(file: CourseFile) -> None:
 
     Example: scheduler course show jsmith.toml
     """
-    from .course import describe_course, load_course
+    from .course.course import describe_course, load_course
 
     course = load_course(file)
     typer.echo(describe_course(course, today=_now().astimezone(course.zone()).date()))
@@ -529,16 +529,16 @@ def diff_command(
 
     Example: scheduler diff jsmith.toml.bak jsmith.toml
     """
-    from .diff import describe_changes
+    from .course.diff import describe_changes
 
     for line in describe_changes(_diff_items(old), _diff_items(new)):
         typer.echo(line)
 
 
 def _diff_items(path: Path) -> list[Any]:
-    from .catalog import is_course
-    from .course import load_course, plan_course
-    from .diff import items_from_events, items_from_ics
+    from .course.course import load_course, plan_course
+    from .course.diff import items_from_events, items_from_ics
+    from .regimen.catalog import is_course
 
     if not path.is_file():
         raise PlanError(f"{path}: no such file")
@@ -596,7 +596,7 @@ def schema_command() -> None:
     """
     import json
 
-    from .schema import json_schema
+    from .regimen.schema import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
@@ -615,7 +615,7 @@ def _body(weight: str | None, height: str | None, formula: str) -> Body | None:
         raise PlanError("--height needs --weight too (BSA is calculated from both)")
     if weight is None:
         return None
-    from .dosing import Body
+    from .regimen.dosing import Body
 
     try:
         return Body(
@@ -640,7 +640,7 @@ def _measure(text: str, option: str, unit: str) -> Decimal:
 
 
 def _parse_clock(text: str) -> time:
-    from .notation import parse_time
+    from .regimen.notation import parse_time
 
     try:
         return parse_time(text)

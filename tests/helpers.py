@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import PlanOptions, expand, resolve_regimen
-from scheduler.events import Event
+from scheduler.plan.events import Event
 
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = Path(__file__).resolve().parent / "testdata"

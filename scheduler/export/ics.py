@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..events import Event
-from ..model import EventKind
-from ..notation import parse_duration
+from ..plan.events import Event
+from ..regimen.model import EventKind
+from ..regimen.notation import parse_duration
 from .contentline import escape_text, line
 from .series import Series, group
 from .vtimezone import vtimezone_lines

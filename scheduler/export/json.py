@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..events import Event
+from ..plan.events import Event
 
 __all__ = ["to_json", "to_records"]
 

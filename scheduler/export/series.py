@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..events import Event
-from ..model import EventKind
-from ..notation import format_date
+from ..plan.events import Event
+from ..regimen.model import EventKind
+from ..regimen.notation import format_date
 
 __all__ = ["Series", "group"]
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.catalog import bundled_ids
-from scheduler.dosing import Body
 from scheduler.export.ics import to_ics
 from scheduler.export.json import to_records
+from scheduler.regimen.catalog import bundled_ids
+from scheduler.regimen.dosing import Body
 from tests.helpers import plan, require
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)

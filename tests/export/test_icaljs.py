@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.catalog import bundled_ids
-from scheduler.dosing import Body
-from scheduler.events import Event
 from scheduler.export.ics import to_ics
 from scheduler.export.json import to_records
-from scheduler.model import EventKind
+from scheduler.plan.events import Event
+from scheduler.regimen.catalog import bundled_ids
+from scheduler.regimen.dosing import Body
+from scheduler.regimen.model import EventKind
 from tests.helpers import plan
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)

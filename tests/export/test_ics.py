@@ -10,10 +10,10 @@ import icalendar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.events import Event
 from scheduler.export.contentline import escape_text, fold
 from scheduler.export.ics import to_ics
-from scheduler.model import EventKind
+from scheduler.plan.events import Event
+from scheduler.regimen.model import EventKind
 from tests.helpers import TESTDATA, plan
 
 STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

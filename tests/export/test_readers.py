@@ -19,12 +19,12 @@ import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.catalog import bundled_ids
 from scheduler.check import check_bytes
-from scheduler.dosing import Body
-from scheduler.events import Event
 from scheduler.export.ics import Reminders, to_ics
 from scheduler.export.json import to_records
+from scheduler.plan.events import Event
+from scheduler.regimen.catalog import bundled_ids
+from scheduler.regimen.dosing import Body
 from tests.helpers import plan
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)

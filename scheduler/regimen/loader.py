@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from ..errors import RegimenError
 from . import notation
 from .amounts import Amount, parse_amount
-from .errors import RegimenError
 from .model import (
     ALL_CYCLES,
     HOME_ROUTES,

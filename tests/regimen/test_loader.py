@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler import RegimenError, load_regimen, parse_regimen
-from scheduler.catalog import bundled_ids, bundled_path
+from scheduler.regimen.catalog import bundled_ids, bundled_path
 from tests.helpers import TESTDATA
 
 INVALID = sorted((TESTDATA / "invalid").glob("*.toml"))
@@ -83,8 +83,8 @@ def test_hard_wrapped_instructions_are_unwrapped_but_list_items_kept() -> None:
 
 def test_listing_summaries_match_the_validated_regimens() -> None:
     # `scheduler regimens` reads the TOML without the loader; it must say what the loader says.
-    from scheduler.catalog import summaries
-    from scheduler.describe import cycle_summary
+    from scheduler.regimen.catalog import summaries
+    from scheduler.regimen.describe import cycle_summary
 
     for summary in summaries():
         regimen = load_regimen(bundled_path(summary.id))

@@ -10,9 +10,9 @@ import icalendar
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scheduler.events import Event
 from scheduler.export.ics import to_ics
-from scheduler.notation import parse_day_list, parse_pattern
+from scheduler.plan.events import Event
+from scheduler.regimen.notation import parse_day_list, parse_pattern
 from tests.helpers import doses, plan
 
 ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "America/Santiago",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnknownRegimenError
+from ..errors import UnknownRegimenError
 
 if TYPE_CHECKING:
     from .model import Regimen
@@ -26,12 +26,12 @@ __all__ = [
     "summaries",
 ]
 
-_HERE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def regimens_dir() -> Path:
     """The folder holding the bundled regimen files."""
-    for candidate in (_HERE / "regimens", _HERE.parent / "regimens"):
+    for candidate in (_PACKAGE / "regimens", _PACKAGE.parent / "regimens"):
         if candidate.is_dir():
             return candidate
     raise UnknownRegimenError("the bundled regimens folder is missing from this installation")

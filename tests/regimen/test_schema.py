@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scheduler.schema import SECTIONS, json_schema
+from scheduler.regimen.schema import SECTIONS, json_schema
 from tests.helpers import REPO, TESTDATA
 
 PUBLISHED = REPO / "schema" / "regimen.schema.json"
@@ -17,7 +17,7 @@ FILES = sorted((REPO / "regimens").glob("*.toml")) + sorted((TESTDATA / "valid")
 
 
 def test_published_schema_is_current() -> None:
-    # If this fails after changing scheduler/schema.py: scheduler schema > schema/regimen.schema.json
+    # If this fails after changing scheduler/regimen/schema.py: scheduler schema > schema/regimen.schema.json
     expected = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     assert PUBLISHED.read_text(encoding="utf-8") == expected
 

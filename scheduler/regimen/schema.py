@@ -188,6 +188,6 @@ def json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://treatment-scheduler.example/schema/regimen-1.json",
         "title": "treatment-scheduler regimen file, format 1",
-        "description": "Generated from scheduler/schema.py; see docs/regimen-format.md.",
+        "description": "Generated from scheduler/regimen/schema.py; see docs/regimen-format.md.",
         **root,
     }

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from scheduler.notation import (
+from scheduler.regimen.notation import (
     format_day_list,
     parse_day_list,
     parse_duration,

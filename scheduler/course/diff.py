@@ -12,8 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .events import Event
-from .notation import format_date
+from ..plan.events import Event
+from ..regimen.notation import format_date
 
 __all__ = ["Item", "describe_changes", "items_from_events", "items_from_ics"]
 

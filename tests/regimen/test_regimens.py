@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from scheduler.catalog import bundled_ids
-from scheduler.dosing import Body
-from scheduler.events import Event
+from scheduler.plan.events import Event
+from scheduler.regimen.catalog import bundled_ids
+from scheduler.regimen.dosing import Body
 from tests.helpers import doses, plan
 
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))

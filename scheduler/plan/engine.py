@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
-from .dosing import Body, calculate
-from .errors import PlanError
-from .events import Event
-from .model import (
+from ..errors import PlanError
+from ..regimen.dosing import Body, calculate
+from ..regimen.model import (
     CourseEventRule,
     CycleEventRule,
     DoseRule,
@@ -41,7 +40,8 @@ from .model import (
     Precaution,
     Regimen,
 )
-from .notation import blocks, cycle_date, format_date, format_duration
+from ..regimen.notation import blocks, cycle_date, format_date, format_duration
+from .events import Event
 
 if TYPE_CHECKING:
     from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import PlanError
+from ..errors import PlanError
 
 __all__ = ["load_zone", "system_zone_name"]
 

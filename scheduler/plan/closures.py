@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from .notation import weekday_name
+from ..regimen.notation import weekday_name
 
 __all__ = ["DEFAULT_POLICY", "POLICIES", "Closures"]
 

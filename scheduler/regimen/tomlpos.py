@@ -12,7 +12,7 @@ import re
 import tomllib
 from typing import Any
 
-from .errors import FileError
+from ..errors import FileError
 
 __all__ = ["LineIndex", "load_toml"]
 

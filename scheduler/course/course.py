@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from . import notation
-from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
-from .closures import DEFAULT_POLICY, POLICIES, Closures
-from .dosing import Body
-from .engine import PlanOptions, expand, sort_events
-from .errors import CourseError, PlanError, SchedulerError
-from .events import Event
-from .model import Regimen
-from .tomlpos import LineIndex, load_toml
+from ..errors import CourseError, PlanError, SchedulerError
+from ..plan.adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
+from ..plan.closures import DEFAULT_POLICY, POLICIES, Closures
+from ..plan.engine import PlanOptions, expand, sort_events
+from ..plan.events import Event
+from ..regimen import notation
+from ..regimen.dosing import Body
+from ..regimen.model import Regimen
+from ..regimen.tomlpos import LineIndex, load_toml
 
 __all__ = [
     "ACTIONS",
@@ -130,12 +130,12 @@ class Course:
     origin: str = ""
 
     def zone(self) -> ZoneInfo:
-        from .zones import load_zone
+        from ..plan.zones import load_zone
 
         return load_zone(self.timezone)
 
     def regimen_model(self) -> Regimen:
-        from .catalog import resolve
+        from ..regimen.catalog import resolve
 
         ref = self.regimen
         if self.origin and (ref.endswith(".toml") or "/" in ref):
@@ -222,7 +222,7 @@ class _CourseReader:
             self.fail("start", "expected a date without a time, like 2027-01-04")
         zone = self.get(data, "timezone", str, "an IANA zone such as Europe/London", required=True)
         try:
-            from .zones import load_zone
+            from ..plan.zones import load_zone
 
             load_zone(zone)
         except SchedulerError as err:
@@ -386,7 +386,7 @@ def save_course(
     course: Course, path: str | Path, *, new: bool = False, force: bool = False
 ) -> None:
     """Write the course atomically; an existing file is kept as FILE.bak first."""
-    from .output import write_atomic
+    from ..files import write_atomic
 
     target = Path(path)
     data = dump_course(course).encode("utf-8")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from scheduler.course import (
+from scheduler.course.course import (
     Course,
     Entry,
     dump_course,
@@ -23,7 +23,7 @@ from scheduler.course import (
     record,
     save_course,
 )
-from scheduler.diff import describe_changes, items_from_events
+from scheduler.course.diff import describe_changes, items_from_events
 from scheduler.errors import CourseError
 from scheduler.export.ics import to_ics
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .model import EventKind
+from ..regimen.model import EventKind
 
 __all__ = ["Event"]
 

@@ -1,0 +1,1 @@
+"""Regimen files -> validated model: notation, amounts, the model, the loader, the schema, the bundled catalog, dosing, descriptions."""
