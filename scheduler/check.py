@@ -6,7 +6,12 @@ that apps trip over (shared/reference/ics-interop.md): a TZID without a VTIMEZON
 written as RDATE lists (Outlook ignores RDATE), floating times for doses, DTEND not after
 DTSTART, lines over 75 octets or without CRLF, more than one alarm (Outlook keeps one), long
 EXDATE lists (Google refuses them), files over Google's 1 MB subscription limit, dates Outlook
-treats as invalid.
+treats as invalid. Given the regimen, it also finds doses of a drug closer together than the
+regimen allows, and weekly drugs on consecutive days (plan/spacing.py).
+
+Bounded: only regular files of at most :data:`MAX_CALENDAR_BYTES` are read, and a file with a
+line longer than :data:`MAX_LINE_BYTES` is refused before any parser sees it (the parsers need
+tens of times a file's size in memory for one long line).
 """
 
 from __future__ import annotations
@@ -14,12 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Problem", "check_bytes", "check_file"]
+from .files import read_bytes
+
+if TYPE_CHECKING:
+    from .regimen.model import Regimen
+
+__all__ = ["MAX_CALENDAR_BYTES", "Problem", "check_bytes", "check_file"]
 
 GOOGLE_FEED_LIMIT = 1_000_000
 MANY_EXDATES = 100
+#: Calendar apps refuse far smaller files (Google reads about 1 MB of a subscription).
+MAX_CALENDAR_BYTES = 16_000_000
+#: Lines are folded at 75 octets; an unfolded description of a few kilobytes is plausible.
+MAX_LINE_BYTES = 100_000
+#: Occurrences of repeating events checked against a regimen's spacing, at most.
+MAX_OCCURRENCES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,26 +48,86 @@ class Problem:
         return f"{self.severity}: {self.message}"
 
 
-def check_file(path: str | Path) -> list[Problem]:
-    """Problems found in the .ics file at ``path`` (empty: every check passed)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        return [Problem("error", f"cannot read the file ({err.strerror})")]
-    return check_bytes(data)
+def check_file(path: str | Path, regimen: Regimen | None = None) -> list[Problem]:
+    """Problems found in the .ics file at ``path`` (empty: every check passed).
+
+    A file that cannot be read at all (missing, a folder, a FIFO, too large) raises FileError.
+    """
+    data = read_bytes(path, limit=MAX_CALENDAR_BYTES, what="calendar file (.ics)")
+    return check_bytes(data, regimen)
 
 
-def check_bytes(data: bytes) -> list[Problem]:
+def check_bytes(data: bytes, regimen: Regimen | None = None) -> list[Problem]:
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         return [Problem("error", f"not UTF-8 text (byte {err.start}); iCalendar files are UTF-8")]
+    longest = max((len(line) for line in data.splitlines()), default=0)
+    if longest > MAX_LINE_BYTES:
+        return [Problem("error", f"a line is {longest:,} bytes long (lines are folded at 75 octets; "
+                        f"over {MAX_LINE_BYTES:,} is not a calendar): not read further")]  # fmt: skip
     problems += _lines(data)
     problems += _strict_ical(text)
     problems += _vobject(text)
     problems += _icalendar(data, size=len(data))
+    if regimen is not None:
+        problems += _spacing(text, regimen)
     return problems
+
+
+def _spacing(text: str, regimen: Regimen) -> list[Problem]:
+    """Doses of the regimen's drugs closer than it allows, found by drug name in SUMMARY."""
+    from ical.calendar_stream import IcsCalendarStream
+
+    from .plan.engine import trial
+    from .plan.spacing import crowding, spacing_of
+    from .regimen.notation import format_date, format_duration
+
+    try:
+        calendar = IcsCalendarStream.calendar_from_ics(text)
+    except Exception:  # the strict parser's own finding is reported above
+        return []
+    names = {d.name: d.name.casefold() for d in regimen.drugs}
+    doses: list[tuple[str, datetime]] = []
+    out: list[Problem] = []
+    try:
+        for count, event in enumerate(calendar.timeline):
+            if count >= MAX_OCCURRENCES:
+                out.append(Problem("warning", f"only the first {MAX_OCCURRENCES:,} events were "
+                                   "checked against the regimen"))  # fmt: skip
+                break
+            start = event.dtstart
+            status = str(event.status or "").upper()
+            categories = [str(c).casefold() for c in event.categories or ()]
+            if (
+                not isinstance(start, datetime)
+                or start.tzinfo is None
+                or status.endswith("CANCELLED")
+            ):
+                continue
+            if categories and "dose" not in categories:
+                continue
+            summary = (event.summary or "").casefold()
+            for name, folded in names.items():
+                if folded in summary:
+                    doses.append((name, start))
+    except Exception as err:  # a third-party reader failing on expansion is a finding
+        return [Problem("error", f"the strict parser (ical) cannot expand the events: {err}")]
+    spacing = spacing_of(regimen, [(e.drug, e.start) for e in trial(regimen)
+                                   if e.kind == "dose" and e.drug and isinstance(e.start, datetime)])  # fmt: skip
+    for found in crowding(doses, spacing):
+        a, b = found.first, found.second
+        limit = found.limit
+        if found.gap < limit.minimum:
+            rule = (f"the safety limit of {format_duration(limit.minimum)}" if limit.stated
+                    else f"{format_duration(limit.minimum)}, the closest {regimen.id} gives them")  # fmt: skip
+            text = f"closer than {rule}"
+        else:
+            text = f"consecutive days, but {regimen.id} gives {found.drug} at most weekly"
+        out.append(Problem("error", f"{found.drug} doses on {format_date(a.date())} {a:%H:%M} and "
+                           f"{format_date(b.date())} {b:%H:%M}: {text}"))  # fmt: skip
+    return out
 
 
 def _lines(data: bytes) -> list[Problem]:
@@ -144,58 +220,11 @@ def _icalendar(data: bytes, *, size: int) -> list[Problem]:
     events = calendar.walk("VEVENT")
     missing: set[str] = set()
     for event in events:
-        summary = str(event.get("SUMMARY", event.get("UID", "?")))
-        start = event.get("DTSTART")
-        if start is None:
-            out.append(Problem("error", f"event {summary!r} has no DTSTART"))
-            continue
-        tzid = start.params.get("TZID")
-        value: Any = start.dt
-        if tzid and tzid not in zones:
-            missing.add(str(tzid))
-        if isinstance(value, datetime) and value.tzinfo is None:
-            out.append(
-                Problem(
-                    "error",
-                    f"event {summary!r} has a floating time (no TZID, not UTC): apps disagree on when it is",
-                )
-            )
-        if "DTEND" in event and "DURATION" in event:
-            out.append(Problem("error", f"event {summary!r} has both DTEND and DURATION"))
-        end = event.get("DTEND")
-        if end is not None and _comparable(end.dt, value) and end.dt <= value:
-            out.append(Problem("error", f"event {summary!r} ends before or when it starts"))
-        year = value.year if isinstance(value, date) else 2000
-        if year < 1601 or year > 4500:
-            out.append(
-                Problem(
-                    "warning",
-                    f"event {summary!r} is in {year}: Outlook treats dates before 1601 or after 4500 as invalid",
-                )
-            )
-        alarms = [c for c in event.subcomponents if c.name == "VALARM"]
-        if any("TRIGGER" not in alarm for alarm in alarms):
-            out.append(Problem("error", f"event {summary!r} has an alarm without TRIGGER"))
-        if len(alarms) > 1:
-            out.append(
-                Problem(
-                    "warning",
-                    f"event {summary!r} has {len(alarms)} alarms: Outlook keeps only one on import",
-                )
-            )
-        exdates = event.get("EXDATE")
-        count = (
-            sum(len(x.dts) for x in exdates)
-            if isinstance(exdates, list)
-            else (len(exdates.dts) if exdates else 0)
-        )
-        if count > MANY_EXDATES:
-            out.append(
-                Problem(
-                    "warning",
-                    f"event {summary!r} has {count} EXDATEs: Google rejects events with very many",
-                )
-            )
+        try:
+            out += _event(event, zones, missing)
+        except Exception as err:  # a broken property icalendar cannot give a value for
+            summary = str(event.get("SUMMARY", event.get("UID", "?")))
+            out.append(Problem("error", f"event {summary!r} cannot be read: {err}"))
     for tzid in sorted(missing):
         out.append(
             Problem(
@@ -208,6 +237,63 @@ def _icalendar(data: bytes, *, size: int) -> list[Problem]:
             Problem(
                 "warning",
                 f"the file is {size:,} bytes: Google stops reading subscriptions at about 1 MB",
+            )
+        )
+    return out
+
+
+def _event(event: Any, zones: dict[str, Any], missing: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    summary = str(event.get("SUMMARY", event.get("UID", "?")))
+    start = event.get("DTSTART")
+    if start is None:
+        out.append(Problem("error", f"event {summary!r} has no DTSTART"))
+        return out
+    tzid = start.params.get("TZID")
+    value: Any = start.dt
+    if tzid and tzid not in zones:
+        missing.add(str(tzid))
+    if isinstance(value, datetime) and value.tzinfo is None:
+        out.append(
+            Problem(
+                "error",
+                f"event {summary!r} has a floating time (no TZID, not UTC): apps disagree on when it is",
+            )
+        )
+    if "DTEND" in event and "DURATION" in event:
+        out.append(Problem("error", f"event {summary!r} has both DTEND and DURATION"))
+    end = event.get("DTEND")
+    if end is not None and _comparable(end.dt, value) and end.dt <= value:
+        out.append(Problem("error", f"event {summary!r} ends before or when it starts"))
+    year = value.year if isinstance(value, date) else 2000
+    if year < 1601 or year > 4500:
+        out.append(
+            Problem(
+                "warning",
+                f"event {summary!r} is in {year}: Outlook treats dates before 1601 or after 4500 as invalid",
+            )
+        )
+    alarms = [c for c in event.subcomponents if c.name == "VALARM"]
+    if any("TRIGGER" not in alarm for alarm in alarms):
+        out.append(Problem("error", f"event {summary!r} has an alarm without TRIGGER"))
+    if len(alarms) > 1:
+        out.append(
+            Problem(
+                "warning",
+                f"event {summary!r} has {len(alarms)} alarms: Outlook keeps only one on import",
+            )
+        )
+    exdates = event.get("EXDATE")
+    count = (
+        sum(len(x.dts) for x in exdates)
+        if isinstance(exdates, list)
+        else (len(exdates.dts) if exdates else 0)
+    )
+    if count > MANY_EXDATES:
+        out.append(
+            Problem(
+                "warning",
+                f"event {summary!r} has {count} EXDATEs: Google rejects events with very many",
             )
         )
     return out

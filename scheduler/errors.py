@@ -59,7 +59,16 @@ class UnknownRegimenError(SchedulerError):
 
 
 class PlanError(SchedulerError):
-    """The plan options cannot produce a calendar: no bound, bad dates, unknown zone, too large."""
+    """The plan options cannot produce a calendar: no bound, bad dates, unknown zone, too large.
+
+    ``field`` names the plan option at fault (``start``, ``cycles``, ``zone``...), so that a
+    front end can point at its own spelling of it (the CLI's ``--start``) while the library's
+    message stays free of any one front end's flags.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class OutputError(SchedulerError):

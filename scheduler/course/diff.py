@@ -12,10 +12,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..errors import PlanError
 from ..plan.events import Event
 from ..regimen.notation import format_date
 
-__all__ = ["Item", "describe_changes", "items_from_events", "items_from_ics"]
+__all__ = ["Item", "describe_changes", "diff_files", "items_from_events", "items_from_ics"]
 
 _PLURAL = {"Dose": "doses", "Blood test": "blood tests", "Appointment": "appointments",
            "Precaution": "precautions"}  # fmt: skip
@@ -46,7 +47,20 @@ def items_from_ics(path: str | Path) -> list[Item]:
     """Events of an .ics file (recurring series count as one item each)."""
     import icalendar
 
-    calendar = icalendar.Calendar.from_ical(Path(path).read_bytes())
+    from ..check import MAX_CALENDAR_BYTES
+    from ..files import read_bytes
+
+    data = read_bytes(path, limit=MAX_CALENDAR_BYTES, what="calendar file")
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+        return _items(calendar)
+    except Exception as err:  # icalendar reports unreadable files in many ways
+        raise PlanError(
+            f"{path} is neither a course file nor a readable .ics file ({err})"
+        ) from None
+
+
+def _items(calendar: Any) -> list[Item]:
     out = []
     vevent: Any
     for vevent in calendar.walk("VEVENT"):
@@ -66,6 +80,30 @@ def items_from_ics(path: str | Path) -> list[Item]:
             )
         )
     return out
+
+
+def diff_files(old: str | Path, new: str | Path) -> list[str]:
+    """What changed from ``old`` to ``new`` (two course files or two .ics files), in words.
+
+    Refuses two files that share no event: they are not versions of one plan, and a list of
+    everything "removed" and "added" would hide that.
+    """
+    before, after = _items_of(old), _items_of(new)
+    if before and after and not {i.uid for i in before} & {i.uid for i in after}:
+        raise PlanError(
+            f"{old} and {new} share no event: they are not two versions of one plan "
+            "(diff compares a course or calendar with an earlier version of itself)"
+        )
+    return describe_changes(before, after)
+
+
+def _items_of(path: str | Path) -> list[Item]:
+    from .file import is_course_file, load_course
+    from .replan import plan_course
+
+    if is_course_file(path):
+        return items_from_events(plan_course(load_course(path))[2])
+    return items_from_ics(path)
 
 
 def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
@@ -104,13 +142,13 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
         direction = "later" if shift > 0 else "earlier"
         if cycle is not None and len(pairs) > 1:
             text = (f"Cycle {cycle} moves from {format_date(olds[0])} to {format_date(news[0])}: "
-                    f"{what} shift by {abs(shift)} day(s)")  # fmt: skip
+                    f"{what} shift by {_days(abs(shift))}")  # fmt: skip
         else:
             (was, now), *_ = pairs
             text = (f"{was.title} moves from {format_date(_day(was.start))} to "
-                    f"{format_date(_day(now.start))} ({abs(shift)} day(s) {direction})")  # fmt: skip
+                    f"{format_date(_day(now.start))} ({_days(abs(shift))} {direction})")  # fmt: skip
             if len(pairs) > 1:
-                text = f"{what} move {abs(shift)} day(s) {direction}, from {format_date(olds[0])}"
+                text = f"{what} move {_days(abs(shift))} {direction}, from {format_date(olds[0])}"
         lines.append((olds[0], text))
     for (cycle, was_time, now_time), items in retimed.items():
         where = f"Cycle {cycle}: " if cycle is not None else ""
@@ -175,3 +213,7 @@ def _day(value: date | datetime) -> date:
 
 def _clock(value: date | datetime) -> str:
     return value.strftime("%H:%M") if isinstance(value, datetime) else "all day"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" + ("" if count == 1 else "s")

@@ -26,6 +26,9 @@ __all__ = ["DEFAULT_PRODID", "EVENING_BEFORE", "RECURRENCE_FORMS", "Reminders", 
 
 DEFAULT_PRODID = "-//treatment-scheduler//treatment-scheduler 0.1//EN"
 RECURRENCE_FORMS = ("expand", "rrule")
+#: A reminder further ahead than this is not a reminder.
+MAX_REMINDER = timedelta(days=28)
+MAX_REMINDERS = 5
 #: A reminder at 18:00 on the evening before the event, in the patient's zone.
 EVENING_BEFORE = "evening before"
 # Precautions span weeks or months: show them without blocking the patient's time.
@@ -64,18 +67,27 @@ class Reminders:
             return cls.none()
         if cleaned == "default":
             return cls()
+        parts = cleaned.split(",")
+        if len(parts) > MAX_REMINDERS:
+            raise ValueError(f"{len(parts)} reminders: give at most {MAX_REMINDERS} (e.g. 30m,1d)")
         triggers: list[Trigger] = []
-        for part in cleaned.split(","):
+        for part in parts:
             part = part.strip()
             if part in ("0", "0m", "at the time"):
                 triggers.append(timedelta(0))
                 continue
             try:
-                triggers.append(parse_duration(part))
+                before = parse_duration(part)
             except ValueError as err:
                 raise ValueError(
-                    f"reminder {part!r}: {err} (write e.g. --remind 30m,1d, or none)"
+                    f"reminder {part!r}: {err} (write e.g. 30m,1d, or none, or default)"
                 ) from None
+            if before > MAX_REMINDER:
+                raise ValueError(
+                    f"reminder {part!r} is more than {MAX_REMINDER.days} days before the event "
+                    "(write e.g. 30m,1d)"
+                )
+            triggers.append(before)
         chosen = tuple(dict.fromkeys(triggers))
         return cls(by_kind={k: chosen for k in (EventKind.DOSE, EventKind.LAB, EventKind.VISIT)})
 

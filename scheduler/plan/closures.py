@@ -1,28 +1,46 @@
-"""Closed days — public holidays (the ``holidays`` package), extra dates, closed weekdays —
-and what a closure does to an event, by where it happens (home, clinic, hospital).
+"""Closed days — public holidays (the ``holidays`` package), extra dates, closed weekdays — and
+what a closure does to the events of a plan, by where each happens (home, clinic, hospital).
 
 Policies: ``next open day`` and ``previous open day`` move the event, keeping its clock time;
 ``skip`` leaves it out (like an omitted dose: not replaced); ``keep and flag`` keeps it and says
 so in its title; ``keep`` ignores the closure. By default clinic and hospital events move to
 the next open day and home self-injections are not moved (``home = "keep"``) unless asked.
+
+What moves together (docs/courses.md, "Closures"): a closure never moves one dose out of a
+group that the regimen spaces —
+
+- a closed first dose day of a cycle moves the **whole cycle** (and every later one) to the next
+  open day, as a delay would: a cycle never starts early, and its tests stay with it;
+- an interval series (every 8 hours through days 1-5) is one admission: it moves **as a whole**
+  when the day of its first dose is closed, keeping its real 8-hour spacing;
+- a day's doses of one rule (08:00 and 20:00) move **together**, and when they move later the
+  rest of their run of consecutive dose days moves along by the same number of days;
+- a blood test or visit placed before its cycle (day -1) moves to the **previous** open day, so
+  it stays before the cycle;
+
+and the engine then refuses the plan if any two doses of a drug ended up closer than the
+regimen allows (plan/spacing.py), saying what to do instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
-from ..regimen.notation import weekday_name
+from ..regimen.notation import format_date, weekday_name
+from .clock import after, day_of, instant, local
+from .events import Event
 
-__all__ = ["DEFAULT_POLICY", "POLICIES", "Closures"]
+__all__ = ["DEFAULT_POLICY", "MOVING", "POLICIES", "Closures", "Unit", "apply_closures"]
 
 POLICIES = ("next open day", "previous open day", "skip", "keep and flag", "keep")
+MOVING = ("next open day", "previous open day")
 DEFAULT_POLICY = {"home": "keep", "clinic": "next open day", "hospital": "next open day"}
 #: Never search further than this for an open day: a calendar closed for months is a mistake.
-_MAX_SEARCH_DAYS = 60
+MAX_SEARCH_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ class Closures:
                     f"closure policy for {setting} must be one of: {', '.join(POLICIES)} (got {rule!r})"
                 )
         for region in self.regions:
-            _region_calendar(region)  # fail early on an unknown region
+            region_calendar(region)  # fail early on an unknown region
         if len(self.weekdays) >= 7:
             raise ValueError("every weekday is closed: nothing could ever be scheduled")
 
@@ -60,6 +78,9 @@ class Closures:
             policy=dict(self.policy),
         )
 
+    def policy_for(self, setting: str) -> str:
+        return self.policy.get(setting, "keep")
+
     def reason(self, day: date) -> str | None:
         """Why ``day`` is closed (a holiday's name, "closed on Sundays", ...), or None if open."""
         if day in self.dates:
@@ -67,7 +88,7 @@ class Closures:
         if day.weekday() in self.weekdays:
             return f"closed on {weekday_name(day.weekday())}s"
         for region in self.regions:
-            name = _region_calendar(region).get(day)
+            name = region_calendar(region).get(day)
             if name:
                 return str(name)
         return None
@@ -75,11 +96,11 @@ class Closures:
     def open_day(self, day: date, step: int) -> date:
         """The nearest open day from ``day`` in direction ``step`` (+1 or -1)."""
         candidate = day
-        for _ in range(_MAX_SEARCH_DAYS):
+        for _ in range(MAX_SEARCH_DAYS):
             candidate += timedelta(days=step)
             if self.reason(candidate) is None:
                 return candidate
-        raise ValueError(f"no open day within {_MAX_SEARCH_DAYS} days of {day.isoformat()}")
+        raise ValueError(f"no open day within {MAX_SEARCH_DAYS} days of {format_date(day)}")
 
     @cached_property
     def _hash(self) -> int:
@@ -89,10 +110,105 @@ class Closures:
         return self._hash
 
 
+@dataclass(frozen=True)
+class Unit:
+    """What a closure moves together with an event (the engine says, when it makes events)."""
+
+    key: tuple[Any, ...]
+    """Events with the same key move together (one rule's doses of a day, or a whole series)."""
+    run: tuple[Any, ...] | None = None
+    """A run of consecutive dose days: when one unit of it moves later, the later ones follow."""
+    series: bool = False
+    """An interval series: decided by the day of its first dose, moved by real elapsed time."""
+    before_cycle: bool = False
+    """Placed before its cycle (day -1): moves only earlier, so it stays before the cycle."""
+
+
+def apply_closures(
+    events: list[Event], units: Mapping[str, Unit], closures: Closures, zone: tzinfo
+) -> list[Event]:
+    """``events`` with the closure policies applied unit by unit (see the module docstring).
+
+    Events without a unit (precautions) are kept as they are. Raises ValueError when no open
+    day is near.
+    """
+    groups: dict[tuple[Any, ...], list[Event]] = {}
+    loose: list[Event] = []
+    for event in events:
+        unit = units.get(event.uid)
+        if unit is None:
+            loose.append(event)
+        else:
+            groups.setdefault(unit.key, []).append(event)
+    ordered = sorted(groups.values(), key=lambda g: min(instant(e.start, zone) for e in g))
+    carried: dict[tuple[Any, ...], tuple[int, str]] = {}
+    out = list(loose)
+    for group in ordered:
+        group.sort(key=lambda e: (day_of(e.start), e.start.isoformat()))
+        first = group[0]
+        unit = units[first.uid]
+        planned = day_of(first.start)
+        shift, because = carried.get(unit.run, (0, "")) if unit.run else (0, "")
+        day = planned + timedelta(days=shift)
+        reason = closures.reason(day)
+        policy = closures.policy_for(first.setting)
+        notes: tuple[str, ...] = ()
+        if shift:
+            notes = (f"Moved from {format_date(planned)} to {format_date(day)} with the doses "
+                     f"before it, to keep their spacing ({because}).",)  # fmt: skip
+        if reason is not None and policy == "skip":
+            continue
+        if reason is not None and policy == "keep and flag":
+            flag = f"{first.setting.capitalize()} closed ({reason})"
+            note = (f"Note: the {first.setting} is closed on {format_date(day)} ({reason}); this "
+                    "was kept as planned: check with your care team.")  # fmt: skip
+            moved = _shifted(group, shift, unit, zone)
+            out += [replace(e, title=f"{e.title} [{flag}]", flag=flag, notes=(*e.notes, *notes, note))
+                    for e in moved]  # fmt: skip
+            continue
+        if reason is not None and policy in MOVING:
+            step = -1 if (policy == "previous open day" or unit.before_cycle) else 1
+            target = closures.open_day(day, step)
+            shift = (target - planned).days
+            why = f"the {first.setting} is closed on {format_date(day)}: {reason}"
+            notes = (f"Moved from {format_date(day)} ({reason}) to {format_date(target)}.",)
+            if step > 0 and unit.run is not None:
+                carried[unit.run] = (shift, why)
+        out += [replace(e, notes=(*e.notes, *notes)) for e in _shifted(group, shift, unit, zone)]
+    return out
+
+
+def _shifted(group: list[Event], days: int, unit: Unit, zone: tzinfo) -> list[Event]:
+    """The group moved by ``days`` calendar days: timed events keep their clock time (an interval
+    series keeps its real spacing from its first dose); all-day events move by whole days."""
+    if not days:
+        return group
+    delta = timedelta(days=days)
+    first = group[0]
+    if unit.series and isinstance(first.start, datetime):
+        moved = local(first.start.date() + delta, first.start.time(), zone)
+        elapsed = moved - first.start  # aware minus aware: real elapsed time
+        return [replace(e, start=_later(e.start, elapsed, zone), end=_later(e.end, elapsed, zone))
+                for e in group]  # fmt: skip
+    out = []
+    for event in group:
+        if isinstance(event.start, datetime) and isinstance(event.end, datetime):
+            start = local(event.start.date() + delta, event.start.time(), zone)
+            out.append(replace(event, start=start, end=after(start, event.end - event.start)))
+        else:
+            out.append(replace(event, start=event.start + delta, end=event.end + delta))
+    return out
+
+
+def _later(value: date | datetime, elapsed: timedelta, zone: tzinfo) -> date | datetime:
+    assert isinstance(value, datetime)
+    return (value.astimezone(UTC) + elapsed).astimezone(zone)
+
+
 _CALENDARS: dict[str, Any] = {}
 
 
-def _region_calendar(region: str) -> Any:
+def region_calendar(region: str) -> Any:
     """A lazily filled holidays calendar for ``COUNTRY[-SUBDIVISION]`` (expands on lookup)."""
     if region not in _CALENDARS:
         import holidays

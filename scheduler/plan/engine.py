@@ -1,7 +1,11 @@
 """The rule engine: (regimen, plan options) -> sorted, immutable events.
 
 Pure: no files, no clock, no environment. Bounded: an open-ended regimen expands only up to
-``PlanOptions.cycles`` or ``PlanOptions.until``, and never past :data:`MAX_EVENTS`.
+``PlanOptions.cycles`` or ``PlanOptions.until``; the number of events a cycle will make is
+counted *before* it is expanded, so no plan ever grows past :data:`MAX_EVENTS` (plan/bounds.py).
+
+Day 1 is the start date the user gives. A regimen's ``start_on`` weekday on its first phase is a
+suggestion shown to people, never applied over that date (it anchors only later phases).
 
 Times. Doses at fixed times start at their *local clock time* across daylight-saving changes
 (09:00 stays 09:00 in both GMT and BST). Interval doses ("every 8 hours from the first dose")
@@ -16,15 +20,23 @@ over a clock change ends by the clock an hour earlier or later.
 Caps. ``max_doses_per_cycle`` keeps a rule's first N doses of each cycle (HD aldesleukin's 15th
 eight-hour slot is dropped); a drug's ``max_doses_per_course`` keeps its first N doses of the
 whole plan, in time order.
+
+Changes (plan/changes.py) and closures (plan/closures.py) are applied in this order: delays and
+closed first days move cycle starts; retimes move dose times; caps; omissions; closures move what
+falls on closed days; a stop cuts the plan. Then the regimen's guarantees are checked on the
+result — no two doses of a drug closer than it allows (plan/spacing.py), every test placed before
+a cycle still before it — and course events and precautions follow the final first and last dose.
+Descriptions are written last, from the final dates, so every view of a plan says the same date.
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -40,17 +52,21 @@ from ..regimen.model import (
     Precaution,
     Regimen,
 )
-from ..regimen.notation import blocks, cycle_date, format_date, format_duration
+from ..regimen.notation import blocks, cycle_date, format_date, format_duration, weekday_name
+from .bounds import FIRST_DATE, LAST_DATE, MAX_EVENTS
+from .clock import after, day_of, instant, local
 from .events import Event
 
 if TYPE_CHECKING:
-    from .adjustments import Adjustment, Close, Delay, Omit, Retime, Stop
-    from .closures import Closures
+    from .changes import Change, Omit, Retime
+    from .closures import Closures, Unit
 
-__all__ = ["MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
+__all__ = ["MAX_CYCLES", "MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
 
-#: Refuse plans larger than this: a runaway --until is a mistake, not a calendar.
-MAX_EVENTS = 100_000
+#: More cycles than this is a mistake (27 years of daily "cycles"), refused before any work.
+MAX_CYCLES = 10_000
+#: Plan identities are short labels (a start date, a patient code), part of every UID.
+MAX_PLAN_ID = 200
 _UID_NAMESPACE = uuid.UUID("6f1d3c2e-5b7a-4c1e-9d3f-2a8b7c6d5e4f")
 _KIND_ORDER = {EventKind.PRECAUTION: 0, EventKind.LAB: 1, EventKind.VISIT: 2, EventKind.DOSE: 3}
 _NOTICE = (
@@ -58,15 +74,23 @@ _NOTICE = (
     "what your care team told you, follow your team and let them know."
 )
 
+Lines = Callable[[Event], list[str]]
+"""Writes an event's description lines from its final dates (after any move)."""
+
 
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
-    """What a plan adds to a regimen: when, where, how far, and for whom."""
+    """What a plan adds to a regimen: when, where, how far, and for whom.
+
+    Checked when built: a wrong type or an impossible value raises
+    :class:`~scheduler.errors.PlanError` naming the field, never a TypeError later.
+    """
 
     start: date
-    """Cycle 1, day 1 (a phase with ``start_on`` moves to the next such weekday)."""
+    """Cycle 1, day 1: exactly this date (a date, not a datetime)."""
     zone: tzinfo
-    """The patient's time zone (a ``zoneinfo.ZoneInfo``); event times are local to it."""
+    """The patient's time zone, a ``zoneinfo.ZoneInfo`` (or ``datetime.UTC``); never None, so
+    the machine's own zone is never used by accident."""
     cycles: int | None = None
     """Plan this many cycles in all (across phases); required for open-ended regimens unless
     ``until`` is given."""
@@ -78,88 +102,43 @@ class PlanOptions:
     """Identity of this plan within the regimen, part of every UID (default: the start date)."""
     body: Body | None = None
     """Weight and height, to calculate per-kg and per-m² amounts."""
-    adjustments: tuple[Adjustment, ...] = ()
-    """What changed since the plan was made, in the order it was recorded (docs/courses.md)."""
+    adjustments: tuple[Change, ...] = ()
+    """What changed since the plan was made, in the order it was recorded (plan/changes.py)."""
     closures: Closures | None = None
     """Closed days and what to do with events that fall on them."""
 
+    def __post_init__(self) -> None:
+        _check_options(self)
+
     @property
     def zone_name(self) -> str:
-        return str(getattr(self.zone, "key", None) or self.zone)
+        return str(getattr(self.zone, "key", None) or "UTC")
 
 
 def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
-    """Expand ``regimen`` into the dated events of one patient's plan, sorted by start."""
-    _check_bounds(regimen, options)
-    plan_id = options.plan_id or options.start.isoformat()
-    changes = _Changes.of(options.adjustments)
-    delays, stops = changes.delays, changes.stops
-    last_cycle = min(((s.phase or 1, s.cycle) for s in stops if s.cycle is not None), default=None)
-    events: list[Event] = []
-    phase_start = options.start
-    first_day: date | None = None
-    planned_cycles = 0
-    stopped = False
-    for phase_index, phase in enumerate(regimen.phases):
-        if phase.start_on is not None:
-            phase_start += timedelta(days=(phase.start_on - phase_start.weekday()) % 7)
-        first_day = first_day or phase_start
-        ends_before = phase_start + _delta(phase.up_to) if phase.up_to else None
-        cycle_start = phase_start
-        cycle = 0
-        while phase.cycles is None or cycle < phase.cycles:
-            if options.cycles is not None and planned_cycles >= options.cycles:
-                stopped = True
-                break
-            if options.until is not None and cycle_start > options.until:
-                stopped = True
-                break
-            if ends_before is not None and cycle_start >= ends_before:
-                break
-            if last_cycle is not None and (phase_index + 1, cycle + 1) > last_cycle:
-                stopped = True
-                break
-            cycle += 1
-            planned_cycles += 1
-            shift = sum(d.days for d in delays if (d.phase, d.cycle) == (phase_index + 1, cycle))
-            if shift < 0:
-                raise PlanError(
-                    f"cycle {cycle} cannot start {-shift} day(s) early: it would overlap the "
-                    "cycle before it (delays only move cycles later)"
-                )
-            cycle_start += timedelta(days=shift)
-            ctx = _Cycle(regimen, options, plan_id, phase_index, phase, cycle, cycle_start)
-            ctx.retimes = changes.retimes
-            events.extend(ctx.doses())
-            for event_rule in phase.events:
-                events.extend(ctx.cycle_events(event_rule))
-            if len(events) > MAX_EVENTS:
-                raise PlanError(
-                    f"the plan would have more than {MAX_EVENTS:,} events: "
-                    "give a nearer --until or fewer --cycles"
-                )
-            cycle_start += timedelta(days=phase.cycle_days)
-        if stopped:
-            break
-        phase_start = cycle_start + (_delta(phase.gap_after) if phase.gap_after else timedelta(0))
-    events = _apply_course_caps(regimen, events)
-    events = _apply_omissions(changes.omits, events)
-    events = _apply_closures(options, changes.closes, events)
-    stop_dates = [s.after for s in stops if s.after is not None]
-    if stop_dates:
-        events = [e for e in events if _day_of(e.start) <= min(stop_dates)]
-    _check_min_intervals(regimen, events)
-    dose_dates = [
-        e.start.date() for e in events if isinstance(e.start, datetime) and e.kind == EventKind.DOSE
-    ]
-    if dose_dates and first_day is not None:
-        first, last = min(dose_dates), max(dose_dates)
-        anchors = {"start": first_day, "first dose": first, "last dose": last}
-        for rule in regimen.course_events:
-            events.append(_course_event(regimen, options, plan_id, rule, anchors))
-        for precaution in regimen.precautions:
-            events.append(_precaution_event(regimen, options, plan_id, precaution, first, last))
-    return sort_events(events, options.zone)
+    """Expand ``regimen`` into the dated events of one patient's plan, sorted by start.
+
+    Raises :class:`~scheduler.errors.PlanError` (never anything else) when the plan cannot be
+    made: no bound for an open-ended regimen, more than :data:`MAX_EVENTS` events, dates past
+    the year 9999, a change that would bring doses closer than the regimen allows.
+    """
+    if not isinstance(regimen, Regimen):
+        raise PlanError(f"expand needs a Regimen (see load_regimen), got {type(regimen).__name__}")
+    if not isinstance(options, PlanOptions):
+        raise PlanError(f"expand needs PlanOptions, got {type(options).__name__}")
+    if regimen.open_ended and options.cycles is None and options.until is None:
+        raise PlanError(
+            f"regimen {regimen.id!r} repeats until stopped, so the plan needs a bound: "
+            "a number of cycles or an end date",
+            field="bound",
+        )
+    try:
+        return _Plan(regimen, options).events()
+    except OverflowError:
+        raise PlanError(
+            "the plan would reach past the year 9999: plan fewer cycles or an earlier end date",
+            field="cycles",
+        ) from None
 
 
 def sort_events(events: list[Event], zone: tzinfo) -> tuple[Event, ...]:
@@ -172,22 +151,427 @@ def trial(regimen: Regimen) -> tuple[Event, ...]:
     (a safety interval broken across two phases). Bounded: every fixed cycle plus two of an
     open-ended phase."""
     fixed = sum(p.cycles or 0 for p in regimen.phases)
-    options = PlanOptions(start=date(2001, 1, 1), zone=UTC, cycles=fixed + 2, plan_id="trial")
+    cycles = min(fixed + 2, MAX_CYCLES)
+    options = PlanOptions(start=date(2001, 1, 1), zone=UTC, cycles=cycles, plan_id="trial")
     return expand(regimen, options)
 
 
-def _check_bounds(regimen: Regimen, options: PlanOptions) -> None:
-    if options.cycles is not None and options.cycles < 1:
-        raise PlanError(f"--cycles must be at least 1, got {options.cycles}")
-    if options.until is not None and options.until < options.start:
+def _check_options(o: PlanOptions) -> None:
+    _check_date(o.start, "start")
+    if not (isinstance(o.zone, ZoneInfo) or o.zone is UTC):
         raise PlanError(
-            f"--until {options.until.isoformat()} is before --start {options.start.isoformat()}"
+            f"zone must be an IANA time zone, zoneinfo.ZoneInfo('Europe/London'), got {o.zone!r}",
+            field="zone",
         )
-    if regimen.open_ended and options.cycles is None and options.until is None:
+    if o.cycles is not None:
+        if isinstance(o.cycles, bool) or not isinstance(o.cycles, int):
+            raise PlanError(f"cycles must be a whole number, got {o.cycles!r}", field="cycles")
+        if not 1 <= o.cycles <= MAX_CYCLES:
+            raise PlanError(
+                f"cycles must be from 1 to {MAX_CYCLES:,}, got {o.cycles:,}", field="cycles"
+            )
+    if o.until is not None:
+        _check_date(o.until, "until")
+        if o.until < o.start:
+            raise PlanError(
+                f"the end date {o.until.isoformat()} is before the start {o.start.isoformat()}",
+                field="until",
+            )
+    if o.dose_time is not None and (
+        not isinstance(o.dose_time, time)
+        or o.dose_time.tzinfo is not None
+        or o.dose_time.second
+        or o.dose_time.microsecond
+    ):
         raise PlanError(
-            f"regimen {regimen.id!r} repeats until stopped, so the plan needs a bound: "
-            "give --cycles N or --until YYYY-MM-DD"
+            f"dose time must be a clock time in whole minutes, time(9, 0), got {o.dose_time!r}",
+            field="dose_time",
         )
+    if o.plan_id is not None and (
+        not isinstance(o.plan_id, str)
+        or not o.plan_id.strip()
+        or len(o.plan_id) > MAX_PLAN_ID
+        or not o.plan_id.isprintable()
+    ):
+        raise PlanError(
+            f"plan id must be a short printable text (1 to {MAX_PLAN_ID} characters), "
+            f"got {o.plan_id!r:.60}",
+            field="plan_id",
+        )
+    if o.body is not None and not isinstance(o.body, Body):
+        raise PlanError(f"body must be a Body or None, got {o.body!r}", field="body")
+    if not isinstance(o.adjustments, tuple):
+        raise PlanError("adjustments must be a tuple of changes", field="adjustments")
+    if o.adjustments:
+        from .changes import Close, Delay, Omit, Retime, Stop
+
+        for change in o.adjustments:
+            if not isinstance(change, Delay | Omit | Stop | Retime | Close):
+                raise PlanError(f"not a plan change: {change!r}", field="adjustments")
+    if o.closures is not None:
+        from .closures import Closures
+
+        if not isinstance(o.closures, Closures):
+            raise PlanError(
+                f"closures must be Closures or None, got {o.closures!r}", field="closures"
+            )
+
+
+def _check_date(value: object, field: str) -> None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise PlanError(
+            f"{field} must be a date such as date(2027, 1, 4), not {type(value).__name__} {value!r}",
+            field=field,
+        )
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PlanError(
+            f"{field} {value.isoformat()} is outside the dates this tool plans "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})",
+            field=field,
+        )
+
+
+class _Plan:
+    """One expansion: the options' changes sorted by kind, and what the steps share."""
+
+    def __init__(self, regimen: Regimen, options: PlanOptions) -> None:
+        self.regimen = regimen
+        self.options = options
+        self.zone = options.zone
+        self.plan_id = options.plan_id or options.start.isoformat()
+        self.delays: dict[tuple[int, int], int] = {}
+        self.retimes: list[Retime] = []
+        self.omits: list[Omit] = []
+        self.stop_after: date | None = None
+        self.last_cycle: tuple[int, int] | None = None
+        closures = options.closures
+        if options.adjustments:
+            from .changes import Close, Delay, Omit, Retime, Stop
+
+            for change in options.adjustments:
+                if isinstance(change, Delay):
+                    key = (change.phase, change.cycle)
+                    self.delays[key] = self.delays.get(key, 0) + change.days
+                elif isinstance(change, Retime):
+                    self.retimes.append(change)
+                elif isinstance(change, Omit):
+                    self.omits.append(change)
+                elif isinstance(change, Stop):
+                    if change.after is not None:
+                        self.stop_after = min(self.stop_after or change.after, change.after)
+                    elif change.cycle is not None:
+                        last = (change.phase or 1, change.cycle)
+                        self.last_cycle = min(self.last_cycle or last, last)
+                elif isinstance(change, Close):
+                    from .closures import Closures
+
+                    closures = (closures or Closures()).with_more(
+                        change.dates, [change.holidays] if change.holidays else [], change.weekdays
+                    )
+        self.closures = closures if closures is not None and not closures.empty else None
+        self.lines: dict[str, Lines] = {}
+        self.units: dict[str, Unit] = {}
+        self.cycle_notes: dict[tuple[int, int], str] = {}
+        self.first_day: date | None = None
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def events(self) -> tuple[Event, ...]:
+        events = self.course_caps(self.cycles())
+        planned = events
+        events = self.omit(events)
+        if self.closures is not None:
+            events = self.close(events, self.closures)
+        if self.stop_after is not None:
+            events = [e for e in events if day_of(e.start) <= self.stop_after]
+        self.check_spacing(planned, events)
+        self.check_order(events)
+        events += self.course_level(events)
+        rendered = [replace(e, description=self.describe(e)) for e in events]
+        return sort_events(rendered, self.zone)
+
+    def cycles(self) -> list[Event]:
+        options = self.options
+        events: list[Event] = []
+        phase_start = options.start
+        planned = 0
+        for phase_index, phase in enumerate(self.regimen.phases):
+            if phase_index > 0 and phase.start_on is not None:
+                phase_start += timedelta(days=(phase.start_on - phase_start.weekday()) % 7)
+            ends_before = phase_start + _delta(phase.up_to) if phase.up_to else None
+            cycle_start = phase_start
+            cycle = 0
+            stopped = False
+            while phase.cycles is None or cycle < phase.cycles:
+                if options.cycles is not None and planned >= options.cycles:
+                    stopped = True
+                    break
+                if self.last_cycle is not None and (phase_index + 1, cycle + 1) > self.last_cycle:
+                    stopped = True
+                    break
+                if planned >= MAX_CYCLES:
+                    raise PlanError(
+                        f"the plan would have more than {MAX_CYCLES:,} cycles: "
+                        "plan fewer cycles or an earlier end date",
+                        field="cycles",
+                    )
+                start = cycle_start + timedelta(
+                    days=self.delays.get((phase_index + 1, cycle + 1), 0)
+                )
+                start = self.open_start(phase_index, phase, cycle + 1, start)
+                if options.until is not None and start > options.until:
+                    stopped = True
+                    break
+                if ends_before is not None and start >= ends_before:
+                    break
+                cycle += 1
+                planned += 1
+                if len(events) + _events_in(phase, cycle) > MAX_EVENTS:
+                    raise PlanError(
+                        f"the plan would have more than {MAX_EVENTS:,} events: "
+                        "plan fewer cycles or an earlier end date",
+                        field="cycles",
+                    )
+                self.first_day = self.first_day or start
+                ctx = _Cycle(self, phase_index, phase, cycle, start)
+                events.extend(ctx.doses())
+                for event_rule in phase.events:
+                    events.extend(ctx.cycle_events(event_rule))
+                cycle_start = start + timedelta(days=phase.cycle_days)
+            if stopped:
+                break
+            phase_start = cycle_start + (
+                _delta(phase.gap_after) if phase.gap_after else timedelta(0)
+            )
+        return events
+
+    def open_start(self, phase_index: int, phase: Phase, cycle: int, start: date) -> date:
+        """``start``, or the next open day if the cycle's first dose day is closed for a dose
+        that moves (the whole cycle moves with it, as a delay would)."""
+        closures = self.closures
+        if closures is None:
+            return start
+        from .closures import MOVING
+
+        rules = [r for r in phase.doses if cycle in r.cycles]
+        if not rules:
+            return start
+        first = min(r.days[0] for r in rules)
+        moving = sorted(
+            {
+                r.setting
+                for r in rules
+                if first in r.days and closures.policy_for(r.setting) in MOVING
+            }
+        )
+        day = cycle_date(start, first)
+        reason = closures.reason(day) if moving else None
+        if reason is None:
+            return start
+        try:
+            target = closures.open_day(day, 1)
+        except ValueError as err:
+            raise PlanError(str(err)) from None
+        self.cycle_notes[phase_index + 1, cycle] = (
+            f"This cycle moved from {format_date(day)} to {format_date(target)}: the "
+            f"{moving[0]} is closed on {format_date(day)} ({reason}), and a cycle never starts "
+            "early, so everything in it moved with it."
+        )
+        return start + (target - day)
+
+    def course_caps(self, events: list[Event]) -> list[Event]:
+        capped = {
+            d.name: d.max_doses_per_course for d in self.regimen.drugs if d.max_doses_per_course
+        }
+        if not capped:
+            return events
+        keep: set[str] = set()
+        for name, cap in capped.items():
+            doses = sorted((e for e in events if e.kind == EventKind.DOSE and e.drug == name),
+                           key=lambda e: e.start)  # fmt: skip
+            keep.update(e.uid for e in doses[:cap])
+        return [
+            e for e in events if e.drug not in capped or e.kind != EventKind.DOSE or e.uid in keep
+        ]
+
+    def omit(self, events: list[Event]) -> list[Event]:
+        if not self.omits:
+            return events
+
+        def omitted(event: Event) -> bool:
+            if event.kind != EventKind.DOSE:
+                return False
+            index = int(event.slot.rpartition("#")[2]) if "#" in event.slot else 1
+            return any(
+                (o.phase, o.cycle, o.day) == (event.phase_number, event.cycle, event.day)
+                and (o.slot is None or o.slot == index)
+                and (o.drug is None or o.drug == event.drug_key)
+                for o in self.omits
+            )
+
+        return [e for e in events if not omitted(e)]
+
+    def close(self, events: list[Event], closures: Closures) -> list[Event]:
+        from .closures import apply_closures
+
+        try:
+            return apply_closures(events, self.units, closures, self.zone)
+        except ValueError as err:
+            raise PlanError(str(err)) from None
+
+    def check_spacing(self, planned: list[Event], final: list[Event]) -> None:
+        """No two doses of a drug closer than the regimen allows (its ``min_interval``; and,
+        after closures moved doses, the closest the regimen itself places them)."""
+        if not any(d.min_interval for d in self.regimen.drugs) and self.closures is None:
+            return
+        from .spacing import crowding, spacing_of
+
+        spacing = spacing_of(self.regimen, _doses(planned))
+        if self.closures is None:
+            spacing = {k: v for k, v in spacing.items() if v.stated}
+        found = crowding(_doses(final), spacing)
+        if not found:
+            return
+        problem = found[0]
+        a, b = problem.first, problem.second
+        moved = next(
+            (e for e in final if e.start in (a, b) and e.drug == problem.drug and e.notes), None
+        )
+        pair = (f"{problem.drug} doses on {format_date(a.date())} at {a:%H:%M} and "
+                f"{format_date(b.date())} at {b:%H:%M}")  # fmt: skip
+        if problem.limit.stated and problem.gap < problem.limit.minimum:
+            message = (f"{pair} are closer than the safety limit of "
+                       f"{format_duration(problem.limit.minimum)}")  # fmt: skip
+        elif problem.gap < problem.limit.minimum:
+            message = (f"{pair} are closer than the regimen ever gives them "
+                       f"({format_duration(problem.limit.minimum)} apart)")  # fmt: skip
+        else:
+            message = f"{pair} fall on consecutive days, and {problem.drug} is a weekly drug"
+        if moved is not None:
+            message = (
+                f"a closure would move a dose so that {message}; record a delay of that cycle "
+                f"instead, or change the {moved.setting} closure policy to 'skip' or "
+                "'keep and flag'"
+            )
+        raise PlanError(message)
+
+    def check_order(self, events: list[Event]) -> None:
+        """Every test or visit placed before a cycle (day -1) is still before its first dose."""
+        first: dict[tuple[int | None, int | None], date] = {}
+        for event in events:
+            if event.kind == EventKind.DOSE:
+                key = (event.phase_number, event.cycle)
+                day = day_of(event.start)
+                first[key] = min(first.get(key, day), day)
+        for event in events:
+            if event.kind != EventKind.DOSE and event.day is not None and event.day < 1:
+                starts = first.get((event.phase_number, event.cycle))
+                if starts is not None and day_of(event.start) >= starts:
+                    raise PlanError(
+                        f"{event.title} (placed before the cycle) would fall on "
+                        f"{format_date(day_of(event.start))}, not before the cycle's first dose on "
+                        f"{format_date(starts)}"
+                    )
+
+    def course_level(self, events: list[Event]) -> list[Event]:
+        """Course events and precautions, from the final first and last dose."""
+        dose_days = [
+            e.start.date()
+            for e in events
+            if isinstance(e.start, datetime) and e.kind == EventKind.DOSE
+        ]
+        if not dose_days or self.first_day is None:
+            return []
+        first, last = min(dose_days), max(dose_days)
+        anchors = {"start": self.first_day, "first dose": first, "last dose": last}
+        out = [self.course_event(rule, anchors) for rule in self.regimen.course_events]
+        if out and self.closures is not None:
+            out = self.close(out, self.closures)
+        out += [self.precaution(p, first, last) for p in self.regimen.precautions]
+        return out
+
+    def describe(self, event: Event) -> str:
+        tail = [f"Regimen: {self.regimen.name} ({self.regimen.id}).",
+                f"Source: {self.regimen.source}", _NOTICE]  # fmt: skip
+        lines = [*event.notes, *self.lines[event.uid](event), *tail]
+        return "\n".join(line for line in lines if line)
+
+    # -- course-level events -----------------------------------------------------------------
+
+    def course_event(self, rule: CourseEventRule, anchors: dict[str, date]) -> Event:
+        from .closures import Unit
+
+        anchor = anchors[rule.anchor]
+        delta = _delta(rule.offset)
+        when = anchor - delta if rule.before else anchor + delta
+        start, end = _timing(when, rule.time, rule.duration, self.zone)
+        relation = "before" if rule.before else "after"
+        uid = _uid(self.regimen.id, self.plan_id, "course", f"{rule.kind.value}:{rule.key}")
+        self.units[uid] = Unit(key=("course", rule.key), before_cycle=rule.before)
+
+        def lines(event: Event) -> list[str]:
+            return [f"{rule.title}: {_when(event)}.",
+                    f"{rule.offset} {relation} the {rule.anchor} ({format_date(anchor)}).",
+                    rule.instructions]  # fmt: skip
+
+        self.lines[uid] = lines
+        return Event(
+            uid=uid,
+            kind=rule.kind,
+            title=rule.title,
+            start=start,
+            end=end,
+            all_day=rule.time is None,
+            description="",
+            slot=f"{rule.kind.value}:{rule.key}",
+            timezone=self.options.zone_name,
+        )
+
+    def precaution(self, precaution: Precaution, first: date, last: date) -> Event:
+        start = first if precaution.during_treatment else last + timedelta(days=1)
+        period = precaution.after_last_dose
+        if period is None:
+            # The source gives no figure: mark the treatment span and say so, never invent one.
+            end_inclusive = last
+            span = (
+                f"From {format_date(start)} to your last planned dose on {format_date(last)}, and "
+                "for a time afterwards that the source does not state: ask your care team how long."
+            )
+        else:
+            end_inclusive = last + _delta(period)
+            span = (
+                f"From {format_date(start)} until {format_date(end_inclusive)} inclusive: {period} "
+                f"after your last planned dose on {format_date(last)}."
+            )
+        uid = _uid(self.regimen.id, self.plan_id, "course", f"precaution:{precaution.key}")
+        text = [f"{precaution.title}. {span}", precaution.instructions,
+                "If your treatment dates change, this end date changes too."]  # fmt: skip
+        self.lines[uid] = lambda _event: text
+        return Event(
+            uid=uid,
+            kind=EventKind.PRECAUTION,
+            title=precaution.title,
+            start=start,
+            end=end_inclusive + timedelta(days=1),
+            all_day=True,
+            description="",
+            slot=f"precaution:{precaution.key}",
+            timezone=self.options.zone_name,
+        )
+
+
+def _events_in(phase: Phase, cycle: int) -> int:
+    """How many events expanding this cycle makes at most (counted before expanding it)."""
+    doses = sum(r.doses_per_cycle() for r in phase.doses if cycle in r.cycles)
+    return doses + sum(len(e.days) for e in phase.events if cycle in e.cycles)
+
+
+def _doses(events: list[Event]) -> list[tuple[str, datetime]]:
+    return [
+        (e.drug, e.start)
+        for e in events
+        if e.kind == EventKind.DOSE and e.drug is not None and isinstance(e.start, datetime)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,30 +582,26 @@ class _Slot:
     start: datetime
     ordinal: int
     """Position among the rule's doses in the cycle (0-based)."""
+    block: int
+    """Which run of consecutive days of the rule it falls in (0-based)."""
 
 
 class _Cycle:
     """Expansion of one cycle: its dates, and the wording its events share."""
 
     def __init__(
-        self,
-        regimen: Regimen,
-        options: PlanOptions,
-        plan_id: str,
-        phase_index: int,
-        phase: Phase,
-        cycle: int,
-        cycle_start: date,
+        self, plan: _Plan, phase_index: int, phase: Phase, cycle: int, cycle_start: date
     ) -> None:
-        self.regimen = regimen
-        self.options = options
-        self.plan_id = plan_id
+        self.plan = plan
+        self.regimen = plan.regimen
+        self.options = plan.options
         self.phase_index = phase_index
         self.phase = phase
         self.cycle = cycle
         self.cycle_start = cycle_start
-        self.phase_label = f"{phase.name}, " if len(regimen.phases) > 1 else ""
-        self.retimes: list[Retime] = []
+        self.phase_label = f"{phase.name}, " if len(self.regimen.phases) > 1 else ""
+        note = plan.cycle_notes.get((phase_index + 1, cycle))
+        self.notes: tuple[str, ...] = (note,) if note else ()
         self.ends: dict[tuple[str, int], datetime] = {}
         """When each rule's administration ends, per day: what ``after`` rules start from."""
 
@@ -231,7 +611,7 @@ class _Cycle:
     def first_time(self, when: date) -> time | None:
         """The day's first dose time set at plan time or by the latest retime before ``when``."""
         chosen = self.options.dose_time
-        for change in self.retimes:
+        for change in self.plan.retimes:
             if change.start <= when:
                 chosen = change.at
         return chosen
@@ -244,45 +624,78 @@ class _Cycle:
         return self.options.until is None or when <= self.options.until
 
     def uid(self, day: int, slot: str) -> str:
-        return _uid(self.regimen.id, self.plan_id, f"{self.phase_index}/{self.cycle}/{day}", slot)
+        return _uid(
+            self.regimen.id, self.plan.plan_id, f"{self.phase_index}/{self.cycle}/{day}", slot
+        )
 
-    def where(self, day: int) -> str:
+    def weekly(self, rule: DoseRule) -> bool:
+        """A once-a-week rule: titles name its weekday ("every Wednesday, week 3")."""
+        return (
+            self.phase.cycle_days == 7
+            and not self.phase.continuous
+            and len(rule.days) == 1
+            and rule.slots_per_day() == 1
+        )
+
+    def where(self, day: int, rule: DoseRule | None = None) -> str:
         if self.phase.continuous:
             return f"day {(self.cycle - 1) * self.phase.cycle_days + day} of continuous treatment"
+        if rule is not None and self.weekly(rule):
+            weekday = weekday_name(self.date_of(day).weekday())
+            return f"{self.phase_label}week {self.cycle}, taken every {weekday}"
         return f"{self.phase_label}cycle {self.cycle}, day {day} of {self.phase.cycle_days}"
 
-    def label(self, day: int) -> str:
+    def label(self, day: int, rule: DoseRule) -> str:
         if self.phase.continuous:
             return f"day {(self.cycle - 1) * self.phase.cycle_days + day}"
+        if self.weekly(rule):
+            return f"every {weekday_name(self.date_of(day).weekday())}, week {self.cycle}"
         return f"cycle {self.cycle}, day {day}"
 
     def slots(self, rule: DoseRule) -> list[_Slot]:
         zone = self.options.zone
         out: list[_Slot] = []
         if rule.every is not None:
-            for block in blocks(rule.days):
+            for number, block in enumerate(blocks(rule.days)):
                 first_day = self.date_of(block[0])
                 first_time = self.first_time(first_day) or rule.time
-                first = _local(first_day, first_time, zone).astimezone(UTC)
+                first = local(first_day, first_time, zone).astimezone(UTC)
                 per_day: dict[int, int] = {}
                 for k in range(int(timedelta(days=len(block)) / rule.every)):
                     start = (first + k * rule.every).astimezone(zone)
                     day = self.day_of(start.date())
-                    out.append(_Slot(day, per_day.get(day, 0), start, len(out)))
+                    out.append(_Slot(day, per_day.get(day, 0), start, len(out), number))
                     per_day[day] = per_day.get(day, 0) + 1
-        elif rule.after is not None:
-            for day in rule.days:
-                end = self.ends.get((rule.after, day))
-                if end is not None:
-                    out.append(_Slot(day, 0, end, len(out)))
         else:
-            for day in rule.days:
-                when = self.date_of(day)
-                for index, at in enumerate(_shifted(rule.times, self.first_time(when))):
-                    out.append(_Slot(day, index, _local(when, at, zone), len(out)))
+            block_of = {d: n for n, block in enumerate(blocks(rule.days)) for d in block}
+            if rule.after is not None:
+                for day in rule.days:
+                    end = self.ends.get((rule.after, day))
+                    if end is not None:
+                        out.append(_Slot(day, 0, end, len(out), block_of[day]))
+            else:
+                for day in rule.days:
+                    when = self.date_of(day)
+                    for index, at in enumerate(_shifted(rule.times, self.first_time(when))):
+                        out.append(
+                            _Slot(day, index, local(when, at, zone), len(out), block_of[day])
+                        )
         if rule.max_doses_per_cycle is not None:
             out = out[: rule.max_doses_per_cycle]
         return out
+
+    def unit(self, rule: DoseRule, slot: _Slot) -> Unit:
+        """What a closure moves together with this dose: rules given ``after`` another move with
+        the dose they follow; a series moves whole; a day's doses together, within their run."""
+        from .closures import Unit
+
+        leader = rule
+        while leader.after is not None:
+            leader = self._rule(leader.after)
+        where = (self.phase_index, self.cycle, leader.key)
+        if leader.every is not None:
+            return Unit(key=("series", *where, slot.block), series=True)
+        return Unit(key=("day", *where, slot.day), run=("run", *where, slot.block))
 
     def doses(self) -> list[Event]:
         out: list[Event] = []
@@ -295,41 +708,39 @@ class _Cycle:
             )
             slots = self.slots(rule)
             several = rule.every is not None or rule.slots_per_day() > 1
+            head = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
+            if dose:
+                head.append(f"Dose: {dose.amount}.")
+                if dose.working:
+                    head.append(f"Working: {dose.working}")
             for slot in slots:
-                end = _after(slot.start, rule.duration)
+                end = after(slot.start, rule.duration)
                 self.ends[rule.key, slot.day] = end
                 if not self.in_plan(slot.start.date()):
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
                 title = drug.title + (f" {dose.amount}" if dose else "")
-                title += f" — {self.label(slot.day)}"
-                if rule.every is not None:
-                    title += f", dose {slot.ordinal + 1} of {len(slots)}"
-                lines = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
-                if dose:
-                    lines.append(f"Dose: {dose.amount}.")
-                    if dose.working:
-                        lines.append(f"Working: {dose.working}")
+                title += f" — {self.label(slot.day, rule)}"
                 timing = f"over {format_duration(rule.duration)}"
                 if rule.every is not None:
+                    title += f", dose {slot.ordinal + 1} of {len(slots)}"
                     timing += f"; every {format_duration(rule.every)}, dose {slot.ordinal + 1} of {len(slots)} this cycle"
                 if rule.after is not None:
                     timing += f", after {self.regimen.drug(self._rule(rule.after).drug).name}"
-                lines.append(
-                    f"When: {format_date(slot.start.date())} at {slot.start.strftime('%H:%M')}, "
-                    f"{timing}; {self.where(slot.day)}."
+                uid = self.uid(slot.day, key)
+                self.plan.units[uid] = self.unit(rule, slot)
+                self.plan.lines[uid] = _dose_lines(
+                    head, timing, self.where(slot.day, rule), rule.instructions
                 )
-                if rule.instructions:
-                    lines.append(rule.instructions)
                 out.append(
                     Event(
-                        uid=self.uid(slot.day, key),
+                        uid=uid,
                         kind=EventKind.DOSE,
                         title=title,
                         start=slot.start,
                         end=end,
                         all_day=False,
-                        description=_describe(self.regimen, lines),
+                        description="",
                         slot=key,
                         cycle=self.cycle,
                         day=slot.day,
@@ -337,12 +748,14 @@ class _Cycle:
                         phase_number=self.phase_index + 1,
                         setting=rule.setting,
                         drug=drug.name,
+                        drug_key=drug.key,
                         route=drug.route,
                         timezone=self.options.zone_name,
                         amount=dose.amount if dose else None,
                         amount_written=dose.written if dose else None,
                         amount_working=(dose.working or None) if dose else None,
                         order=position,
+                        notes=self.notes,
                     )
                 )
         return out
@@ -351,6 +764,8 @@ class _Cycle:
         return next(r for r in self.phase.doses if r.key == key)
 
     def cycle_events(self, rule: CycleEventRule) -> list[Event]:
+        from .closures import Unit
+
         if self.cycle not in rule.cycles:
             return []
         slot = f"{rule.kind.value}:{rule.key}"
@@ -359,25 +774,25 @@ class _Cycle:
             when = self.date_of(day)
             if not self.in_plan(when):
                 continue
-            start, end, clock = _timing(when, rule.time, rule.duration, self.options.zone)
+            start, end = _timing(when, rule.time, rule.duration, self.options.zone)
             before = " (the day before the cycle starts)" if day == -1 else ""
             if day < -1:
                 before = f" ({-day} days before the cycle starts)"
-            lines = [
-                f"{rule.title}: {format_date(when)} {clock}.",
-                f"For {self.where(day)}{before}.",
-            ]
-            if rule.instructions:
-                lines.append(rule.instructions)
+            uid = self.uid(day, slot)
+            self.plan.units[uid] = Unit(key=("event", self.phase_index, self.cycle, rule.key, day),
+                                        before_cycle=day < 1)  # fmt: skip
+            self.plan.lines[uid] = _event_lines(
+                rule.title, f"For {self.where(day)}{before}.", rule.instructions
+            )
             out.append(
                 Event(
-                    uid=self.uid(day, slot),
+                    uid=uid,
                     kind=rule.kind,
                     title=f"{rule.title} — cycle {self.cycle}",
                     start=start,
                     end=end,
                     all_day=rule.time is None,
-                    description=_describe(self.regimen, lines),
+                    description="",
                     slot=slot,
                     cycle=self.cycle,
                     day=day,
@@ -385,14 +800,38 @@ class _Cycle:
                     phase_number=self.phase_index + 1,
                     setting=rule.setting,
                     timezone=self.options.zone_name,
+                    notes=self.notes,
                 )
             )
         return out
 
 
+def _dose_lines(head: list[str], timing: str, where: str, instructions: str) -> Lines:
+    def lines(event: Event) -> list[str]:
+        start = event.start
+        assert isinstance(start, datetime)
+        return [*head, f"When: {format_date(start.date())} at {start:%H:%M}, {timing}; {where}.",
+                instructions]  # fmt: skip
+
+    return lines
+
+
+def _event_lines(title: str, where: str, instructions: str) -> Lines:
+    def lines(event: Event) -> list[str]:
+        return [f"{title}: {_when(event)}.", where, instructions]
+
+    return lines
+
+
+def _when(event: Event) -> str:
+    if isinstance(event.start, datetime):
+        return f"{format_date(event.start.date())} at {event.start:%H:%M}"
+    return f"{format_date(event.start)} (all day)"
+
+
 def _shifted(times: tuple[time, ...], first: time | None) -> tuple[time, ...]:
     """Move a day's dose times so the first is ``first``, keeping the spacing (08:00/20:00 with
-    --time 07:00 becomes 07:00/19:00); times that would pass midnight are refused."""
+    a first dose at 07:00 becomes 07:00/19:00); times that would pass midnight are refused."""
     if first is None or first == times[0]:
         return times
     base = datetime.combine(date(2000, 1, 1), times[0])
@@ -400,210 +839,20 @@ def _shifted(times: tuple[time, ...], first: time | None) -> tuple[time, ...]:
     moved = [(datetime.combine(date(2000, 1, 1), t) + shift) for t in times]
     if any(m.date() != date(2000, 1, 1) for m in moved):
         raise PlanError(
-            f"--time {first.strftime('%H:%M')} would move the day's later doses "
-            f"({', '.join(t.strftime('%H:%M') for t in times[1:])}) past midnight"
+            f"a first dose at {first.strftime('%H:%M')} would move the day's later doses "
+            f"({', '.join(t.strftime('%H:%M') for t in times[1:])}) past midnight",
+            field="dose_time",
         )
     return tuple(m.time() for m in moved)
 
 
 def _timing(
     when: date, at: time | None, duration: timedelta | None, zone: tzinfo
-) -> tuple[date | datetime, date | datetime, str]:
+) -> tuple[date | datetime, date | datetime]:
     if at is None or duration is None:
-        return when, when + timedelta(days=1), "(all day)"
-    start = _local(when, at, zone)
-    return start, _after(start, duration), f"at {start.strftime('%H:%M')}"
-
-
-@dataclass
-class _Changes:
-    """A plan's adjustments by kind (the module is only imported when there are some)."""
-
-    delays: list[Delay]
-    stops: list[Stop]
-    omits: list[Omit]
-    retimes: list[Retime]
-    closes: list[Close]
-
-    @classmethod
-    def of(cls, adjustments: tuple[Adjustment, ...]) -> _Changes:
-        if not adjustments:
-            return cls([], [], [], [], [])
-        from .adjustments import Close, Delay, Omit, Retime, Stop
-
-        def kind(of: type[Any]) -> list[Any]:
-            return [a for a in adjustments if isinstance(a, of)]
-
-        return cls(kind(Delay), kind(Stop), kind(Omit), kind(Retime), kind(Close))
-
-
-def _apply_omissions(omits: list[Omit], events: list[Event]) -> list[Event]:
-    if not omits:
-        return events
-
-    def omitted(event: Event) -> bool:
-        if event.kind != EventKind.DOSE:
-            return False
-        index = int(event.slot.rpartition("#")[2]) if "#" in event.slot else 1
-        return any(
-            (o.phase, o.cycle, o.day) == (event.phase_number, event.cycle, event.day)
-            and (o.slot is None or o.slot == index)
-            and (o.drug is None or o.drug.lower() in (event.drug or "").lower())
-            for o in omits
-        )
-
-    return [e for e in events if not omitted(e)]
-
-
-def _apply_closures(options: PlanOptions, closes: list[Close], events: list[Event]) -> list[Event]:
-    if (options.closures is None or options.closures.empty) and not closes:
-        return events
-    from .closures import Closures
-
-    closures = options.closures or Closures()
-    for change in closes:
-        regions = [change.holidays] if change.holidays else []
-        closures = closures.with_more(change.dates, regions, change.weekdays)
-    if closures.empty:
-        return events
-    out = []
-    for event in events:
-        if event.kind == EventKind.PRECAUTION:
-            out.append(event)
-            continue
-        day = _day_of(event.start)
-        reason = closures.reason(day)
-        policy = closures.policy.get(event.setting, "keep")
-        if reason is None or policy == "keep":
-            out.append(event)
-        elif policy == "skip":
-            continue
-        elif policy == "keep and flag":
-            flag = f"{event.setting.capitalize()} closed ({reason})"
-            note = f"Note: the {event.setting} is closed on {format_date(day)} ({reason}); this was kept as planned: check with your care team."
-            out.append(replace(event, title=f"{event.title} [{flag}]", flag=flag,
-                               description=f"{note}\n{event.description}"))  # fmt: skip
-        else:
-            try:
-                moved_to = closures.open_day(day, 1 if policy == "next open day" else -1)
-            except ValueError as err:
-                raise PlanError(str(err)) from None
-            out.append(_moved(event, moved_to, reason, options.zone))
-    return out
-
-
-def _moved(event: Event, to: date, reason: str, zone: tzinfo) -> Event:
-    """``event`` on day ``to`` instead, at the same clock time and for the same real duration."""
-    note = f"Moved from {format_date(_day_of(event.start))} ({reason}) to {format_date(to)}."
-    if isinstance(event.start, datetime):
-        start = _local(to, event.start.time(), zone)
-        assert isinstance(event.end, datetime)
-        end = _after(start, event.end - event.start)
-        return replace(event, start=start, end=end, description=f"{note}\n{event.description}")
-    length = event.end - event.start  # type: ignore[operator]
-    return replace(event, start=to, end=to + length, description=f"{note}\n{event.description}")
-
-
-def _day_of(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _apply_course_caps(regimen: Regimen, events: list[Event]) -> list[Event]:
-    capped = {d.name: d.max_doses_per_course for d in regimen.drugs if d.max_doses_per_course}
-    if not capped:
-        return events
-    keep: set[int] = set()
-    for name, cap in capped.items():
-        doses = [e for e in events if e.kind == EventKind.DOSE and e.drug == name]
-        doses.sort(key=lambda e: e.start)
-        keep.update(id(e) for e in doses[:cap])
-    return [e for e in events if e.drug not in capped or e.kind != EventKind.DOSE or id(e) in keep]
-
-
-def _check_min_intervals(regimen: Regimen, events: list[Event]) -> None:
-    for drug in regimen.drugs:
-        if drug.min_interval is None:
-            continue
-        starts = sorted(
-            e.start for e in events if e.drug == drug.name and isinstance(e.start, datetime)
-        )
-        for a, b in itertools.pairwise(starts):
-            if b - a < drug.min_interval:
-                raise PlanError(
-                    f"{drug.name} doses on {format_date(a.date())} and {format_date(b.date())} are "
-                    f"closer than the safety limit of {format_duration(drug.min_interval)}"
-                )
-
-
-def _course_event(
-    regimen: Regimen,
-    options: PlanOptions,
-    plan_id: str,
-    rule: CourseEventRule,
-    anchors: dict[str, date],
-) -> Event:
-    anchor = anchors[rule.anchor]
-    delta = _delta(rule.offset)
-    when = anchor - delta if rule.before else anchor + delta
-    start, end, clock = _timing(when, rule.time, rule.duration, options.zone)
-    relation = "before" if rule.before else "after"
-    lines = [
-        f"{rule.title}: {format_date(when)} {clock}.",
-        f"{rule.offset} {relation} the {rule.anchor} ({format_date(anchor)}).",
-        rule.instructions,
-    ]
-    return Event(
-        uid=_uid(regimen.id, plan_id, "course", f"{rule.kind.value}:{rule.key}"),
-        kind=rule.kind,
-        title=rule.title,
-        start=start,
-        end=end,
-        all_day=rule.time is None,
-        description=_describe(regimen, lines),
-        slot=f"{rule.kind.value}:{rule.key}",
-        timezone=options.zone_name,
-    )
-
-
-def _precaution_event(
-    regimen: Regimen,
-    options: PlanOptions,
-    plan_id: str,
-    precaution: Precaution,
-    first: date,
-    last: date,
-) -> Event:
-    start = first if precaution.during_treatment else last + timedelta(days=1)
-    period = precaution.after_last_dose
-    if period is None:
-        # The source gives no figure: mark the treatment span and say so, never invent one.
-        end_inclusive = last
-        span = (
-            f"From {format_date(start)} to your last planned dose on {format_date(last)}, and for a "
-            "time afterwards that the source does not state: ask your care team how long."
-        )
-    else:
-        end_inclusive = last + _delta(period)
-        span = (
-            f"From {format_date(start)} until {format_date(end_inclusive)} inclusive: {period} after "
-            f"your last planned dose on {format_date(last)}."
-        )
-    lines = [
-        f"{precaution.title}. {span}",
-        precaution.instructions,
-        "If your treatment dates change, this end date changes too.",
-    ]
-    return Event(
-        uid=_uid(regimen.id, plan_id, "course", f"precaution:{precaution.key}"),
-        kind=EventKind.PRECAUTION,
-        title=precaution.title,
-        start=start,
-        end=end_inclusive + timedelta(days=1),
-        all_day=True,
-        description=_describe(regimen, lines),
-        slot=f"precaution:{precaution.key}",
-        timezone=options.zone_name,
-    )
+        return when, when + timedelta(days=1)
+    start = local(when, at, zone)
+    return start, after(start, duration)
 
 
 def _delta(period: Period) -> relativedelta:
@@ -617,30 +866,6 @@ def _uid(regimen_id: str, plan_id: str, position: str, slot: str) -> str:
     return f"{uuid.uuid5(_UID_NAMESPACE, name)}@treatment-scheduler"
 
 
-def _local(day: date, at: time, zone: tzinfo) -> datetime:
-    # Round-trip through UTC so nonexistent (spring-forward) wall times become the real
-    # instant they denote under RFC 5545 §3.3.5; existing times come back unchanged.
-    naive = datetime.combine(day, at)
-    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-
-
-def _after(start: datetime, duration: timedelta) -> datetime:
-    """The end of something that lasts ``duration`` of real time (an infusion running over a
-    clock change ends an hour earlier or later by the clock); Python's aware + timedelta would
-    keep the clock instead."""
-    zone = start.tzinfo
-    assert zone is not None
-    return (start.astimezone(UTC) + duration).astimezone(zone)
-
-
-def _describe(regimen: Regimen, lines: list[str]) -> str:
-    tail = [f"Regimen: {regimen.name} ({regimen.id}).", f"Source: {regimen.source}", _NOTICE]
-    return "\n".join(line for line in [*lines, *tail] if line)
-
-
 def _sort_key(event: Event, zone: tzinfo) -> tuple[datetime, int, int, str, str]:
-    start = event.start
-    if not isinstance(start, datetime):
-        start = _local(start, time(0), zone)  # all-day events sort at the start of their day
     # Same instant: tests before doses, then doses in the order the regimen lists them.
-    return (start.astimezone(UTC), _KIND_ORDER[event.kind], event.order, event.slot, event.uid)
+    return (instant(event.start, zone), _KIND_ORDER[event.kind], event.order, event.slot, event.uid)

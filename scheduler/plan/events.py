@@ -35,6 +35,8 @@ class Event:
     phase: str | None = None
     drug: str | None = None
     """Drug name for doses."""
+    drug_key: str | None = None
+    """The drug's key in the regimen (``aldesleukin``), for doses."""
     route: str | None = None
     timezone: str = "UTC"
     """IANA zone of start and end."""
@@ -56,3 +58,6 @@ class Event:
     """iCalendar SEQUENCE: how many times this event changed as the course was edited."""
     cancelled: bool = False
     """No longer part of the plan: exported as STATUS:CANCELLED so calendar apps remove it."""
+    notes: tuple[str, ...] = ()
+    """What re-planning did to it, in words ("Moved from Mon 3 May 2027 to ... (bank holiday)");
+    also at the top of ``description``."""

@@ -11,10 +11,27 @@ from ..errors import PlanError
 __all__ = ["load_zone", "system_zone_name"]
 
 
+#: Files in the zone database that are not zones a person lives in: "localtime" is this machine's
+#: zone under another name (a calendar would say TZID:localtime), posix/ and right/ are copies.
+_NOT_ZONES = ("localtime", "posixrules", "Factory")
+_NOT_ZONE_PREFIXES = ("posix/", "right/")
+
+
 def load_zone(name: str) -> ZoneInfo:
     """The zone called ``name`` (``Europe/London``); PlanError naming close matches if unknown."""
+    if not isinstance(name, str) or not name.strip():
+        raise PlanError(
+            "no time zone given (use an IANA name such as Europe/London or America/New_York)",
+            field="zone",
+        )
     cleaned = name.strip()
-    if cleaned and not cleaned.startswith(("/", ".")) and ".." not in cleaned:
+    if cleaned in _NOT_ZONES or cleaned.startswith(_NOT_ZONE_PREFIXES):
+        raise PlanError(
+            f"{name!r} is not a time zone a calendar app knows: use an IANA name such as "
+            "Europe/London or America/New_York",
+            field="zone",
+        )
+    if not cleaned.startswith(("/", ".")) and ".." not in cleaned and "\x00" not in cleaned:
         try:
             return ZoneInfo(cleaned)
         except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -22,11 +39,13 @@ def load_zone(name: str) -> ZoneInfo:
     import difflib
     import zoneinfo
 
-    close = difflib.get_close_matches(cleaned, sorted(zoneinfo.available_timezones()), n=3)
+    names = sorted(zoneinfo.available_timezones()) if len(cleaned) <= 64 else []
+    close = difflib.get_close_matches(cleaned, names, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise PlanError(
         f"unknown time zone {name!r} (use an IANA name such as Europe/London or "
-        f"America/New_York{hint})"
+        f"America/New_York{hint})",
+        field="zone",
     )
 
 

@@ -27,6 +27,9 @@ UNITS: dict[str, str] = {
     **{f"{b}/{p}": _BASE[b] + _PER[p] for b in _PER_SCALABLE for p in _PER},
 }
 
+#: No dose is a trillion of anything (42,000,000 IU is large); bigger numbers are typos.
+MAX_VALUE = Decimal(10) ** 12
+
 _AMOUNT = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([A-Za-zµμ][A-Za-zµμ/²^0-9 ]*?)\s*$")
 
 
@@ -81,6 +84,8 @@ def parse_amount(text: object) -> Amount:
         raise ValueError(f"unknown unit {unit_text.strip()!r} in {text!r} (allowed: {allowed})")
     if value <= 0:
         raise ValueError(f"a dose amount must be more than zero, got {text!r}")
+    if value >= MAX_VALUE:
+        raise ValueError(f"{text!r} is not a dose amount: {number} is far too large")
     return Amount(value, unit)
 
 

@@ -57,22 +57,14 @@ def resolve(ref: str | Path) -> Regimen:
     from .loader import load_regimen
 
     text = str(ref)
+    if not text.strip() or "\x00" in text:
+        raise UnknownRegimenError(
+            f"no regimen called {text!r} (give a bundled id such as aldesleukin-sc, or a .toml file)"
+        )
     path = Path(text)
-    if text.endswith(".toml") or path.is_file() or "/" in text or "\\" in text:
+    if text.endswith(".toml") or "/" in text or "\\" in text or path.exists():
         return load_regimen(path)
     return load_regimen(bundled_path(text))
-
-
-def is_course(path: str | Path) -> bool:
-    """Whether ``path`` is a course file (it names a regimen) rather than a regimen file."""
-    file = Path(path)
-    if not file.is_file() or file.suffix.lower() in (".ics", ".ical", ".ifb"):
-        return False
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return isinstance(data.get("regimen"), str) and "phases" not in data
 
 
 def cycles_text(phases: list[tuple[int, int | None, str | None]]) -> str:

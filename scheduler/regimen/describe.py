@@ -47,9 +47,25 @@ def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     ]
 
 
-def describe(regimen: Regimen) -> str:
-    """The regimen in words: drug, dose, route, duration, days, cycle length, number of cycles."""
+def describe(regimen: Regimen, start: date | None = None) -> str:
+    """The regimen in words: drug, dose, route, duration, days, cycle length, number of cycles;
+    with ``start``, the date of day 1 and the weekday weekly doses fall on."""
     out = [f"{regimen.id}: {regimen.name}", f"Indication: {regimen.indication}"]
+    first = regimen.phases[0]
+    if start is not None:
+        out.append(f"Day 1: {format_date(start)} (the start date given)")
+    if first.cycle_days % 7 == 0:
+        suggested = (
+            f" (the regimen suggests {weekday_name(first.start_on)}s; the start date decides)"
+            if first.start_on is not None
+            else ""
+        )
+        if start is not None:
+            out.append(
+                f"Weekday: {weekday_name(start.weekday())}s, the weekday of the start date{suggested}"
+            )
+        elif first.start_on is not None:
+            out.append(f"Weekday: the weekday of the start date{suggested}")
     for drug in regimen.drugs:
         limits = []
         if drug.max_amount:
@@ -74,8 +90,10 @@ def describe(regimen: Regimen) -> str:
         head = f"Phase {number} {phase.name!r}: {phase.cycle_days}-day cycles, {count}"
         if phase.continuous:
             head += "; continuous daily treatment"
-        if phase.start_on is not None:
-            head += f"; starts on a {weekday_name(phase.start_on)}"
+        if phase.start_on is not None and number > 1:
+            head += f"; starts on the next {weekday_name(phase.start_on)}"
+        elif phase.start_on is not None:
+            head += f"; the regimen suggests {weekday_name(phase.start_on)}s"
         out.append(head)
         rows: list[tuple[str, ...]] = [("DRUG", "DOSE", "ROUTE", "TIME", "DAYS", "CYCLES")]
         for rule in phase.doses:
@@ -117,8 +135,8 @@ def describe(regimen: Regimen) -> str:
             if precaution.after_last_dose
             else "an unstated time after the last dose (ask the team)"
         )
-        start = "from the first dose" if precaution.during_treatment else "after the last dose"
-        out.append(f"Precaution: {precaution.title}, {start} until {after}")
+        begins = "from the first dose" if precaution.during_treatment else "after the last dose"
+        out.append(f"Precaution: {precaution.title}, {begins} until {after}")
     out.append(
         f"Source: {regimen.source}" + (f" <{regimen.source_url}>" if regimen.source_url else "")
     )

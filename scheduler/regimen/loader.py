@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from ..errors import RegimenError
+from ..files import read_text
+from ..tomlreader import TableReader, load_toml, show
 from . import notation
 from .amounts import Amount, parse_amount
 from .model import (
@@ -33,14 +34,15 @@ from .model import (
     Regimen,
 )
 from .schema import SECTIONS
-from .tomlpos import LineIndex, load_toml
 
-__all__ = ["FORMAT_VERSION", "load_regimen", "parse_regimen", "slots_per_cycle"]
+__all__ = ["FORMAT_VERSION", "load_regimen", "parse_regimen"]
 
 FORMAT_VERSION = 1
 OPEN_ENDED = "until stopped"
 NOT_STATED = "not stated"
 MAX_CYCLE_DAYS = 366
+#: Regimen files are a few kilobytes; this bounds the work done on a wrong or hostile file.
+MAX_FILE_BYTES = 1_000_000
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _T = TypeVar("_T")
@@ -58,19 +60,9 @@ _EVENT_KINDS = {"lab": EventKind.LAB, "visit": EventKind.VISIT}
 
 
 def load_regimen(path: str | Path) -> Regimen:
-    """Read and validate one regimen file."""
-    file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError as err:
-        raise RegimenError("no such file", file=str(file)) from err
-    except OSError as err:
-        raise RegimenError(f"cannot read the file ({err.strerror})", file=str(file)) from err
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise RegimenError("the file is not UTF-8 text", file=str(file)) from err
-    return parse_regimen(text, origin=str(file))
+    """Read and validate one regimen file (a regular file of at most :data:`MAX_FILE_BYTES`)."""
+    text = read_text(path, limit=MAX_FILE_BYTES, what="regimen file", error=RegimenError)
+    return parse_regimen(text, origin=str(path))
 
 
 def parse_regimen(text: str, origin: str = "<regimen>") -> Regimen:
@@ -79,61 +71,21 @@ def parse_regimen(text: str, origin: str = "<regimen>") -> Regimen:
     return _Reader(origin, text).regimen(data)
 
 
-class _Reader:
+class _Reader(TableReader):
     """One pass over the parsed document, remembering where it is for error messages."""
 
-    def __init__(self, origin: str, text: str) -> None:
-        self.origin = origin
-        self._text = text
-        self._index: LineIndex | None = None
+    error = RegimenError
 
-    def fail(self, path: str, message: str) -> NoReturn:
-        if self._index is None:
-            self._index = LineIndex(self._text)
-        raise RegimenError(message, file=self.origin, line=self._index.line_of(path), path=path)
-
-    def check_keys(self, table: dict[str, Any], allowed: tuple[str, ...], path: str) -> None:
-        for key in table:
-            if key not in allowed:
-                import difflib
-
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                self.fail(
-                    f"{path}.{key}".lstrip("."),
-                    f"unknown field {key!r} ({hint}allowed here: {', '.join(allowed)})",
-                )
-
-    def text(self, table: dict[str, Any], key: str, path: str, *, required: bool = True) -> str:
-        value = table.get(key)
-        where = f"{path}.{key}".lstrip(".")
-        if value is None:
-            if required:
-                self.fail(path or key, f"missing required field {key!r} (a text)")
-            return ""
-        if not isinstance(value, str):
-            self.fail(where, f"expected text in quotes, got {_show(value)}")
-        if required and not value.strip():
-            self.fail(where, "must not be empty")
-        return _prose(value)
-
-    def table(self, value: Any, path: str, what: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(path, f"expected a table ({what}), got {_show(value)}")
-        return value
-
-    def tables(self, table: dict[str, Any], key: str, path: str, what: str) -> list[dict[str, Any]]:
-        value = table.get(key, [])
-        where = f"{path}.{key}".lstrip(".")
-        if not isinstance(value, list):
-            self.fail(where, f"expected a list of tables ([[{where}]] sections, {what})")
-        return [self.table(item, f"{where}[{i}]", what) for i, item in enumerate(value)]
-
-    def parsed(self, parse: Callable[[Any], _T], value: Any, path: str) -> _T:
-        try:
-            return parse(value)
-        except ValueError as err:
-            self.fail(path, str(err))
+    def text(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        what: str = "a text",
+    ) -> str:
+        return _prose(super().text(table, key, path, required=required, what=what))
 
     # -- sections -------------------------------------------------------------------------
 
@@ -142,7 +94,7 @@ class _Reader:
         version = data.get("format", FORMAT_VERSION)
         if version != FORMAT_VERSION:
             self.fail(
-                "format", f"unsupported format {_show(version)} (this version reads format = 1)"
+                "format", f"unsupported format {show(version)} (this version reads format = 1)"
             )
         regimen_id = self.text(data, "id", "")
         if not _ID.match(regimen_id):
@@ -246,7 +198,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(f"{path}.{key}", f"expected a whole number of at least 1, got {_show(value)}")
+            self.fail(f"{path}.{key}", f"expected a whole number of at least 1, got {show(value)}")
         return value
 
     def phase(
@@ -265,7 +217,7 @@ class _Reader:
             self.fail(
                 f"{path}.cycle_days",
                 f"cycle length must be a whole number of days from 1 to {MAX_CYCLE_DAYS}, "
-                f"got {_show(cycle_days)}",
+                f"got {show(cycle_days)}",
             )
         cycles = self.cycles(raw.get("cycles"), f"{path}.cycles", path)
         up_to = self.period(raw, "up_to", path)
@@ -285,7 +237,7 @@ class _Reader:
             start_on = self.parsed(notation.parse_weekday, raw["start_on"], f"{path}.start_on")
         continuous = raw.get("continuous", False)
         if not isinstance(continuous, bool):
-            self.fail(f"{path}.continuous", f"expected true or false, got {_show(continuous)}")
+            self.fail(f"{path}.continuous", f"expected true or false, got {show(continuous)}")
         raw_doses = self.tables(raw, "doses", path, "one per drug schedule")
         doses: list[DoseRule] = []
         for i, d in enumerate(raw_doses):
@@ -330,7 +282,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.fail(
                 where,
-                f"cycles must be a whole number of at least 1, or {OPEN_ENDED!r}; got {_show(value)}",
+                f"cycles must be a whole number of at least 1, or {OPEN_ENDED!r}; got {show(value)}",
             )
         return value
 
@@ -339,7 +291,7 @@ class _Reader:
         if value not in SETTINGS:
             self.fail(
                 f"{path}.setting",
-                f"setting must be one of: {', '.join(SETTINGS)} (got {_show(value)})",
+                f"setting must be one of: {', '.join(SETTINGS)} (got {show(value)})",
             )
         return str(value)
 
@@ -400,7 +352,7 @@ class _Reader:
         elif drug_key not in keys:
             self.fail(
                 f"{path}.drug",
-                f"unknown drug {_show(drug_key)} (declared drugs: {', '.join(keys)})",
+                f"unknown drug {show(drug_key)} (declared drugs: {', '.join(keys)})",
             )
         drug = next(d for d in drugs if d.key == drug_key)
         rule_key = self.text(raw, "key", path, required=False) or drug_key
@@ -527,7 +479,7 @@ class _Reader:
 
     def check_cap(self, rule: DoseRule, path: str) -> None:
         cap = rule.max_doses_per_cycle
-        slots = slots_per_cycle(rule)
+        slots = rule.slots_per_cycle()
         if cap is None:
             if rule.cap_reason:
                 self.fail(f"{path}.cap_reason", "a cap_reason without max_doses_per_cycle")
@@ -583,7 +535,11 @@ class _Reader:
             per_day = max(r.slots_per_day() for r in phase.doses if r.drug == drug.key)
             first_rule = next(i for i, r in enumerate(phase.doses) if r.drug == drug.key)
             if per_day > 1 or (gaps and timedelta(days=min(gaps)) < drug.min_interval):
-                closest = "the same day" if per_day > 1 else f"{min(gaps)} day(s) apart"
+                closest = (
+                    "the same day"
+                    if per_day > 1
+                    else f"{min(gaps)} day{'s' if min(gaps) != 1 else ''} apart"
+                )
                 self.fail(
                     f"phases[{p}].doses[{first_rule}].days",
                     f"{drug.name} doses fall {closest}, but drugs.{drug.key}.min_interval is "
@@ -621,7 +577,7 @@ class _Reader:
         if kind_word not in _EVENT_KINDS:
             self.fail(
                 f"{path}.kind",
-                f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {_show(kind_word)})",
+                f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {show(kind_word)})",
             )
         title = self.text(raw, "title", path)
         key = self.text(raw, "key", path, required=False) or _slug(title)
@@ -679,7 +635,7 @@ class _Reader:
         key = self.text(raw, "key", path, required=False) or _slug(title)
         during = raw.get("during_treatment", True)
         if not isinstance(during, bool):
-            self.fail(f"{path}.during_treatment", f"expected true or false, got {_show(during)}")
+            self.fail(f"{path}.during_treatment", f"expected true or false, got {show(during)}")
         if "after_last_dose" not in raw:
             self.fail(
                 path,
@@ -701,16 +657,6 @@ class _Reader:
 
 
 _WHEN = re.compile(r"^(\d+ [a-z]+) (after|before) (?:the )?(start|first dose|last dose)$")
-
-
-def slots_per_cycle(rule: DoseRule) -> int:
-    """How many doses the rule places in one cycle before any cap."""
-    if rule.every is None:
-        return len(rule.days) * rule.slots_per_day()
-    total = 0
-    for block in notation.blocks(rule.days):
-        total += int(timedelta(days=len(block)) / rule.every)
-    return total
 
 
 def _prose(text: str) -> str:
@@ -736,15 +682,3 @@ def _prose(text: str) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "event"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)

@@ -13,6 +13,7 @@ from datetime import time, timedelta
 from enum import StrEnum
 
 from .amounts import Amount
+from .notation import blocks
 
 __all__ = [
     "ALL_CYCLES",
@@ -183,6 +184,17 @@ class DoseRule:
 
     def slots_per_day(self) -> int:
         return 1 if self.after or self.every else len(self.times)
+
+    def slots_per_cycle(self) -> int:
+        """How many doses the rule places in one cycle before any cap."""
+        if self.every is None:
+            return len(self.days) * self.slots_per_day()
+        return sum(int(timedelta(days=len(block)) / self.every) for block in blocks(self.days))
+
+    def doses_per_cycle(self) -> int:
+        """How many doses the rule gives in one cycle, after its cap."""
+        slots = self.slots_per_cycle()
+        return slots if self.max_doses_per_cycle is None else min(slots, self.max_doses_per_cycle)
 
 
 @dataclass(frozen=True)

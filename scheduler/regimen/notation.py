@@ -30,7 +30,16 @@ __all__ = [
     "weekday_name",
 ]
 
-_DAY_ITEM = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|–|to)\s*(-?\d+)\s*)?$")
+#: No cycle is longer than a year: day numbers and pattern lengths are bounded by this before
+#: anything is expanded, so "1-2000000000" is refused at once instead of filling memory.
+MAX_DAY = 366
+#: The longest duration (infusion, interval, reminder): a year.
+MAX_DURATION = timedelta(days=366)
+#: The longest calendar period (a precaution "12 months after"; a phase "up to 24 months").
+MAX_PERIOD_YEARS = 100
+_PERIOD_LIMITS = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": MAX_PERIOD_YEARS}
+
+_DAY_ITEM = re.compile(r"^\s*(-?\d{1,9})\s*(?:(?:-|–|to)\s*(-?\d{1,9})\s*)?$")
 
 
 def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
@@ -67,6 +76,11 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
                 )
             first = int(match.group(1))
             last = int(match.group(2)) if match.group(2) is not None else first
+        if max(abs(first), abs(last)) > MAX_DAY:
+            raise ValueError(
+                f"day {max(first, last, key=abs)} is out of range: no cycle is longer than "
+                f"{MAX_DAY} days (days run from -{MAX_DAY} to {MAX_DAY})"
+            )
         if first == 0 or last == 0 or (first < 0 < last):
             raise ValueError(
                 "there is no day 0: day 1 is the first day of the cycle and -1 the day before it"
@@ -102,9 +116,9 @@ def format_day_list(days: tuple[int, ...] | list[int]) -> str:
     return ", ".join(out)
 
 
-_SEGMENT_ITEM = re.compile(r"^(\d+)\s*(on|off)$")
+_SEGMENT_ITEM = re.compile(r"^(\d{1,9})\s*(on|off)$")
 _REPEAT = re.compile(
-    r"^(?:x|×|\*)\s*(\d+)$|^(\d+)\s*(?:x|×|times)$|^repeat(?:ed)?\s+(\d+)\s*times$"
+    r"^(?:x|×|\*)\s*(\d{1,9})$|^(\d{1,9})\s*(?:x|×|times)$|^repeat(?:ed)?\s+(\d{1,9})\s*times$"
 )
 
 
@@ -128,6 +142,8 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
         if match:
             repeat = int(next(g for g in match.groups() if g is not None))
             parts = parts[:-1]
+            if repeat > MAX_DAY:
+                raise ValueError(f"x{repeat} repeats more than a cycle can hold ({MAX_DAY} days)")
             if repeat < 1:
                 raise ValueError(f"a pattern repeat must be at least x1, got x{repeat}")
             if not parts:
@@ -143,7 +159,13 @@ def parse_pattern(text: str) -> tuple[tuple[int, ...], int]:
             length = int(step.group(1))
             if length < 1:
                 raise ValueError(f"a pattern step must last at least 1 day, got {part!r}")
+            if length > MAX_DAY:
+                raise ValueError(f"{part!r} is longer than a cycle can be ({MAX_DAY} days)")
             steps.append((length, step.group(2) == "on"))
+        if position + repeat * sum(length for length, _ in steps) > MAX_DAY:
+            raise ValueError(
+                f"the pattern {text.strip()!r} covers more than {MAX_DAY} days, the longest cycle"
+            )
         for _ in range(repeat):
             for length, on in steps:
                 if on:
@@ -160,7 +182,11 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 def parse_time(text: object) -> time:
     """Read a 24-hour clock time ``"HH:MM"`` (``"09:00"``, ``"20:30"``)."""
     if isinstance(text, time):
-        return text.replace(second=0, microsecond=0, tzinfo=None)
+        if text.second or text.microsecond or text.tzinfo is not None:
+            raise ValueError(
+                f"{text.isoformat()} is not a time in whole minutes (write HH:MM, e.g. 09:00)"
+            )
+        return text
     match = _TIME.match(text.strip()) if isinstance(text, str) else None
     if not match:
         raise ValueError(
@@ -179,8 +205,8 @@ _DURATION_UNITS = {
     "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
     "d": 1440, "day": 1440, "days": 1440,
 }  # fmt: skip
-_DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)")
-_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+_DURATION_PART = re.compile(r"(\d{1,9})\s*([a-z]+)")
+_ISO_DURATION = re.compile(r"^P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?)?$")
 
 
 def parse_duration(text: object) -> timedelta:
@@ -191,7 +217,7 @@ def parse_duration(text: object) -> timedelta:
     iso = _ISO_DURATION.match(cleaned.upper())
     if iso and any(iso.groups()):
         d, h, m = (int(g) if g else 0 for g in iso.groups())
-        minutes = d * 1440 + h * 60 + m
+        minutes = d * 1440 + h * 60 + m  # Python ints: no overflow before the bound below
     else:
         compact = cleaned.lower().replace(" ", "")
         parts = _DURATION_PART.findall(cleaned.lower())
@@ -208,6 +234,10 @@ def parse_duration(text: object) -> timedelta:
             minutes += int(number) * _DURATION_UNITS[unit]
     if minutes <= 0:
         raise ValueError(f"a duration must be longer than zero, got {text!r}")
+    if minutes > MAX_DURATION.total_seconds() // 60:
+        raise ValueError(
+            f"{text!r} is longer than {MAX_DURATION.days} days, the longest duration allowed"
+        )
     return timedelta(minutes=minutes)
 
 
@@ -227,7 +257,7 @@ def format_duration(value: timedelta) -> str:
     return " ".join(out)
 
 
-_PERIOD = re.compile(r"^(\d+)\s*(day|days|week|weeks|month|months|year|years)$")
+_PERIOD = re.compile(r"^(\d{1,9})\s*(day|days|week|weeks|month|months|year|years)$")
 
 
 def parse_period(text: object) -> tuple[int, str]:
@@ -245,7 +275,12 @@ def parse_period(text: object) -> tuple[int, str]:
     amount, unit = int(match.group(1)), match.group(2)
     if amount < 1:
         raise ValueError(f"a period must be at least 1, got {text!r}")
-    return amount, unit if unit.endswith("s") else unit + "s"
+    unit = unit if unit.endswith("s") else unit + "s"
+    if amount > _PERIOD_LIMITS[unit]:
+        raise ValueError(
+            f"{text!r} is longer than {MAX_PERIOD_YEARS} years, the longest period allowed"
+        )
+    return amount, unit
 
 
 def cycle_date(cycle_start: date, day: int) -> date:
@@ -262,8 +297,12 @@ def format_date(day: date) -> str:
     return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-_CYCLES_RANGE = re.compile(r"^(\d+)\s*(?:(?:-|–|to)\s*(\d+)?|(\+|\s*onwards|\s*and after))?$")
-_CYCLES_EVERY = re.compile(r"^every\s+(\d+)(?:\s*(?:cycles?)?)?(?:\s+from\s+(?:cycle\s+)?(\d+))?$")
+_CYCLES_RANGE = re.compile(
+    r"^(\d{1,9})\s*(?:(?:-|–|to)\s*(\d{1,9})?|(\+|\s*onwards|\s*and after))?$"
+)
+_CYCLES_EVERY = re.compile(
+    r"^every\s+(\d{1,9})(?:\s*(?:cycles?)?)?(?:\s+from\s+(?:cycle\s+)?(\d{1,9}))?$"
+)
 
 
 def parse_cycle_set(text: object) -> tuple[int, int | None, int]:

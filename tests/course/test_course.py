@@ -8,24 +8,22 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
-from scheduler.course.course import (
-    Course,
-    Entry,
-    dump_course,
-    load_course,
-    parse_course,
-    plan_course,
-    record,
-    save_course,
-)
 from scheduler.course.diff import describe_changes, items_from_events
-from scheduler.errors import CourseError
+from scheduler.course.file import dump_course, load_course, parse_course, save_course
+from scheduler.course.history import Entry
+from scheduler.course.model import Course
+from scheduler.course.replan import plan_course, record
+from scheduler.course.wording import entry_words
+from scheduler.errors import CourseError, PlanError
 from scheduler.export.ics import to_ics
+from scheduler.plan.changes import Change, Close, Delay, Omit, Retime, Stop
+from scheduler.regimen.notation import parse_time, parse_weekday
 
 AT = datetime(2027, 1, 2, 10, 0, tzinfo=UTC)
 TODAY = date(2027, 1, 2)
@@ -38,10 +36,22 @@ def course(regimen: str = "aldesleukin-sc", **fields: object) -> Course:
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
-def edit(
-    c: Course, action: str, today: date = TODAY, reason: str = "", **details: object
-) -> Course:
-    return record(c, Entry(at=AT, action=action, details=dict(details), reason=reason), today=today)
+def change(action: str, **d: Any) -> Change:
+    """A typed change from the fields a course file gives it."""
+    if action == "delay":
+        return Delay(d.get("phase", 1), d["cycle"], d["days"])
+    if action == "omit":
+        return Omit(d.get("phase", 1), d["cycle"], d["day"], d.get("slot"), d.get("drug"))
+    if action == "stop":
+        return Stop(after=d.get("after"), phase=d.get("phase"), cycle=d.get("cycle"))
+    if action == "retime":
+        return Retime(d["from"], parse_time(d["time"]))
+    return Close(tuple(d.get("dates", ())), d.get("holidays"),
+                 tuple(parse_weekday(w) for w in d.get("weekdays", ())))  # fmt: skip
+
+
+def edit(c: Course, action: str, today: date = TODAY, reason: str = "", **details: Any) -> Course:
+    return record(c, Entry(at=AT, change=change(action, **details), reason=reason), today=today)
 
 
 def doses(c: Course) -> list[str]:
@@ -116,7 +126,7 @@ def test_retime_from_a_date() -> None:
 
 
 def test_a_delay_that_would_overlap_is_refused() -> None:
-    with pytest.raises(CourseError, match="would overlap the cycle before it"):
+    with pytest.raises(PlanError, match="days must be from 1 to 366, got -3"):
         edit(course(), "delay", phase=1, cycle=2, days=-3)
 
 
@@ -152,6 +162,9 @@ def test_christmas_closure_moves_clinic_visits_not_home_injections() -> None:
         "Moved from Mon 27 Dec 2027 (Christmas Day (observed)) to Wed 29 Dec 2027."
         in moved.description
     )
+    # The description's own date line says the new date, as the calendar does.
+    assert "When: Wed 29 Dec 2027 at 10:00" in moved.description
+    assert "27 Dec" not in moved.description.split("\n", 1)[1]
     # Aldesleukin injections at home on the same days are not moved.
     home = course(start=date(2027, 12, 6), cycles=1, holidays=("GB-ENG",))
     assert "2027-12-27" in dates(home)
@@ -218,8 +231,8 @@ def test_changes_in_words() -> None:
     )
     assert lines == [
         "Removed: Aldesleukin injection — cycle 1, day 3 (Wed 6 Jan 2027)",
-        "Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by 7 day(s)",
-        "Cycle 3 moves from Mon 15 Mar 2027 to Mon 22 Mar 2027: 20 doses and 2 blood tests shift by 7 day(s)",
+        "Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by 7 days",
+        "Cycle 3 moves from Mon 15 Mar 2027 to Mon 22 Mar 2027: 20 doses and 2 blood tests shift by 7 days",
         "Use contraception; do not breastfeed: now Mon 4 Jan 2027 to Fri 16 Apr 2027 (was Mon 4 Jan 2027 to Fri 9 Apr 2027)",
         "No live vaccines: now Mon 4 Jan 2027 to Sun 16 Apr 2028 (was Mon 4 Jan 2027 to Sun 9 Apr 2028)",
     ]
@@ -262,10 +275,8 @@ def test_unknown_holiday_region() -> None:
 
 
 def test_entry_words() -> None:
-    entry = Entry(
-        at=AT, action="delay", details={"phase": 1, "cycle": 2, "days": 7}, reason="ANC 0.9"
-    )
+    entry = Entry(at=AT, change=Delay(1, 2, 7), reason="ANC 0.9")
     assert (
-        entry.words()
-        == "2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 day(s) — ANC 0.9"
+        entry_words(entry)
+        == "2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — ANC 0.9"
     )

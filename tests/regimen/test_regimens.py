@@ -210,14 +210,20 @@ def test_palbociclib_fulvestrant_loading_then_monthly() -> None:
     assert palbociclib[21] == "2027-02-01"
 
 
-def test_methotrexate_once_weekly_on_the_chosen_weekday() -> None:
-    # Start Wednesday 6 January 2027: the first dose is the next Monday, 11 January.
+def test_methotrexate_once_weekly_on_the_start_dates_weekday() -> None:
+    """Regression (issue 8, defect 3): the regimen's placeholder ``start_on = "Monday"`` moved a
+    Wednesday start to the next Monday, while ``show`` put day 1 on the Wednesday."""
+    # Start Wednesday 6 January 2027: the first dose is that Wednesday, then every Wednesday.
     events = plan("methotrexate-weekly", start=date(2027, 1, 6), cycles=4)
     assert starts(events) == [
-        "2027-01-11T09:00:00+00:00", "2027-01-18T09:00:00+00:00",
-        "2027-01-25T09:00:00+00:00", "2027-02-01T09:00:00+00:00",
+        "2027-01-06T09:00:00+00:00", "2027-01-13T09:00:00+00:00",
+        "2027-01-20T09:00:00+00:00", "2027-01-27T09:00:00+00:00",
     ]  # fmt: skip
     assert {e.amount for e in doses(events)} == {"7.5 mg"}
+    assert [e.title for e in doses(events)][:2] == [
+        "Methotrexate (ONCE WEEKLY) 7.5 mg — every Wednesday, week 1",
+        "Methotrexate (ONCE WEEKLY) 7.5 mg — every Wednesday, week 2",
+    ]
 
 
 def test_paclitaxel_weekly_days_1_8_15() -> None:

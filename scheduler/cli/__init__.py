@@ -1,0 +1,121 @@
+"""The ``scheduler`` command: parse arguments, call the library, print. Nothing clever here.
+
+One module per command group (plan.py: regimens, show, plan, validate, schema; course.py: the
+course edits; check.py: check and diff). Every domain error becomes one line, ``Error: ...``, on
+stderr with exit code 1; usage errors (a missing option, a non-number) one line with exit code
+2. No tracebacks, whatever the input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import PlanError, SchedulerError
+
+__all__ = ["app", "main", "run"]
+
+app = typer.Typer(
+    help="Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+#: How the library's plan fields are spelled on the command line.
+FLAGS = {
+    "start": "--start",
+    "zone": "--tz",
+    "cycles": "--cycles",
+    "until": "--until",
+    "dose_time": "--time",
+    "plan_id": "--plan-id",
+    "remind": "--remind",
+    "format": "--format",
+    "recurrence": "--recurrence",
+    "label": "--label",
+    "days": "--days",
+    "cycle": "--cycle",
+    "day": "--day",
+    "slot": "--slot",
+    "drug": "--drug",
+    "phase": "--phase",
+    "to": "--to",
+    "after": "--after",
+    "from": "--from",
+    "time": "--time",
+    "dates": "--date",
+    "holidays": "--holidays",
+    "weekdays": "--weekday",
+}
+#: Errors about more than one option end with what to give instead.
+HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD"}
+
+from . import check, course, plan  # noqa: E402  (registers the commands on app)
+
+del check, course, plan
+
+
+def message(err: SchedulerError) -> str:
+    """The one line for ``err``, naming the option at fault the way this command spells it."""
+    text = str(err)
+    field = err.field if isinstance(err, PlanError) else None
+    if field in HINTS:
+        return f"{text} ({HINTS[field]})"
+    flag = FLAGS.get(field) if field else None
+    if field is None or flag is None or text.startswith("--"):
+        return text
+    if text.startswith(f"{field} "):
+        return flag + text[len(field) :]
+    return f"{flag}: {text}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="scheduler", standalone_mode=False)
+    except SchedulerError as err:
+        _error(message(err))
+        return 1
+    except typer.TyperException as err:
+        # Typer's (vendored click's) usage errors: a missing option, a non-number, ...
+        ctx = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help(), err=True)
+            return 2
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _error(err.format_message().replace("\n", " ") + hint)
+        return int(getattr(err, "exit_code", 2))
+    except typer.Abort:
+        _error("aborted")
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except MemoryError:
+        _error("out of memory: the input is too large")
+        return 1
+    except OSError as err:
+        _error(f"{err.filename + ': ' if err.filename else ''}{err.strerror or err}")
+        return 1
+    except Exception as err:  # a bug: still one line, and a distinct exit code to report
+        _error(f"internal error ({type(err).__name__}: {err}); please report this")
+        return 70
+    return result if isinstance(result, int) else 0
+
+
+def _error(text: str) -> None:
+    try:
+        sys.stderr.write(f"Error: {' '.join(text.split())}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""What the command groups share: reading dates, times and body figures as typed, the clock
+for course edits and DTSTAMP, and writing results to a file or standard output."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import PlanError
+
+if TYPE_CHECKING:
+    from ..regimen.dosing import Body
+
+RegimenArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID|FILE", help="A bundled regimen id (see 'scheduler regimens') or a .toml file."
+    ),
+]
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError(
+            f"{option} {text!r} is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)"
+        ) from None
+
+
+def parse_clock(text: str, option: str = "--time") -> time:
+    from ..regimen.notation import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError as err:
+        raise PlanError(f"{option}: {err}") from None
+
+
+def zone_name(tz: str | None) -> tuple[str, bool]:
+    """The zone to plan in and whether the user chose it (else this machine's, said aloud)."""
+    if tz is not None:
+        if not tz.strip():
+            raise PlanError("--tz is empty: give an IANA zone such as Europe/London")
+        return tz.strip(), True
+    from ..plan.zones import system_zone_name
+
+    name = system_zone_name()
+    if not name:
+        raise PlanError(
+            "cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London"
+        )
+    return name, False
+
+
+def body(weight: str | None, height: str | None, formula: str) -> Body | None:
+    if height is not None and weight is None:
+        raise PlanError("--height needs --weight too (BSA is calculated from both)")
+    if weight is None:
+        return None
+    from ..regimen.dosing import Body
+
+    try:
+        return Body(
+            weight_kg=_measure(weight, "--weight", "kg"),
+            height_cm=_measure(height, "--height", "cm") if height is not None else None,
+            bsa_formula=formula.strip().lower(),
+        )
+    except ValueError as err:
+        raise PlanError(str(err)) from None
+
+
+def _measure(text: str, option: str, unit: str) -> Decimal:
+    example = "70" if unit == "kg" else "175"
+    try:
+        value = Decimal(text.strip().removesuffix(unit).strip())
+    except InvalidOperation:
+        raise PlanError(
+            f"{option} {text!r} is not a number of {unit} (e.g. {option} {example})"
+        ) from None
+    if not value.is_finite():
+        raise PlanError(f"{option} {text!r} is not a number of {unit} (e.g. {option} {example})")
+    return value
+
+
+def now() -> datetime:
+    """The clock for course edits: now, or SCHEDULER_NOW (ISO 8601, for tests and replays)."""
+    text = os.environ.get("SCHEDULER_NOW")
+    if text:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise PlanError(f"SCHEDULER_NOW {text!r} is not an ISO 8601 date and time") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def stamp() -> datetime:
+    """DTSTAMP: now, or SOURCE_DATE_EPOCH for reproducible output (the reproducible-builds rule)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise PlanError(
+                f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds"
+            ) from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def output_target(output: str | None, default: str) -> str:
+    if output is not None and not output.strip():
+        raise PlanError("-o is empty: give a file name, or - for standard output")
+    return output if output is not None else default
+
+
+def write(target: str | Path, data: bytes, *, force: bool) -> None:
+    """``data`` to standard output (``-``) or atomically to a file."""
+    from ..files import write_atomic, write_stdout
+
+    if str(target) == "-":
+        write_stdout(data)
+    else:
+        write_atomic(target, data, force=force)

@@ -1,0 +1,225 @@
+"""Commands about regimens and plans: regimens, show, plan, validate, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import PlanError, SchedulerError
+from . import app
+from .common import (
+    RegimenArg,
+    body,
+    output_target,
+    parse_clock,
+    parse_date,
+    stamp,
+    write,
+    zone_name,
+)
+
+PlanArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID|FILE|COURSE",
+        help="A bundled regimen id, a regimen .toml file, or a course file (scheduler course new).",
+    ),
+]
+
+
+@app.command("regimens")
+def regimens_command() -> None:
+    """List the bundled regimens.
+
+    Example: scheduler regimens
+    """
+    from ..regimen.catalog import summaries
+
+    rows = [("ID", "CYCLE", "NAME", "SOURCE")]
+    rows += [(s.id, s.cycles, s.name, s.source) for s in summaries()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        typer.echo(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        )
+
+
+@app.command("show")
+def show_command(
+    regimen: RegimenArg,
+    start: Annotated[
+        str | None, typer.Option(help="Put dates on cycle 1 (YYYY-MM-DD, cycle 1 day 1).")
+    ] = None,
+) -> None:
+    """Show a regimen in words, then cycle 1 day by day.
+
+    Example: scheduler show aldesleukin-sc --start 2027-01-04
+    """
+    from ..regimen.catalog import resolve
+    from ..regimen.describe import cycle_grid, describe, one_cycle
+
+    loaded = resolve(regimen)
+    first = parse_date(start, "--start") if start is not None else None
+    typer.echo(describe(loaded, start=first))
+    for phase in loaded.phases:
+        typer.echo("")
+        typer.echo(cycle_grid(loaded, phase))
+        typer.echo("")
+        typer.echo(one_cycle(loaded, phase, first if phase is loaded.phases[0] else None))
+
+
+@app.command("plan")
+def plan_command(
+    regimen: PlanArg,
+    start: Annotated[
+        str | None, typer.Option(help="First day of cycle 1, YYYY-MM-DD (not for course files).")
+    ] = None,
+    cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone, e.g. Europe/London (default: this machine's)."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--time", help="Dose time of day HH:MM, instead of the regimen's.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file, or - for standard output "
+            "(default: ID-START.ics for ics, standard output for json).",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="ics or json.")] = "ics",
+    force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    plan_id: Annotated[
+        str | None,
+        typer.Option(help="Identity of this plan in event UIDs (default: the start date)."),
+    ] = None,
+    weight: Annotated[
+        str | None, typer.Option(help="Weight in kg, to calculate per-kg and per-m² doses.")
+    ] = None,
+    height: Annotated[
+        str | None, typer.Option(help="Height in cm, with --weight, to calculate per-m² doses.")
+    ] = None,
+    bsa: Annotated[
+        str, typer.Option(help="Body surface area formula: mosteller or dubois.")
+    ] = "mosteller",
+    remind: Annotated[
+        str | None,
+        typer.Option(
+            help="Reminders: e.g. 30m,1d, or none (default: doses at the time, tests and "
+            "appointments the evening before). Some apps (Google) drop reminders on import."
+        ),
+    ] = None,
+    recurrence: Annotated[
+        str,
+        typer.Option(help="expand (one event per dose) or rrule (repeating doses as series)."),
+    ] = "expand",
+    label: Annotated[
+        str | None,
+        typer.Option(help="A label for the calendar's name, e.g. the patient's initials."),
+    ] = None,
+) -> None:
+    """Plan a regimen into dated events, written as an .ics calendar or JSON.
+
+    Example: scheduler plan aldesleukin-sc --start 2027-01-04 --cycles 4 --tz Europe/London -o plan.ics
+
+    With --weight (and --height) per-kg and per-m² doses are calculated; each event shows the
+    working. Example: scheduler plan r-chop-21 --start 2027-01-04 --weight 70 --height 175
+    """
+    from ..planner import FORMATS, plan
+
+    if fmt not in FORMATS:
+        raise PlanError(f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})", field="format")
+    course_file = Path(regimen).is_file() and _is_course(regimen)
+    chosen = True
+    zone = None
+    if course_file:
+        given = [flag for flag, value in (("--start", start), ("--cycles", cycles),
+                 ("--until", until), ("--tz", tz), ("--time", at), ("--weight", weight),
+                 ("--height", height), ("--plan-id", plan_id)) if value is not None]  # fmt: skip
+        if given:
+            raise PlanError(
+                f"{regimen} is a course file: it sets {', '.join(given)} itself "
+                "(change the course with scheduler course ...)"
+            )
+    else:
+        if start is None:
+            raise PlanError("Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)")
+        zone, chosen = zone_name(tz)
+    planned = plan(
+        regimen,
+        start=parse_date(start, "--start") if start is not None else None,
+        zone=zone,
+        cycles=cycles,
+        until=parse_date(until, "--until") if until is not None else None,
+        dose_time=parse_clock(at) if at is not None else None,
+        plan_id=plan_id,
+        body=body(weight, height, bsa),
+        reminders=remind,
+        label=label,
+    )
+    data = planned.render(fmt, stamp=stamp(), recurrence=recurrence)
+    target = output_target(output, planned.default_file if fmt == "ics" else "-")
+    write(target, data, force=force)
+    if target != "-":
+        note = "" if chosen else " (this machine's zone; use --tz to choose)"
+        typer.echo(f"Wrote {target}: {planned.summary()}{note}")
+
+
+def _is_course(path: str) -> bool:
+    from ..course.file import is_course_file
+
+    return is_course_file(path)
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Regimen .toml files.")],
+) -> None:
+    """Check regimen files; print each problem as file:line: field: what is wrong.
+
+    Each file is also planned once (from a fixed date) to catch what only real dates show.
+
+    Example: scheduler validate regimens/*.toml
+    """
+    from ..plan.engine import trial
+    from ..regimen.loader import load_regimen
+
+    failed = 0
+    for file in files:
+        try:
+            regimen = load_regimen(file)
+            trial(regimen)
+        except PlanError as err:
+            failed += 1
+            typer.echo(f"Error: {file}: a trial plan fails: {err}", err=True)
+        except SchedulerError as err:
+            failed += 1
+            typer.echo(f"Error: {err}", err=True)
+        else:
+            typer.echo(f"ok: {file} ({regimen.id})")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the regimen file format (for editors and CI checks).
+
+    Example: scheduler schema > regimen.schema.json
+    """
+    import json
+
+    from ..regimen.schema import json_schema
+
+    write(
+        "-", (json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n").encode(), force=False
+    )

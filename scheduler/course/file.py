@@ -1,0 +1,365 @@
+"""The course file: TOML that people can read (docs/courses.md), read as strictly as a regimen
+file (every problem as file:line: field: what is wrong) and written in a fixed order, atomically,
+with the previous version kept as ``FILE.bak``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from ..errors import CourseError, PlanError, SchedulerError
+from ..files import read_bytes, read_text, write_atomic
+from ..plan.bounds import FIRST_DATE, LAST_DATE
+from ..plan.changes import MAX_DELAY_DAYS, Change, Close, Delay, Omit, Retime, Stop
+from ..plan.closures import DEFAULT_POLICY, POLICIES, region_calendar
+from ..plan.engine import MAX_CYCLES, MAX_PLAN_ID
+from ..regimen.dosing import BSA_FORMULAS, Body
+from ..regimen.notation import parse_time, parse_weekday, weekday_name
+from ..tomlreader import TableReader, load_toml, show
+from .history import ACTIONS, FIELDS, Entry, fields_of
+from .model import Course
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_HISTORY",
+    "dump_course",
+    "load_course",
+    "parse_course",
+    "save_course",
+]
+
+FORMAT = 1
+#: A course file is a few kilobytes; this bounds the work done on a wrong or hostile file.
+MAX_FILE_BYTES = 1_000_000
+#: Every export replays the history version by version: a course holds at most this many changes.
+MAX_HISTORY = 200
+MAX_LABEL = 200
+_TOP = ("format", "id", "regimen", "start", "timezone", "cycles", "until", "dose_time", "label",
+        "weight_kg", "height_cm", "bsa_formula", "reminders", "closures", "history")  # fmt: skip
+_CLOSURES = ("holidays", "dates", "weekdays", "policy")
+#: Cycle days and phase numbers in a change: small numbers (a cycle is at most 366 days).
+_MAX_DAY = 366
+_MAX_NUMBER = 100_000
+
+
+def load_course(path: str | Path) -> Course:
+    """Read and validate a course file (a regular file of at most :data:`MAX_FILE_BYTES`)."""
+    text = read_text(path, limit=MAX_FILE_BYTES, what="course file", error=CourseError)
+    return parse_course(text, origin=str(path))
+
+
+def is_course_file(path: str | Path) -> bool:
+    """Whether ``path`` is a course file (TOML naming a regimen) rather than a regimen file or a
+    calendar. Reads it safely: a FIFO, a device or an oversized file is refused here too."""
+    if Path(str(path)).suffix.lower() in (".ics", ".ical", ".ifb"):
+        return False
+    text = read_text(path, limit=MAX_FILE_BYTES, what="regimen or course file", error=CourseError)
+    try:
+        data = load_toml(text, str(path), CourseError)
+    except CourseError:
+        return False
+    return isinstance(data.get("regimen"), str) and "phases" not in data
+
+
+def parse_course(text: str, origin: str = "<course>") -> Course:
+    """Validate the TOML text of a course; ``origin`` names it in messages."""
+    data = load_toml(text, origin, CourseError)
+    return _Reader(origin, text).course(data)
+
+
+class _Reader(TableReader):
+    error = CourseError
+
+    def course(self, data: dict[str, Any]) -> Course:
+        self.check_keys(data, _TOP, "")
+        version = data.get("format", FORMAT)
+        if isinstance(version, bool) or version != FORMAT:
+            self.fail(
+                "format",
+                f"unsupported course format {show(version)} (this version reads format = 1)",
+            )
+        course_id = self.text(data, "id", "", what="the course's id, part of every event's UID")
+        if len(course_id) > MAX_PLAN_ID or not course_id.isprintable():
+            self.fail("id", f"the id must be printable text of at most {MAX_PLAN_ID} characters")
+        regimen = self.text(data, "regimen", "", what="a bundled regimen id or a .toml path")
+        start = self.date_in_range(
+            self.required(data, "start", "", "the first day of cycle 1"), "start"
+        )
+        zone = self.text(data, "timezone", "", what="an IANA zone such as Europe/London")
+        try:
+            from ..plan.zones import load_zone
+
+            load_zone(zone)
+        except SchedulerError as err:
+            self.fail("timezone", str(err))
+        until = self.date_in_range(data["until"], "until") if "until" in data else None
+        if until is not None and until < start:
+            self.fail(
+                "until", f"the end date {until.isoformat()} is before the start {start.isoformat()}"
+            )
+        label = self.text(data, "label", "", required=False)
+        if len(label) > MAX_LABEL:
+            self.fail(
+                "label", f"a label is at most {MAX_LABEL} characters (e.g. the patient's initials)"
+            )
+        weight = self.number(data, "weight_kg", "", what="a weight in kg")
+        height = self.number(data, "height_cm", "", what="a height in cm")
+        formula = self.text(data, "bsa_formula", "", required=False, what="mosteller or dubois")
+        if formula and formula not in BSA_FORMULAS:
+            self.fail(
+                "bsa_formula",
+                f"unknown BSA formula {formula!r} (allowed: {', '.join(BSA_FORMULAS)})",
+            )
+        if height is not None and weight is None:
+            self.fail("height_cm", "a height needs weight_kg too (BSA is calculated from both)")
+        if weight is not None:
+            try:
+                Body(weight, height, formula or "mosteller")
+            except ValueError as err:
+                self.fail("weight_kg" if "weight" in str(err) else "height_cm", str(err))
+        reminders = self.text(data, "reminders", "", required=False) or "default"
+        try:
+            from ..export.ics import Reminders
+
+            Reminders.parse(reminders)
+        except ValueError as err:
+            self.fail("reminders", str(err))
+        closures = self.table(
+            data.get("closures", {}), "closures", "holidays, dates, weekdays, policy"
+        )
+        self.check_keys(closures, _CLOSURES, "closures")
+        raw_history = self.tables(data, "history", "", "one [[history]] table per change")
+        if len(raw_history) > MAX_HISTORY:
+            self.fail("history", f"{len(raw_history):,} changes: a course holds at most {MAX_HISTORY} "
+                      "(start a new course from today for more)")  # fmt: skip
+        return Course(
+            id=course_id,
+            regimen=regimen,
+            start=start,
+            timezone=zone,
+            cycles=self.integer(
+                data, "cycles", "", low=1, high=MAX_CYCLES, what="the number of cycles"
+            ),
+            until=until,
+            dose_time=self.clock(data["dose_time"], "dose_time") if "dose_time" in data else None,
+            label=label,
+            weight_kg=weight,
+            height_cm=height,
+            bsa_formula=formula or "mosteller",
+            reminders=reminders,
+            holidays=self.regions(closures.get("holidays", []), "closures.holidays"),
+            closed_dates=tuple(
+                self.date_in_range(d, f"closures.dates[{i}]")
+                for i, d in enumerate(self.items(closures, "dates", "closures", "dates"))
+            ),
+            closed_weekdays=tuple(
+                weekday_name(self.parsed(parse_weekday, w, f"closures.weekdays[{i}]"))
+                for i, w in enumerate(self.items(closures, "weekdays", "closures", "weekday names"))
+            ),
+            policy=self.policy(closures.get("policy", {})),
+            history=tuple(self.entry(e, f"history[{i}]") for i, e in enumerate(raw_history)),
+            origin=self.origin,
+            line_of=self.line_of,
+        )
+
+    def date_in_range(self, value: Any, path: str) -> date:
+        day = self.day(value, path)
+        if not FIRST_DATE <= day <= LAST_DATE:
+            self.fail(path, f"{day.isoformat()} is outside the dates this tool plans "
+                      f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})")  # fmt: skip
+        return day
+
+    def clock(self, value: Any, path: str) -> time:
+        return self.parsed(parse_time, value, path)
+
+    def regions(self, value: Any, path: str) -> tuple[str, ...]:
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list):
+            self.fail(path, f'expected region codes such as ["GB-ENG"], got {show(value)}')
+        for i, name in enumerate(names):
+            self.region(name, f"{path}[{i}]")
+        return tuple(names)
+
+    def region(self, name: Any, path: str) -> str:
+        if not isinstance(name, str) or not name.strip():
+            self.fail(path, f"expected a region code such as GB-ENG, got {show(name)}")
+        try:
+            region_calendar(name)
+        except ValueError as err:
+            self.fail(path, str(err))
+        return name
+
+    def policy(self, value: Any) -> dict[str, str]:
+        table = self.table(value, "closures.policy", "home, clinic, hospital")
+        self.check_keys(table, tuple(DEFAULT_POLICY), "closures.policy")
+        policy = dict(DEFAULT_POLICY)
+        for setting, rule in table.items():
+            if rule not in POLICIES:
+                self.fail(f"closures.policy.{setting}",
+                          f"unknown policy {show(rule)} (allowed: {', '.join(POLICIES)})")  # fmt: skip
+            policy[setting] = rule
+        return policy
+
+    def entry(self, raw: dict[str, Any], path: str) -> Entry:
+        action = self.text(raw, "action", path, what=f"one of: {', '.join(ACTIONS)}")
+        if action not in ACTIONS:
+            self.fail(
+                self.join(path, "action"),
+                f"action must be one of: {', '.join(ACTIONS)} (got {action!r})",
+            )
+        self.check_keys(raw, ("at", "action", "reason", *FIELDS[action]), path)
+        at = self.required(
+            raw, "at", path, "when it was recorded, in UTC: at = 2027-01-10T09:12:00Z"
+        )
+        if not isinstance(at, datetime) or at.utcoffset() is None:
+            self.fail(self.join(path, "at"),
+                      f"expected the time it was recorded, in UTC (at = 2027-01-10T09:12:00Z), got {show(at)}")  # fmt: skip
+        reason = self.text(raw, "reason", path, required=False)
+        try:
+            change = self.change(action, raw, path)
+        except PlanError as err:
+            self.fail(self.join(path, err.field or "action"), str(err))
+        return Entry(at=at, change=change, reason=reason)
+
+    def change(self, action: str, raw: dict[str, Any], path: str) -> Change:
+        def number(key: str, low: int, high: int, required: bool = True, what: str = "") -> Any:
+            value = self.integer(raw, key, path, low=low, high=high, what=what or f"the {key}")
+            if value is None and required:
+                self.fail(path, f"missing field {key!r} for {action}")
+            return value
+
+        if action == "delay":
+            return Delay(number("phase", 1, _MAX_NUMBER, False) or 1, number("cycle", 1, _MAX_NUMBER),
+                         number("days", 1, MAX_DELAY_DAYS, what="the delay in days"))  # fmt: skip
+        if action == "omit":
+            day = number("day", -_MAX_DAY, _MAX_DAY, what="the cycle day")
+            if day == 0:
+                self.fail(
+                    self.join(path, "day"),
+                    "there is no day 0 (day 1 is the first day of the cycle)",
+                )
+            drug = (
+                self.text(raw, "drug", path, required=False, what="a drug key")
+                if "drug" in raw
+                else None
+            )
+            return Omit(number("phase", 1, _MAX_NUMBER, False) or 1, number("cycle", 1, _MAX_NUMBER), day,
+                        number("slot", 1, _MAX_NUMBER, False), drug)  # fmt: skip
+        if action == "stop":
+            after = (
+                self.date_in_range(raw["after"], self.join(path, "after"))
+                if "after" in raw
+                else None
+            )
+            cycle = number("cycle", 1, _MAX_NUMBER, False)
+            if (after is None) == (cycle is None):
+                self.fail(path, "a stop needs exactly one of 'after' (a date) or 'cycle'")
+            if after is not None and "phase" in raw:
+                self.fail(
+                    self.join(path, "phase"),
+                    "a stop by date takes no phase (only a stop by cycle does)",
+                )
+            return Stop(
+                after=after,
+                phase=number("phase", 1, _MAX_NUMBER, False) if cycle else None,
+                cycle=cycle,
+            )
+        if action == "retime":
+            start = self.date_in_range(
+                self.required(raw, "from", path, "the first date"), self.join(path, "from")
+            )
+            return Retime(
+                start,
+                self.clock(self.required(raw, "time", path, "HH:MM"), self.join(path, "time")),
+            )
+        dates = tuple(self.date_in_range(d, f"{path}.dates[{i}]")
+                      for i, d in enumerate(self.items(raw, "dates", path, "dates")))  # fmt: skip
+        holidays = (
+            self.region(raw["holidays"], self.join(path, "holidays")) if "holidays" in raw else None
+        )
+        weekdays = tuple(self.parsed(parse_weekday, w, f"{path}.weekdays[{i}]")
+                         for i, w in enumerate(self.items(raw, "weekdays", path, "weekday names")))  # fmt: skip
+        return Close(dates=dates, holidays=holidays, weekdays=weekdays)
+
+
+def dump_course(course: Course) -> str:
+    """The course as TOML, fields in a fixed order (same course, same text)."""
+    out = [
+        "# A treatment course for treatment-scheduler. Change it with `scheduler course ...`",
+        "# (delay, omit, stop, retime, close): they check each change and keep a backup.",
+        f"format = {FORMAT}",
+        f"id = {_str(course.id)}",
+        f"regimen = {_str(course.regimen)}",
+        f"start = {course.start.isoformat()}",
+        f"timezone = {_str(course.timezone)}",
+    ]
+    if course.cycles is not None:
+        out.append(f"cycles = {course.cycles}")
+    if course.until is not None:
+        out.append(f"until = {course.until.isoformat()}")
+    if course.dose_time is not None:
+        out.append(f"dose_time = {_str(course.dose_time.strftime('%H:%M'))}")
+    if course.label:
+        out.append(f"label = {_str(course.label)}")
+    if course.weight_kg is not None:
+        out.append(f"weight_kg = {course.weight_kg}")
+    if course.height_cm is not None:
+        out.append(f"height_cm = {course.height_cm}")
+    if course.bsa_formula != "mosteller":
+        out.append(f"bsa_formula = {_str(course.bsa_formula)}")
+    out.append(f"reminders = {_str(course.reminders)}")
+    out += ["", "[closures]"]
+    out.append(f"holidays = {_value(list(course.holidays))}")
+    out.append(f"dates = {_value(list(course.closed_dates))}")
+    out.append(f"weekdays = {_value(list(course.closed_weekdays))}")
+    out += ["", "[closures.policy]"]
+    out += [f"{k} = {_str(v)}" for k, v in course.policy.items()]
+    for entry in course.history:
+        out += ["", "[[history]]", f"at = {entry.at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+                f"action = {_str(entry.action)}"]  # fmt: skip
+        out += [f"{key} = {_value(value)}" for key, value in fields_of(entry.change)]
+        if entry.reason:
+            out.append(f"reason = {_str(entry.reason)}")
+    return "\n".join(out) + "\n"
+
+
+def _str(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return _str(str(value))
+
+
+def save_course(
+    course: Course,
+    path: str | Path,
+    *,
+    new: bool = False,
+    force: bool = False,
+    previous: bytes | None = None,
+) -> None:
+    """Write the course atomically. A new course is created exclusively (``force`` replaces a
+    regular file); an edit keeps ``previous`` (the bytes it was read from) as ``FILE.bak``."""
+    target = Path(path)
+    data = dump_course(course).encode("utf-8")
+    if new:
+        write_atomic(target, data, force=force)
+        return
+    if previous is None and target.is_file():
+        previous = read_bytes(target, limit=MAX_FILE_BYTES, what="course file", error=CourseError)
+    if previous is not None:
+        write_atomic(target.with_name(target.name + ".bak"), previous, force=True)
+    write_atomic(target, data, force=True)

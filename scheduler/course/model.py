@@ -1,0 +1,113 @@
+"""A course: one patient's plan of one regimen — start, zone, bound, dose time, body figures,
+reminders, closures — and the history of what changed since (course/history.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..errors import CourseError, SchedulerError
+from ..plan.closures import DEFAULT_POLICY, Closures
+from ..plan.engine import PlanOptions
+from ..regimen.dosing import Body
+from ..regimen.model import Regimen
+from ..regimen.notation import parse_weekday
+from .history import Entry
+
+__all__ = ["Course", "is_regimen_path"]
+
+
+def is_regimen_path(ref: str) -> bool:
+    """Whether a course's ``regimen`` names a file (``x.toml``, ``../r/x.toml``), not a bundled id."""
+    return ref.endswith(".toml") or "/" in ref or "\\" in ref
+
+
+@dataclass(frozen=True)
+class Course:
+    """One patient's plan of one regimen, and its history."""
+
+    id: str
+    regimen: str
+    """A bundled regimen id, or the path of a regimen file relative to the course file's folder."""
+    start: date
+    timezone: str
+    cycles: int | None = None
+    until: date | None = None
+    dose_time: time | None = None
+    label: str = ""
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    bsa_formula: str = "mosteller"
+    reminders: str = "default"
+    holidays: tuple[str, ...] = ()
+    closed_dates: tuple[date, ...] = ()
+    closed_weekdays: tuple[str, ...] = ()
+    policy: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    history: tuple[Entry, ...] = ()
+    origin: str = ""
+    """The file it was read from (empty for a course made in memory)."""
+    line_of: Callable[[str], int | None] | None = field(default=None, compare=False, repr=False)
+    """The line of a field path in the file it was read from, for messages."""
+
+    def fail(self, path: str, message: str) -> CourseError:
+        """An error about field ``path`` of this course, pointing at its line when known."""
+        line = self.line_of(path) if self.line_of else None
+        return CourseError(message, file=self.origin or None, line=line, path=path or None)
+
+    def zone(self) -> ZoneInfo:
+        from ..plan.zones import load_zone
+
+        try:
+            return load_zone(self.timezone)
+        except SchedulerError as err:
+            raise self.fail("timezone", str(err)) from None
+
+    def regimen_file(self) -> str:
+        """The regimen reference to load: a path is relative to the course file's folder."""
+        ref = self.regimen
+        if self.origin and is_regimen_path(ref) and not Path(ref).is_absolute():
+            return str(Path(self.origin).parent / ref)
+        return ref
+
+    def regimen_model(self) -> Regimen:
+        from ..regimen.catalog import resolve
+
+        return resolve(self.regimen_file())
+
+    def closures(self) -> Closures:
+        try:
+            return Closures(
+                regions=self.holidays,
+                dates=frozenset(self.closed_dates),
+                weekdays=frozenset(parse_weekday(w) for w in self.closed_weekdays),
+                policy=dict(self.policy),
+            )
+        except ValueError as err:
+            raise self.fail("closures", str(err)) from None
+
+    def body(self) -> Body | None:
+        if self.weight_kg is None:
+            return None
+        try:
+            return Body(self.weight_kg, self.height_cm, self.bsa_formula)
+        except ValueError as err:
+            raise self.fail("weight_kg", str(err)) from None
+
+    def options(self, zone: ZoneInfo, entries: int | None = None) -> PlanOptions:
+        """The plan options of the course with the first ``entries`` changes (default: all)."""
+        history = self.history if entries is None else self.history[:entries]
+        return PlanOptions(
+            start=self.start,
+            zone=zone,
+            cycles=self.cycles,
+            until=self.until,
+            dose_time=self.dose_time,
+            plan_id=self.id,
+            body=self.body(),
+            adjustments=tuple(e.change for e in history),
+            closures=self.closures(),
+        )

@@ -1,0 +1,109 @@
+"""How close two doses of one drug may be, and finding doses that are closer.
+
+A regimen's own spacing for a drug is the closest it ever places two of its doses in a plan —
+8 hours for HD aldesleukin, 12 hours for a twice-daily tablet — but never more than one day,
+so a weekly drug may move by a day without being "too close"; a drug's ``min_interval``
+(weekly methotrexate: 6 days) is a hard limit on top. A drug the regimen never gives more
+often than weekly must also never fall on two consecutive days.
+
+Gaps are measured as the larger of elapsed time and wall-clock time, so that 09:00 on two
+consecutive days is one day apart across a clock change (23 or 25 real hours).
+
+The engine uses this to refuse any re-planning rule (a closure moving doses) that would bring
+doses closer than the regimen allows; ``scheduler check --regimen`` uses it on any .ics file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..regimen.model import Regimen
+
+__all__ = ["Crowding", "Spacing", "crowding", "gap", "spacing_of"]
+
+_DAY = timedelta(days=1)
+#: A drug given at most once in this long is "weekly-only" (weekly, three-weekly, monthly...).
+_WEEKLY = timedelta(days=6)
+
+
+def gap(first: datetime, second: datetime) -> timedelta:
+    """The gap from ``first`` to ``second``: elapsed or by the clock, whichever is larger."""
+    elapsed = second.astimezone(UTC) - first.astimezone(UTC)
+    wall = second.replace(tzinfo=None) - first.astimezone(second.tzinfo).replace(tzinfo=None)
+    return max(elapsed, wall)
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """The closest two doses of one drug may be."""
+
+    drug: str
+    minimum: timedelta
+    """Never closer than this (the regimen's own spacing, at most a day, or min_interval)."""
+    stated: bool
+    """True when ``minimum`` is the regimen's stated ``min_interval`` (a safety limit)."""
+    weekly_only: bool
+    """The regimen never gives it more often than weekly: never on consecutive days."""
+
+
+def spacing_of(regimen: Regimen, doses: Iterable[tuple[str, datetime]]) -> dict[str, Spacing]:
+    """Each drug's spacing, from ``doses`` (drug name, start) of a plan made as the regimen
+    writes it: before any closure moved anything."""
+    starts: dict[str, list[datetime]] = {}
+    for name, start in doses:
+        starts.setdefault(name, []).append(start)
+    out: dict[str, Spacing] = {}
+    for drug in regimen.drugs:
+        times = sorted(starts.get(drug.name, ()))
+        closest = min((gap(a, b) for a, b in itertools.pairwise(times)), default=None)
+        own = _DAY if closest is None else min(closest, _DAY)
+        stated = drug.min_interval is not None and drug.min_interval >= own
+        minimum = drug.min_interval if stated and drug.min_interval is not None else own
+        weekly = (closest is None or closest >= _WEEKLY) or (
+            drug.min_interval is not None and drug.min_interval >= _WEEKLY
+        )
+        out[drug.name] = Spacing(drug.name, minimum, stated, weekly)
+    return out
+
+
+@dataclass(frozen=True)
+class Crowding:
+    """Two doses of one drug closer than its spacing allows."""
+
+    drug: str
+    first: datetime
+    second: datetime
+    limit: Spacing
+
+    @property
+    def gap(self) -> timedelta:
+        return gap(self.first, self.second)
+
+    def why(self) -> str:
+        consecutive = (self.second.date() - self.first.date()).days < 2
+        if self.limit.weekly_only and consecutive and self.gap >= self.limit.minimum:
+            return "a weekly drug on consecutive days"
+        if self.limit.stated:
+            return "closer than its safety limit"
+        return "closer than the regimen ever gives it"
+
+
+def crowding(doses: Iterable[tuple[str, datetime]], spacing: dict[str, Spacing]) -> list[Crowding]:
+    """Pairs of consecutive doses of a drug that break its spacing, in time order."""
+    starts: dict[str, list[datetime]] = {}
+    for name, start in doses:
+        if name in spacing:
+            starts.setdefault(name, []).append(start)
+    found: list[Crowding] = []
+    for name, times in starts.items():
+        limit = spacing[name]
+        times.sort()
+        for a, b in itertools.pairwise(times):
+            close = gap(a, b) < limit.minimum
+            consecutive = limit.weekly_only and (b.date() - a.astimezone(b.tzinfo).date()).days < 2
+            if close or consecutive:
+                found.append(Crowding(name, a, b, limit))
+    return sorted(found, key=lambda c: c.second)
