@@ -441,3 +441,69 @@ def test_plan_from_a_course_refuses_plan_options(
         err
         == f"Error: {course} is a course file: it sets --start itself (change the course with scheduler course ...)\n"
     )
+
+
+def test_every_view_of_a_wednesday_start_says_wednesday(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (issue 8, defect 3): ``show methotrexate-weekly --start 2026-12-09`` put day 1
+    on Wednesday 9 December while ``plan`` put the first dose on Monday 14 December (the regimen's
+    placeholder ``start_on = "Monday"`` overrode --start). Every view now says Wednesday 9, 16
+    and 23 December 2026, and names the weekday."""
+    monkeypatch.setenv("SCHEDULER_NOW", "2026-11-23T10:00:00Z")
+    start = ["--start", "2026-12-09"]
+    code, out, _ = run(capsys, "show", "methotrexate-weekly", *start)
+    assert code == 0
+    assert "Day 1: Wed 9 Dec 2026 (the start date given)" in out
+    assert "Weekday: Wednesdays, the weekday of the start date" in out
+    assert "Day   1  Wed 9 Dec 2026  Methotrexate 7.5 mg PO 09:00" in out
+    plan = ["plan", "methotrexate-weekly", *start, "--cycles", "3", "--tz", "Europe/London"]
+    code, out, _ = run(capsys, *plan, "--format", "json")
+    records = json.loads(out)
+    assert [r["start"] for r in records if r["kind"] == "dose"] == [
+        "2026-12-09T09:00:00+00:00", "2026-12-16T09:00:00+00:00", "2026-12-23T09:00:00+00:00",
+    ]  # fmt: skip
+    assert records[0]["title"] == "Methotrexate (ONCE WEEKLY) 7.5 mg — every Wednesday, week 1"
+    assert "When: Wed 9 Dec 2026 at 09:00" in records[0]["description"]
+    code, _, _ = run(capsys, *plan, "-o", str(tmp_path / "m.ics"))
+    calendar = icalendar.Calendar.from_ical((tmp_path / "m.ics").read_bytes())
+    assert [str(e.start.date()) for e in calendar.walk("VEVENT") if "Methotrexate" in str(e["SUMMARY"])] == [
+        "2026-12-09", "2026-12-16", "2026-12-23",
+    ]  # fmt: skip
+    course = tmp_path / "m.toml"
+    assert run(capsys, "course", "new", "methotrexate-weekly", *start, "--cycles", "3",
+               "--tz", "Europe/London", "-o", str(course))[0] == 0  # fmt: skip
+    code, out, _ = run(capsys, "course", "show", str(course))
+    assert (
+        "Wed 9 Dec 2026 09:00  Methotrexate (ONCE WEEKLY) 7.5 mg — every Wednesday, week 1" in out
+    )
+
+
+def test_omit_matches_a_drug_exactly_by_name_or_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (issue 8, defect 5): ``--drug in`` omitted Doxorubicin and Vincristine by
+    substring. R-CHOP day 1 from Monday 4 January 2027 gives five drugs; omitting Doxorubicin
+    by its name leaves the other four."""
+    monkeypatch.setenv("SCHEDULER_NOW", "2027-01-02T10:00:00Z")
+    course = tmp_path / "r.toml"
+    assert run(capsys, "course", "new", "r-chop-21", "--start", "2027-01-04", "--cycles", "1",
+               "--tz", "Europe/London", "-o", str(course))[0] == 0  # fmt: skip
+    code, out, err = run(capsys, "course", "omit", str(course), "--cycle", "1", "--day", "1",
+                         "--drug", "Doxorubicin")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "cycle 1, day 1 (doxorubicin) omitted (not replaced)" in out
+    code, out, _ = run(capsys, "plan", str(course), "--format", "json")
+    records = [r for r in json.loads(out) if r["kind"] == "dose" and r["day"] == 1]
+    live = sorted(r["drug"] for r in records if r["status"] == "confirmed")
+    assert live == ["Cyclophosphamide", "Prednisone", "Rituximab", "Vincristine"]
+    assert [r["drug"] for r in records if r["status"] == "cancelled"] == ["Doxorubicin"]
+
+
+def test_an_unreadable_file_in_check_is_an_error_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Regression (issue 8, defect 10): check's unreadable-file messages lacked ``Error:``."""
+    code, out, err = run(capsys, "check", str(tmp_path / "missing.ics"))
+    assert (code, out) == (1, "")
+    assert err == f"Error: {tmp_path / 'missing.ics'}: no such file\n"

@@ -138,7 +138,7 @@ def plan_command(
 
     if fmt not in FORMATS:
         raise PlanError(f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})", field="format")
-    course_file = Path(regimen).is_file() and _is_course(regimen)
+    course_file = Path(regimen).exists() and _is_course(regimen)
     chosen = True
     zone = None
     if course_file:

@@ -52,7 +52,8 @@ class Series:
     @property
     def title(self) -> str:
         base = self.first.title.split(" — ", 1)[0]
-        return f"{base} — cycle day {self.first.day}" if self.per_cycle_day else base
+        title = f"{base} — cycle day {self.first.day}" if self.per_cycle_day else base
+        return f"{title} [{self.first.flag}]" if self.first.flag else title
 
     @property
     def description(self) -> str:
@@ -81,8 +82,10 @@ def group(events: Sequence[Event]) -> list[Event | Series]:
     for event in events:
         if event.kind != EventKind.DOSE or event.cancelled or not isinstance(event.start, datetime):
             continue
+        # A flag or a re-planning note is text the patient must see on that dose: only doses
+        # that carry the same one can share a series (which shows one text for all).
         key = (event.phase, event.slot, event.start.time(), event.end - event.start,
-               event.amount, event.title.split(" — ", 1)[0])  # fmt: skip
+               event.amount, event.title.split(" — ", 1)[0], event.flag, event.notes)  # fmt: skip
         buckets.setdefault(key, []).append(event)
     placed: dict[int, Series] = {}
     for members in buckets.values():

@@ -292,6 +292,12 @@ class _Plan:
 
     def cycles(self) -> list[Event]:
         options = self.options
+        if _most_events(self.regimen, options) > MAX_EVENTS:
+            raise PlanError(
+                f"the plan would have more than {MAX_EVENTS:,} events: "
+                "plan fewer cycles or an earlier end date",
+                field="cycles",
+            )
         events: list[Event] = []
         phase_start = options.start
         planned = 0
@@ -558,6 +564,35 @@ class _Plan:
             slot=f"precaution:{precaution.key}",
             timezone=self.options.zone_name,
         )
+
+
+def _most_events(regimen: Regimen, options: PlanOptions) -> int:
+    """An upper bound of the plan's events, from the bounds alone (no expansion): what the
+    cycles the plan can hold would make. Stops counting once past :data:`MAX_EVENTS`."""
+    total = 0
+    left = options.cycles if options.cycles is not None else MAX_CYCLES
+    days = (options.until - options.start).days if options.until is not None else None
+    for phase in regimen.phases:
+        count = left if phase.cycles is None else min(phase.cycles, left)
+        if days is not None:
+            count = min(count, days // phase.cycle_days + 1)
+        if phase.up_to is not None:
+            longest = {"days": 1, "weeks": 7, "months": 31, "years": 366}[phase.up_to.unit]
+            count = min(count, longest * phase.up_to.amount // phase.cycle_days + 1)
+        for cycle in range(1, count + 1):
+            events = _events_in(phase, cycle)
+            if events > MAX_EVENTS:
+                raise PlanError(
+                    f"one cycle of {regimen.id!r} would have {events:,} events, more than the "
+                    f"{MAX_EVENTS:,} a plan may have: check the regimen's doses and intervals"
+                )
+            total += events
+            if total > MAX_EVENTS:
+                return total
+        left -= count
+        if left <= 0:
+            break
+    return total
 
 
 def _events_in(phase: Phase, cycle: int) -> int:

@@ -39,7 +39,7 @@ MAX_DURATION = timedelta(days=366)
 MAX_PERIOD_YEARS = 100
 _PERIOD_LIMITS = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": MAX_PERIOD_YEARS}
 
-_DAY_ITEM = re.compile(r"^\s*(-?\d{1,9})\s*(?:(?:-|–|to)\s*(-?\d{1,9})\s*)?$")
+_DAY_ITEM = re.compile(r"^\s*(-?\d{1,12})\s*(?:(?:-|–|to)\s*(-?\d{1,12})\s*)?$")
 
 
 def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:

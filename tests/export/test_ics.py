@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,9 +29,33 @@ def _ics(events: tuple[Event, ...], zone: ZoneInfo = LONDON) -> bytes:
 def test_golden_file_for_two_cycles_in_london() -> None:
     produced = _ics(plan(cycles=2))
     if os.environ.get("UPDATE_GOLDEN"):
+        # Regenerating is a deliberate act: this run writes the file and fails, so a golden
+        # test can never pass by rewriting its own expectation. Review the diff, then rerun.
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_bytes(produced)
+        pytest.fail(
+            f"rewrote {GOLDEN.name}: review `git diff`, then run the tests without UPDATE_GOLDEN"
+        )
     assert produced == GOLDEN.read_bytes()
+
+
+def test_the_golden_file_says_the_published_schedule() -> None:
+    """The golden file itself, checked against dates written by hand, so a regenerated golden
+    with wrong dates fails too. Aldesleukin SC from Monday 4 January 2027: 5 days on, 2 off for
+    4 weeks, a week off; cycle 2 from Monday 8 February. Injections at 09:00 London time; blood
+    tests the day before each cycle (Sun 3 Jan, Sun 7 Feb) and on day 15 (Mon 18 Jan, 22 Feb)."""
+    text = GOLDEN.read_bytes().decode()
+    doses = [line.split(":", 1)[1] for line in text.split("\r\n")
+             if line.startswith("DTSTART;TZID=Europe/London:")]  # fmt: skip
+    days = ["0104", "0105", "0106", "0107", "0108", "0111", "0112", "0113", "0114", "0115",
+            "0118", "0119", "0120", "0121", "0122", "0125", "0126", "0127", "0128", "0129",
+            "0208", "0209", "0210", "0211", "0212", "0215", "0216", "0217", "0218", "0219",
+            "0222", "0223", "0224", "0225", "0226", "0301", "0302", "0303", "0304", "0305"]  # fmt: skip
+    assert doses == [f"2027{d}T090000" for d in days]
+    blocks = text.split("BEGIN:VEVENT")[1:]
+    labs = [line.split(":", 1)[1] for block in blocks if "SUMMARY:Blood test" in block
+            for line in block.split("\r\n") if line.startswith("DTSTART;VALUE=DATE:")]  # fmt: skip
+    assert sorted(labs) == ["20270103", "20270118", "20270207", "20270222"]
 
 
 def test_same_plan_same_bytes() -> None:

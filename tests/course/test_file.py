@@ -1,0 +1,116 @@
+"""Course files are read as strictly as regimens (issue 8, defect 6): a hand edit that the old
+reader ignored or truncated — a quoted cycle, a quoted date, day 3.5, phase 9 — is refused as
+file:line: field: what is wrong, so the history and the calendar can never disagree."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scheduler.course.file import dump_course, load_course, parse_course
+from scheduler.course.replan import new_course, plan_course
+from scheduler.errors import CourseError
+
+COURSE = """\
+format = 1
+id = "c"
+regimen = "aldesleukin-sc"
+start = 2027-01-04
+timezone = "Europe/London"
+cycles = 3
+
+[[history]]
+at = 2027-01-02T10:00:00Z
+action = "omit"
+phase = 1
+cycle = 2
+day = 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("cycle = 2", 'cycle = "2"', "c.toml:12: history[0].cycle: expected the cycle (no quotes), got '2'"),
+        ("start = 2027-01-04", 'start = "2027-01-04"', "c.toml:4: start: expected a date like 2027-01-04 (no quotes), got '2027-01-04'"),
+        ("day = 3", "day = 3.5", "c.toml:13: history[0].day: expected the cycle day (no quotes), got 3.5"),
+        ("day = 3", "day = 0", "c.toml:13: history[0].day: there is no day 0"),
+        ("cycles = 3", "cycles = 3.0", "c.toml:6: cycles: expected the number of cycles (no quotes), got 3.0"),
+        ("cycles = 3", "cycles = true", "c.toml:6: cycles: expected the number of cycles (no quotes), got true"),
+        ('timezone = "Europe/London"', 'timezone = "localtime"', "c.toml:5: timezone: 'localtime' is not a time zone a calendar app knows"),
+        ("cycles = 3", "cycles = 3\nuntil = 2027-01-01", "c.toml:7: until: the end date 2027-01-01 is before the start 2027-01-04"),
+        ("cycles = 3", 'cycles = 3\ndose_time = "09:00:30"', "c.toml:7: dose_time: '09:00:30' is not a time of day"),
+        ("cycles = 3", "cycles = 3\ndose_time = 09:00:30", "c.toml:7: dose_time: 09:00:30 is not a time in whole minutes"),
+        ("cycles = 3", "cycles = 3\nheight_cm = 175", "c.toml:7: height_cm: a height needs weight_kg too"),
+        ("cycles = 3", "cycles = 3\nweight_kg = 4000", "c.toml:7: weight_kg: weight 4000 kg is outside 0.5 to 400 kg"),
+        ("cycles = 3", "cycles = 3\nholidays = [\"GB\"]", "c.toml:7: holidays: unknown field 'holidays' (allowed here: format, id"),
+        ("cycles = 3", "cycles = 3\nreminder = \"1d\"", "c.toml:7: reminder: unknown field 'reminder' (did you mean 'reminders'?"),
+        ('action = "omit"', 'action = "omit"\nslot = 0', "c.toml:11: history[0].slot: the slot must be from 1"),
+        ('action = "omit"', 'action = "omit"\ndrug = ""', "c.toml:11: history[0].drug: drug must be a drug of the regimen, got ''"),
+        ('action = "omit"', 'action = "omit"\ndays = 3', "c.toml:11: history[0].days: unknown field 'days' (did you mean 'day'?"),
+        ("at = 2027-01-02T10:00:00Z", 'at = "yesterday"', "c.toml:9: history[0].at: expected the time it was recorded, in UTC"),
+        ("format = 1", "format = 2", "c.toml:1: format: unsupported course format 2"),
+    ],
+)  # fmt: skip
+def test_hand_edits_that_were_read_loosely_are_refused(old: str, new: str, message: str) -> None:
+    assert old in COURSE
+    with pytest.raises(CourseError) as caught:
+        parse_course(COURSE.replace(old, new), origin="c.toml")
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_a_phase_the_regimen_does_not_have_is_refused_at_its_line() -> None:
+    """``phase = 9`` is well-formed, but aldesleukin SC has one phase: refused when planned."""
+    course = parse_course(COURSE.replace("phase = 1", "phase = 9"), origin="c.toml")
+    with pytest.raises(CourseError) as caught:
+        plan_course(course)
+    assert str(caught.value) == (
+        "c.toml:11: history[0].phase: the regimen 'aldesleukin-sc' has 1 phase, not 9"
+    )
+
+
+def test_an_unknown_drug_in_the_history_is_refused_naming_the_allowed_ones() -> None:
+    course = parse_course(COURSE.replace("day = 3", 'day = 3\ndrug = "in"'), origin="c.toml")
+    with pytest.raises(
+        CourseError, match=r"history\[0\]\.drug: unknown drug 'in' \(allowed: aldesleukin\)"
+    ):
+        plan_course(course)
+
+
+def test_the_file_round_trips_exactly() -> None:
+    course = parse_course(COURSE, origin="c.toml")
+    again = parse_course(dump_course(course), origin="c.toml")
+    assert again == course
+    assert dump_course(again) == dump_course(course)
+
+
+def test_a_regimen_path_is_kept_relative_to_the_course_file(tmp_path: Path) -> None:
+    """Regression (defect 10): a course's relative regimen path was resolved against the folder
+    the command ran in. It is stored relative to the course file and read from there, whatever
+    the working folder."""
+    (tmp_path / "regimens").mkdir()
+    (tmp_path / "patients").mkdir()
+    source = Path(__file__).resolve().parents[2] / "regimens" / "aldesleukin-sc.toml"
+    (tmp_path / "regimens" / "mine.toml").write_text(
+        source.read_text().replace('id = "aldesleukin-sc"', 'id = "mine"')
+    )
+    before = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        new_course(
+            "regimens/mine.toml", "patients/js.toml", start=date(2027, 1, 4), zone="UTC", cycles=1
+        )
+    finally:
+        os.chdir(before)
+    text = (tmp_path / "patients" / "js.toml").read_text()
+    assert 'regimen = "../regimens/mine.toml"' in text
+    os.chdir(tmp_path / "regimens")  # somewhere else entirely
+    try:
+        regimen, _, events = plan_course(load_course(tmp_path / "patients" / "js.toml"))
+    finally:
+        os.chdir(before)
+    assert regimen.id == "mine"
+    assert events
