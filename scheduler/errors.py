@@ -58,7 +58,15 @@ class UnknownRegimenError(SchedulerError):
     """A regimen id that is neither bundled nor a file path."""
 
 
-class PlanError(SchedulerError):
+class _FieldError(SchedulerError):
+    """An error about one option, named by ``field`` so a front end can use its own spelling."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class PlanError(_FieldError):
     """The plan options cannot produce a calendar: no bound, bad dates, unknown zone, too large.
 
     ``field`` names the plan option at fault (``start``, ``cycles``, ``zone``...), so that a
@@ -66,10 +74,9 @@ class PlanError(SchedulerError):
     message stays free of any one front end's flags.
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
 
+class OutputError(_FieldError):
+    """The result cannot be written where asked (exists and may not be replaced, unwritable...).
 
-class OutputError(SchedulerError):
-    """The result cannot be written where asked (exists without --force, unwritable, ...)."""
+    ``field="force"`` when replacing it was not allowed: the front end says how to allow it.
+    """

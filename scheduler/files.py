@@ -130,9 +130,7 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
                 "(it was left unchanged)"
             )
         if not force:
-            raise OutputError(
-                f"{target} already exists: use --force to replace it (it was left unchanged)"
-            )
+            raise OutputError(f"{target} already exists and was left unchanged", field="force")
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
@@ -156,8 +154,7 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
         _sync_folder(folder)
     except FileExistsError:
         raise OutputError(
-            f"{target} already exists (another command created it just now): use --force to "
-            "replace it"
+            f"{target} already exists (another command created it just now)", field="force"
         ) from None
     except OSError as err:
         raise OutputError(f"cannot write {target}: {err.strerror}") from err

@@ -135,7 +135,7 @@ def test_existing_output_is_left_untouched_without_force(
     assert code == 1
     assert (
         err
-        == f"Error: {target} already exists: use --force to replace it (it was left unchanged)\n"
+        == f"Error: {target} already exists and was left unchanged (use --force to replace it)\n"
     )
     assert target.read_text() == "the nurse's earlier calendar"
     code, _, _ = run(capsys, *PLAN, "--cycles", "1", "-o", str(target), "--force")

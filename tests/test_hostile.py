@@ -139,7 +139,7 @@ CASES: dict[str, Case] = {
     "remind-garbage": Case([*P, "--remind", "garbage"], "reminder 'garbage'"),
     "remind-too-many": Case([*P, "--remind", ",".join(["1m"] * 50)], "give at most 5"),
     "output-empty": Case([*P, "-o", ""], "-o is empty"),
-    "output-exists": Case([*P, "-o", "plan.ics"], "plan.ics already exists: use --force"),
+    "output-exists": Case([*P, "-o", "plan.ics"], "plan.ics already exists and was left unchanged (use --force to replace it)"),
     "output-folder": Case([*P, "-o", "folder", "--force"], "folder is a folder: only a regular file is replaced"),
     "output-fifo-force": Case([*P, "-o", "pipe", "--force"], "pipe is a named pipe (FIFO): only a regular file is replaced", files={"pipe": FIFO}),
     "output-device-force": Case([*P, "-o", "/dev/null", "--force"], "/dev/null is a device: only a regular file is replaced"),
@@ -207,7 +207,7 @@ CASES: dict[str, Case] = {
     "close-region": Case(["course", "close", "course.toml", "--holidays", "ZZ"], "--holidays: unknown country 'ZZ'"),
     "new-remind-garbage": Case(["course", "new", "aldesleukin-sc", *START, "--cycles", "1", "--tz", "UTC", "--remind", "garbage", "-o", "new.toml"], "--remind: reminder 'garbage'"),
     "new-tz-empty": Case(["course", "new", "aldesleukin-sc", *START, "--cycles", "1", "--tz", "", "-o", "new.toml"], "--tz is empty"),
-    "new-output-exists": Case(["course", "new", "aldesleukin-sc", *START, "--cycles", "1", "--tz", "UTC", "-o", "course.toml"], "course.toml already exists: use --force"),
+    "new-output-exists": Case(["course", "new", "aldesleukin-sc", *START, "--cycles", "1", "--tz", "UTC", "-o", "course.toml"], "course.toml already exists and was left unchanged (use --force to replace it)"),
     "new-holidays-unknown": Case(["course", "new", "aldesleukin-sc", *START, "--cycles", "1", "--tz", "UTC", "--holidays", "GB-XX", "-o", "new.toml"], "--holidays: unknown subdivision 'XX' of GB"),
     # -- check and diff ---------------------------------------------------------------------
     "check-fifo": Case(["check", "pipe"], "is a named pipe (FIFO), not a calendar file", files={"pipe": FIFO}),

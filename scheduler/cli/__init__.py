@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from ..errors import PlanError, SchedulerError
+from ..errors import OutputError, PlanError, SchedulerError
 
 __all__ = ["app", "main", "run"]
 
@@ -51,7 +51,7 @@ FLAGS = {
     "weekdays": "--weekday",
 }
 #: Errors about more than one option end with what to give instead.
-HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD"}
+HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force to replace it"}
 
 from . import check, course, plan  # noqa: E402  (registers the commands on app)
 
@@ -61,7 +61,7 @@ del check, course, plan
 def message(err: SchedulerError) -> str:
     """The one line for ``err``, naming the option at fault the way this command spells it."""
     text = str(err)
-    field = err.field if isinstance(err, PlanError) else None
+    field = err.field if isinstance(err, PlanError | OutputError) else None
     if field in HINTS:
         return f"{text} ({HINTS[field]})"
     flag = FLAGS.get(field) if field else None
