@@ -108,10 +108,10 @@ def plan(
     ``"default"``, ``"none"`` or a list such as ``"30m,1d"``. Raises SchedulerError subclasses
     only: PlanError (with ``field`` set) for bad options, RegimenError/CourseError for files.
     """
-    if not isinstance(source, Regimen):
+    if not isinstance(source, Regimen) and Path(str(source)).exists():
         from .course.file import is_course_file
 
-        if Path(str(source)).exists() and is_course_file(source):
+        if is_course_file(source):
             given = [name for name, value in (("start", start), ("zone", zone), ("cycles", cycles),
                      ("until", until), ("dose_time", dose_time), ("plan_id", plan_id),
                      ("body", body)) if value is not None]  # fmt: skip

@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -505,15 +506,16 @@ class _Plan:
     # -- course-level events -----------------------------------------------------------------
 
     def course_event(self, rule: CourseEventRule, anchors: dict[str, date]) -> Event:
-        from .closures import Unit
-
         anchor = anchors[rule.anchor]
         delta = _delta(rule.offset)
         when = anchor - delta if rule.before else anchor + delta
         start, end = _timing(when, rule.time, rule.duration, self.zone)
         relation = "before" if rule.before else "after"
         uid = _uid(self.regimen.id, self.plan_id, "course", f"{rule.kind.value}:{rule.key}")
-        self.units[uid] = Unit(key=("course", rule.key), before_cycle=rule.before)
+        if self.closures is not None:
+            from .closures import Unit
+
+            self.units[uid] = Unit(key=("course", rule.key), before_cycle=rule.before)
 
         def lines(event: Event) -> list[str]:
             return [f"{rule.title}: {_when(event)}.",
@@ -702,7 +704,7 @@ class _Cycle:
                     out.append(_Slot(day, per_day.get(day, 0), start, len(out), number))
                     per_day[day] = per_day.get(day, 0) + 1
         else:
-            block_of = {d: n for n, block in enumerate(blocks(rule.days)) for d in block}
+            block_of = _block_of(rule.days)
             if rule.after is not None:
                 for day in rule.days:
                     end = self.ends.get((rule.after, day))
@@ -763,7 +765,8 @@ class _Cycle:
                 if rule.after is not None:
                     timing += f", after {self.regimen.drug(self._rule(rule.after).drug).name}"
                 uid = self.uid(slot.day, key)
-                self.plan.units[uid] = self.unit(rule, slot)
+                if self.plan.closures is not None:
+                    self.plan.units[uid] = self.unit(rule, slot)
                 self.plan.lines[uid] = _dose_lines(
                     head, timing, self.where(slot.day, rule), rule.instructions
                 )
@@ -799,8 +802,6 @@ class _Cycle:
         return next(r for r in self.phase.doses if r.key == key)
 
     def cycle_events(self, rule: CycleEventRule) -> list[Event]:
-        from .closures import Unit
-
         if self.cycle not in rule.cycles:
             return []
         slot = f"{rule.kind.value}:{rule.key}"
@@ -814,8 +815,11 @@ class _Cycle:
             if day < -1:
                 before = f" ({-day} days before the cycle starts)"
             uid = self.uid(day, slot)
-            self.plan.units[uid] = Unit(key=("event", self.phase_index, self.cycle, rule.key, day),
-                                        before_cycle=day < 1)  # fmt: skip
+            if self.plan.closures is not None:
+                from .closures import Unit
+
+                self.plan.units[uid] = Unit(key=("event", self.phase_index, self.cycle, rule.key, day),
+                                            before_cycle=day < 1)  # fmt: skip
             self.plan.lines[uid] = _event_lines(
                 rule.title, f"For {self.where(day)}{before}.", rule.instructions
             )
@@ -839,6 +843,12 @@ class _Cycle:
                 )
             )
         return out
+
+
+@lru_cache(maxsize=1024)
+def _block_of(days: tuple[int, ...]) -> dict[int, int]:
+    """Which run of consecutive days (0-based) each day falls in; read-only, shared."""
+    return {d: n for n, block in enumerate(blocks(days)) for d in block}
 
 
 def _dose_lines(head: list[str], timing: str, where: str, instructions: str) -> Lines:

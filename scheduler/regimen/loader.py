@@ -76,6 +76,12 @@ class _Reader(TableReader):
 
     error = RegimenError
 
+    def _by_key(self, drugs: tuple[Drug, ...]) -> dict[str, Drug]:
+        if getattr(self, "_drugs", None) is not drugs:
+            self._drugs = drugs
+            self._drug_index = {d.key: d for d in drugs}
+        return self._drug_index
+
     def text(
         self,
         table: dict[str, Any],
@@ -319,18 +325,17 @@ class _Reader(TableReader):
         if isinstance(value, str) and value.strip().lower() in ("every day", "daily"):
             return tuple(range(1, cycle_days + 1)), "every day"
         days = self.parsed(notation.parse_day_list, value, f"{path}.days")
-        for day in days:
-            if day < 1:
-                self.fail(
-                    f"{path}.days",
-                    f"dose day {day} is before the cycle (dose days are 1 to {cycle_days})",
-                )
-            if day > cycle_days:
-                self.fail(
-                    f"{path}.days",
-                    f"day {day} is past the end of the {cycle_days}-day cycle "
-                    f"(dose days are 1 to {cycle_days})",
-                )
+        if days[0] < 1:  # days are sorted: the first and last are the ones to check
+            self.fail(
+                f"{path}.days",
+                f"dose day {days[0]} is before the cycle (dose days are 1 to {cycle_days})",
+            )
+        if days[-1] > cycle_days:
+            self.fail(
+                f"{path}.days",
+                f"day {days[-1]} is past the end of the {cycle_days}-day cycle "
+                f"(dose days are 1 to {cycle_days})",
+            )
         written = value if isinstance(value, str) else notation.format_day_list(days)
         return days, str(written).strip()
 
@@ -343,18 +348,19 @@ class _Reader(TableReader):
         earlier: list[DoseRule],
     ) -> DoseRule:
         self.check_keys(raw, _DOSE_KEYS, path)
-        keys = [d.key for d in drugs]
+        by_key = self._by_key(drugs)
+        keys = list(by_key)
         drug_key = raw.get("drug")
         if drug_key is None:
             if len(keys) != 1:
                 self.fail(path, f"missing field 'drug' (one of: {', '.join(keys)})")
             drug_key = keys[0]
-        elif drug_key not in keys:
+        elif not isinstance(drug_key, str) or drug_key not in by_key:
             self.fail(
                 f"{path}.drug",
                 f"unknown drug {show(drug_key)} (declared drugs: {', '.join(keys)})",
             )
-        drug = next(d for d in drugs if d.key == drug_key)
+        drug = by_key[drug_key]
         rule_key = self.text(raw, "key", path, required=False) or drug_key
         if not _ID.match(rule_key):
             self.fail(

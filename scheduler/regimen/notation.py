@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
+from functools import lru_cache
 
 __all__ = [
     "blocks",
@@ -91,15 +92,17 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
-def blocks(days: tuple[int, ...]) -> list[list[int]]:
-    """Runs of consecutive days: (1,2,3,5) -> [[1,2,3],[5]]."""
+@lru_cache(maxsize=1024)
+def blocks(days: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """Runs of consecutive days: (1,2,3,5) -> ((1,2,3),(5,)). Cached: rules and cycles share
+    their day lists, and the engine asks once per cycle."""
     out: list[list[int]] = []
     for day in days:
         if out and out[-1][-1] == day - 1:
             out[-1].append(day)
         else:
             out.append([day])
-    return out
+    return tuple(tuple(block) for block in out)
 
 
 def format_day_list(days: tuple[int, ...] | list[int]) -> str:
