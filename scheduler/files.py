@@ -165,7 +165,11 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
 def write_stdout(data: bytes) -> None:
     """Write to standard output; a full disk or closed pipe is an OutputError, not a traceback."""
     try:
-        sys.stdout.buffer.write(data)
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:  # a text stream put in place of stdout (embedding, tests)
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            stream.write(data)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()

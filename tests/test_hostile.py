@@ -174,6 +174,8 @@ CASES: dict[str, Case] = {
     "cycle-days-huge": Case(["validate", "r.toml"], "cycle length must be a whole number of days from 1 to 366", files={"r.toml": regimen_with("cycle_days = 7", "cycle_days = 100000000000000000000")}),
     "gap-huge": Case(["validate", "r.toml"], "is longer than 100 years", files={"r.toml": regimen_with("cycles = 2", 'cycles = 2\ngap_after = "99999999 days"')}),
     "toml-syntax": Case(["validate", "r.toml"], "not valid TOML", files={"r.toml": REGIMEN + "[[phases\n"}),
+    "event-kind-a-list": Case(["validate", "r.toml"], "kind must be one of: lab, visit (got a list)", files={"r.toml": REGIMEN + '\n[[phases.events]]\nkind = []\ntitle = "Blood test"\ndays = "1"\n'}),
+    "show-start-9999": Case(["show", "methotrexate-weekly", "--start", "9999-12-31"], "--start 9999-12-31 is outside the dates this tool plans"),
     "unknown-field-suggests": Case(["validate", "r.toml"], "unknown field 'cycle_dayz' (did you mean 'cycle_days'?", files={"r.toml": regimen_with("cycle_days = 7", "cycle_dayz = 7")}),
     # -- course files, hand-edited -----------------------------------------------------------
     "course-cycle-quoted": Case(["plan", "c.toml", "-o", "-"], "history[0].cycle: expected the cycle (no quotes), got '2'", files={"c.toml": course_with("cycle = 2", 'cycle = "2"')}),

@@ -57,11 +57,12 @@ def show_command(
 
     Example: scheduler show aldesleukin-sc --start 2027-01-04
     """
+    from ..plan.bounds import check_date
     from ..regimen.catalog import resolve
     from ..regimen.describe import cycle_grid, describe, one_cycle
 
     loaded = resolve(regimen)
-    first = parse_date(start, "--start") if start is not None else None
+    first = check_date(parse_date(start, "--start"), "start") if start is not None else None
     typer.echo(describe(loaded, start=first))
     for phase in loaded.phases:
         typer.echo("")

@@ -10,10 +10,10 @@ the field, before any plan is made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 
 from ..errors import PlanError
-from .bounds import FIRST_DATE, LAST_DATE
+from .bounds import check_date
 
 __all__ = ["MAX_DELAY_DAYS", "Change", "Close", "Delay", "Omit", "Retime", "Stop"]
 
@@ -28,18 +28,6 @@ def _whole(value: object, field: str, low: int, high: int) -> int:
         raise PlanError(f"{field} must be a whole number, got {value!r}", field=field)
     if not low <= value <= high:
         raise PlanError(f"{field} must be from {low:,} to {high:,}, got {value:,}", field=field)
-    return value
-
-
-def _day(value: object, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise PlanError(f"{field} must be a date (YYYY-MM-DD), got {value!r}", field=field)
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise PlanError(
-            f"{field} {value.isoformat()} is outside the dates this tool plans "
-            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})",
-            field=field,
-        )
     return value
 
 
@@ -93,7 +81,7 @@ class Stop:
         if (self.after is None) == (self.cycle is None):
             raise PlanError("a stop needs exactly one of: a date, or a cycle", field="after")
         if self.after is not None:
-            _day(self.after, "after")
+            check_date(self.after, "after")
             if self.phase is not None:
                 raise PlanError("a stop by date takes no phase", field="phase")
         else:
@@ -110,7 +98,7 @@ class Retime:
     at: time
 
     def __post_init__(self) -> None:
-        _day(self.start, "from")
+        check_date(self.start, "from")
         if not isinstance(self.at, time) or self.at.tzinfo is not None:
             raise PlanError(f"time must be a clock time (HH:MM), got {self.at!r}", field="time")
         if self.at.second or self.at.microsecond:
@@ -129,7 +117,7 @@ class Close:
 
     def __post_init__(self) -> None:
         for value in self.dates:
-            _day(value, "dates")
+            check_date(value, "dates")
         for weekday in self.weekdays:
             _whole(weekday, "weekdays", 0, 6)
         if self.holidays is not None and (

@@ -54,7 +54,7 @@ from ..regimen.model import (
     Regimen,
 )
 from ..regimen.notation import blocks, cycle_date, format_date, format_duration, weekday_name
-from .bounds import FIRST_DATE, LAST_DATE, MAX_EVENTS
+from .bounds import MAX_EVENTS, check_date
 from .clock import after, day_of, instant, local
 from .events import Event
 
@@ -158,7 +158,7 @@ def trial(regimen: Regimen) -> tuple[Event, ...]:
 
 
 def _check_options(o: PlanOptions) -> None:
-    _check_date(o.start, "start")
+    check_date(o.start, "start")
     if not (isinstance(o.zone, ZoneInfo) or o.zone is UTC):
         raise PlanError(
             f"zone must be an IANA time zone, zoneinfo.ZoneInfo('Europe/London'), got {o.zone!r}",
@@ -172,7 +172,7 @@ def _check_options(o: PlanOptions) -> None:
                 f"cycles must be from 1 to {MAX_CYCLES:,}, got {o.cycles:,}", field="cycles"
             )
     if o.until is not None:
-        _check_date(o.until, "until")
+        check_date(o.until, "until")
         if o.until < o.start:
             raise PlanError(
                 f"the end date {o.until.isoformat()} is before the start {o.start.isoformat()}",
@@ -216,20 +216,6 @@ def _check_options(o: PlanOptions) -> None:
             raise PlanError(
                 f"closures must be Closures or None, got {o.closures!r}", field="closures"
             )
-
-
-def _check_date(value: object, field: str) -> None:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise PlanError(
-            f"{field} must be a date such as date(2027, 1, 4), not {type(value).__name__} {value!r}",
-            field=field,
-        )
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise PlanError(
-            f"{field} {value.isoformat()} is outside the dates this tool plans "
-            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})",
-            field=field,
-        )
 
 
 class _Plan:

@@ -580,7 +580,7 @@ class _Reader(TableReader):
 
     def event_head(self, raw: dict[str, Any], path: str) -> tuple[EventKind, str, str]:
         kind_word = raw.get("kind")
-        if kind_word not in _EVENT_KINDS:
+        if not isinstance(kind_word, str) or kind_word not in _EVENT_KINDS:
             self.fail(
                 f"{path}.kind",
                 f"kind must be one of: {', '.join(_EVENT_KINDS)} (got {show(kind_word)})",
