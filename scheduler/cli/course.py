@@ -87,7 +87,7 @@ def _record(file: Path, make: Callable[[Course], Change], reason: str | None) ->
     from ..course.wording import words
 
     edit = edit_course(file, make, reason=reason or "", now=now())
-    typer.echo(f"Recorded in {file} (previous version: {file}.bak): {words(edit.entry.change)}"
+    typer.echo(f"Recorded in {file} (previous version: {edit.file}.bak): {words(edit.entry.change)}"
                + (f" — {edit.entry.reason}" if edit.entry.reason else ""))  # fmt: skip
     for line in describe_changes(items_from_events(edit.before), items_from_events(edit.after)):
         typer.echo(f"  {line}")

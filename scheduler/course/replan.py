@@ -206,6 +206,8 @@ def delay_to(course: Course, phase: int, cycle: int, target: date) -> int:
 class Edit:
     """What recording a change did: the entry as recorded, and the plan before and after."""
 
+    file: str
+    """The course file written (a link's target); the version it replaced is ``file + ".bak"``."""
     entry: Entry
     before: tuple[Event, ...]
     after: tuple[Event, ...]
@@ -225,6 +227,7 @@ def edit_course(
     :func:`record` against the day of ``now`` in the course's zone, and write the new version
     atomically, keeping the version read as ``FILE.bak``. Refused edits leave the file untouched.
     """
+    path = os.path.realpath(path)  # a link to a course edits the course it leads to
     with locked(path, error=CourseError):
         raw = read_bytes(path, limit=MAX_FILE_BYTES, what="course file", error=CourseError)
         try:
@@ -235,7 +238,7 @@ def edit_course(
         entry = Entry(at=now, change=make(course), reason=reason.strip())
         updated, before, after = _record(course, entry, now.astimezone(course.zone()).date())
         save_course(updated, path, previous=raw)
-    return Edit(entry, before, after)
+    return Edit(path, entry, before, after)
 
 
 def new_course(

@@ -114,3 +114,21 @@ def test_a_regimen_path_is_kept_relative_to_the_course_file(tmp_path: Path) -> N
         os.chdir(before)
     assert regimen.id == "mine"
     assert events
+
+
+def test_an_edit_through_a_link_changes_the_course_it_leads_to(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from scheduler.course.replan import edit_course
+    from scheduler.plan.changes import Omit
+
+    new_course(
+        "aldesleukin-sc", tmp_path / "real.toml", start=date(2027, 1, 4), zone="UTC", cycles=1
+    )
+    (tmp_path / "link.toml").symlink_to("real.toml")
+    edit = edit_course(tmp_path / "link.toml", lambda _c: Omit(1, 1, 3),
+                       now=datetime(2027, 1, 2, 10, tzinfo=UTC))  # fmt: skip
+    assert edit.file == str(tmp_path / "real.toml")
+    assert (tmp_path / "link.toml").is_symlink()
+    assert [type(e.change) for e in load_course(tmp_path / "real.toml").history] == [Omit]
+    assert (tmp_path / "real.toml.bak").is_file()
