@@ -119,10 +119,12 @@ def _spacing(text: str, regimen: Regimen) -> list[Problem]:
     for found in crowding(doses, spacing):
         a, b = found.first, found.second
         limit = found.limit
-        if found.gap < limit.minimum:
-            rule = (f"the safety limit of {format_duration(limit.minimum)}" if limit.stated
-                    else f"{format_duration(limit.minimum)}, the closest {regimen.id} gives them")  # fmt: skip
-            text = f"closer than {rule}"
+        if found.broken == "safety limit":
+            text = f"closer than the safety limit of {format_duration(limit.minimum)}"
+        elif found.broken == "spacing":
+            text = (
+                f"closer than {format_duration(limit.minimum)}, the closest {regimen.id} gives them"
+            )
         else:
             text = f"consecutive days, but {regimen.id} gives {found.drug} at most weekly"
         out.append(Problem("error", f"{found.drug} doses on {format_date(a.date())} {a:%H:%M} and "

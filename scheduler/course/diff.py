@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import PlanError
 from ..plan.events import Event
 from ..regimen.notation import format_date
+from .wording import days
 
 __all__ = ["Item", "describe_changes", "diff_files", "items_from_events", "items_from_ics"]
 
@@ -142,13 +143,13 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
         direction = "later" if shift > 0 else "earlier"
         if cycle is not None and len(pairs) > 1:
             text = (f"Cycle {cycle} moves from {format_date(olds[0])} to {format_date(news[0])}: "
-                    f"{what} shift by {_days(abs(shift))}")  # fmt: skip
+                    f"{what} shift by {days(abs(shift))}")  # fmt: skip
         else:
             (was, now), *_ = pairs
             text = (f"{was.title} moves from {format_date(_day(was.start))} to "
-                    f"{format_date(_day(now.start))} ({_days(abs(shift))} {direction})")  # fmt: skip
+                    f"{format_date(_day(now.start))} ({days(abs(shift))} {direction})")  # fmt: skip
             if len(pairs) > 1:
-                text = f"{what} move {_days(abs(shift))} {direction}, from {format_date(olds[0])}"
+                text = f"{what} move {days(abs(shift))} {direction}, from {format_date(olds[0])}"
         lines.append((olds[0], text))
     for (cycle, was_time, now_time), items in retimed.items():
         where = f"Cycle {cycle}: " if cycle is not None else ""
@@ -213,7 +214,3 @@ def _day(value: date | datetime) -> date:
 
 def _clock(value: date | datetime) -> str:
     return value.strftime("%H:%M") if isinstance(value, datetime) else "all day"
-
-
-def _days(count: int) -> str:
-    return f"{count} day" + ("" if count == 1 else "s")

@@ -432,10 +432,10 @@ class _Plan:
         )
         pair = (f"{problem.drug} doses on {format_date(a.date())} at {a:%H:%M} and "
                 f"{format_date(b.date())} at {b:%H:%M}")  # fmt: skip
-        if problem.limit.stated and problem.gap < problem.limit.minimum:
+        if problem.broken == "safety limit":
             message = (f"{pair} are closer than the safety limit of "
                        f"{format_duration(problem.limit.minimum)}")  # fmt: skip
-        elif problem.gap < problem.limit.minimum:
+        elif problem.broken == "spacing":
             message = (f"{pair} are closer than the regimen ever gives them "
                        f"({format_duration(problem.limit.minimum)} apart)")  # fmt: skip
         else:

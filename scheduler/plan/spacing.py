@@ -82,13 +82,13 @@ class Crowding:
     def gap(self) -> timedelta:
         return gap(self.first, self.second)
 
-    def why(self) -> str:
-        consecutive = (self.second.date() - self.first.date()).days < 2
-        if self.limit.weekly_only and consecutive and self.gap >= self.limit.minimum:
-            return "a weekly drug on consecutive days"
-        if self.limit.stated:
-            return "closer than its safety limit"
-        return "closer than the regimen ever gives it"
+    @property
+    def broken(self) -> str:
+        """Which rule the pair breaks: ``"safety limit"`` (min_interval), ``"spacing"`` (closer
+        than the regimen ever places them) or ``"weekly"`` (a weekly drug on consecutive days)."""
+        if self.gap >= self.limit.minimum:
+            return "weekly"
+        return "safety limit" if self.limit.stated else "spacing"
 
 
 def crowding(doses: Iterable[tuple[str, datetime]], spacing: dict[str, Spacing]) -> list[Crowding]:
