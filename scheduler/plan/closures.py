@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from ..regimen.notation import format_date, weekday_name
@@ -214,15 +214,67 @@ def region_calendar(region: str) -> Any:
         import holidays
 
         country, _, subdiv = region.upper().partition("-")
-        supported = holidays.list_supported_countries()
-        if country not in supported:
+        if country not in _country_codes():
             raise ValueError(
                 f"unknown country {country!r} for public holidays in {region!r} "
                 "(use an ISO code such as GB, US, DE, optionally with a subdivision: GB-ENG, US-NY)"
             )
-        if subdiv and subdiv not in supported[country]:
+        # holidays' lazy loader for the code: its subdivisions import this one country's module.
+        known = list(getattr(holidays, country).subdivisions)
+        if subdiv and subdiv not in known:
             raise ValueError(
-                f"unknown subdivision {subdiv!r} of {country} (known: {', '.join(supported[country])})"
+                f"unknown subdivision {subdiv!r} of {country} (known: {', '.join(known)})"
             )
         _CALENDARS[region] = holidays.country_holidays(country, subdiv=subdiv or None)
     return _CALENDARS[region]
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    """The country codes holidays knows (GB, GBR, UK, ...), without importing every country.
+
+    ``holidays.list_supported_countries()`` imports all ~250 country modules to list their
+    subdivisions, and so does importing any one of them: ``holidays/countries/__init__.py``
+    imports them all, and runs as the parent package of the one we need (together +40 ms on
+    every course command). So the codes come from holidays' registry (a plain table), and the
+    package is registered with its ``__init__`` deferred (:func:`_defer_package_init`). With a
+    holidays whose registry differs from the one this was written against (0.109), everything
+    is imported as before.
+    """
+    try:
+        from holidays.registry import IMPORT_LOCK, EntityLoader
+
+        codes = frozenset(EntityLoader.get_country_codes())
+        with IMPORT_LOCK:
+            _defer_package_init("holidays.countries")
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another holidays
+        import holidays
+
+        codes = frozenset(holidays.list_supported_countries())
+    return codes
+
+
+def _defer_package_init(name: str) -> None:
+    """Register package ``name`` so that its submodules import alone; its ``__init__`` runs on
+    the first use of a name that only the ``__init__`` defines (PEP 562 ``__getattr__``), so
+    ``from holidays.countries import Germany`` and the like still work as before."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def run_init(attribute: str) -> Any:
+        del package.__dict__["__getattr__"]
+        loader.exec_module(package)
+        return getattr(package, attribute)
+
+    package.__dict__["__getattr__"] = run_init
+    sys.modules[name] = package
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, package)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -198,3 +200,43 @@ def test_dates_in_descriptions_follow_the_move() -> None:
     assert isinstance(moved.start, datetime)
     when = [line for line in moved.description.splitlines() if line.startswith("When:")]
     assert when == ["When: Thu 7 Jan 2027 at 10:00, over 30 min; cycle 1, day 3 of 21."]
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("XX-YY", "unknown country 'XX' for public holidays in 'XX-YY' (use an ISO code such as GB, US, DE, optionally with a subdivision: GB-ENG, US-NY)"),
+        ("GB-XX", "unknown subdivision 'XX' of GB (known: ENG, NIR, SCT, WLS)"),
+        ("UK-XX", "unknown subdivision 'XX' of UK (known: ENG, NIR, SCT, WLS)"),
+    ],
+)  # fmt: skip
+def test_unknown_regions_are_refused_by_name(region: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Closures(regions=(region,))
+
+
+def test_country_aliases_name_the_same_holidays() -> None:
+    """GB, GBR and UK are one country; Monday 3 May 2027 is England's Early May bank holiday."""
+    for region in ("GB-ENG", "gbr-eng", "UK-ENG"):
+        assert Closures(regions=(region,)).reason(date(2027, 5, 3)) == "May Day"
+
+
+REGION_IMPORTS = """\
+import sys
+from scheduler.plan.closures import Closures
+Closures(regions=("GB-ENG",))
+print(sorted(m for m in sys.modules if m.startswith("holidays.countries.")))
+from holidays.countries import Germany
+import holidays
+print(Germany.__name__, len(holidays.list_supported_countries()) > 200)
+"""
+
+
+def test_a_region_imports_its_own_country_only() -> None:
+    """Issue 9: checking "GB-ENG" imported all ~250 holidays country modules (+40 ms on every
+    course command). Only the United Kingdom's is imported now, and the rest of holidays still
+    works as before afterwards."""
+    done = subprocess.run(
+        [sys.executable, "-c", REGION_IMPORTS], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["['holidays.countries.united_kingdom']", "Germany True"]
