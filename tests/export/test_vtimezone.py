@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import icalendar
 import pytest
 
 from scheduler.export.vtimezone import transitions, vtimezone_lines
+from tests.helpers import TESTDATA
 
 
 def _read_back(zone: str, first: date, last: date) -> icalendar.Timezone:
@@ -109,3 +111,33 @@ def test_transitions_found_to_the_second() -> None:
         "2027-03-28T01:00:00+00:00",
         "2027-10-31T01:00:00+00:00",
     ]
+
+
+GOLDEN = TESTDATA / "golden" / "vtimezones.txt"
+#: Zones and spans whose VTIMEZONE text is held byte for byte: a 1-year and a 5-year plan, the
+#: first and last dates a plan may have, London's all-year BST of 1968-71, and Sao Paulo's
+#: daylight saving abolished in 2019. Written by the half-day scan before it was cached (issue
+#: 9); a tz database update that changes these zones' rules is a reason to regenerate.
+GOLDEN_ZONES = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
+                "America/Sao_Paulo", "UTC"]  # fmt: skip
+GOLDEN_SPANS = [(date(2027, 1, 4), date(2027, 12, 31)), (date(2027, 1, 4), date(2031, 12, 31)),
+                (date(2016, 6, 1), date(2021, 6, 30)), (date(1967, 1, 1), date(1972, 12, 31)),
+                (date(1900, 1, 1), date(1902, 6, 30)), (date(2997, 1, 1), date(2999, 12, 31))]  # fmt: skip
+
+
+def _golden_text() -> str:
+    out = []
+    for zone in GOLDEN_ZONES:
+        for first, last in GOLDEN_SPANS:
+            out.append(f"# {zone} {first.isoformat()} {last.isoformat()}")
+            out += vtimezone_lines(ZoneInfo(zone), first, last)
+    return "\n".join(out) + "\n"
+
+
+def test_golden_vtimezones() -> None:
+    produced = _golden_text()
+    if os.environ.get("UPDATE_GOLDEN"):
+        # As in test_ics.py: this run writes the file and fails; review the diff, then rerun.
+        GOLDEN.write_text(produced, encoding="utf-8")
+        pytest.fail(f"rewrote {GOLDEN.name}: review `git diff`, then run without UPDATE_GOLDEN")
+    assert produced == GOLDEN.read_text(encoding="utf-8")
