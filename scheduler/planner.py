@@ -5,6 +5,7 @@ comes from the same events."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -84,8 +85,26 @@ class Planned:
             span = f", {self.events[0].start:%Y-%m-%d} to {self.events[-1].start:%Y-%m-%d}"
         return (
             f"{len(self.events)} events, {len(doses)} doses in {cycles} "
-            f"cycle{'s' if cycles != 1 else ''}{span}, times in {self.zone.key}"
+            f"cycle{'s' if cycles != 1 else ''}{span}{_weekdays(doses)}, times in {self.zone.key}"
         )
+
+
+def _weekdays(doses: list[Event]) -> str:
+    """``, Methotrexate on Wednesdays`` for each drug given once a week on one weekday: the
+    weekday comes from the start date, so the summary names it."""
+    from .plan.clock import day_of
+    from .regimen.notation import weekday_name
+
+    days: dict[str, list[date]] = {}
+    for event in doses:
+        if event.drug is not None:
+            days.setdefault(event.drug, []).append(day_of(event.start))
+    out = []
+    for drug, dates in days.items():
+        weekly = len(dates) > 1 and all((b - a).days >= 7 for a, b in itertools.pairwise(dates))
+        if weekly and len({d.weekday() for d in dates}) == 1:
+            out.append(f", {drug} on {weekday_name(dates[0].weekday())}s")
+    return "".join(out)
 
 
 def plan(

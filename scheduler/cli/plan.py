@@ -66,7 +66,7 @@ def show_command(
     typer.echo(describe(loaded, start=first))
     for phase in loaded.phases:
         typer.echo("")
-        typer.echo(cycle_grid(loaded, phase))
+        typer.echo(cycle_grid(loaded, phase, start=first if phase is loaded.phases[0] else None))
         typer.echo("")
         typer.echo(one_cycle(loaded, phase, first if phase is loaded.phases[0] else None))
 

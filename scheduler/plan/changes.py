@@ -48,7 +48,8 @@ class Delay:
 @dataclass(frozen=True)
 class Omit:
     """Leave out the doses of cycle day ``day`` (only the ``slot``-th of the day if given; only
-    the drug with key ``drug`` if given). Omitted doses are not replaced."""
+    the drug with key ``drug`` if given). Omitted doses are not replaced, except that a counted
+    rule ("30 fractions") still gives its count, so its course grows by one dose."""
 
     phase: int
     cycle: int

@@ -260,6 +260,9 @@ class _Plan:
         self.units: dict[str, Unit] = {}
         self.cycle_notes: dict[tuple[int, int], str] = {}
         self.first_day: date | None = None
+        self.counts_left: dict[tuple[int, str], int] = {}
+        """Doses still to give of each counted rule ("30 fractions"), by (phase, rule key)."""
+        self.last_counted: date | None = None
 
     # -- the steps ---------------------------------------------------------------------------
 
@@ -291,8 +294,12 @@ class _Plan:
         for phase_index, phase in enumerate(self.regimen.phases):
             if phase_index > 0 and phase.start_on is not None:
                 phase_start += timedelta(days=(phase.start_on - phase_start.weekday()) % 7)
-            ends_before = phase_start + _delta(phase.up_to) if phase.up_to else None
+            ends_before = self.ends_before(phase, phase_start)
+            for rule in phase.doses:
+                if rule.count is not None:
+                    self.counts_left[phase_index, rule.key] = rule.count
             cycle_start = phase_start
+            phase_end: date | None = None
             cycle = 0
             stopped = False
             while phase.cycles is None or cycle < phase.cycles:
@@ -327,16 +334,48 @@ class _Plan:
                     )
                 self.first_day = self.first_day or start
                 ctx = _Cycle(self, phase_index, phase, cycle, start)
-                events.extend(ctx.doses())
+                made = ctx.doses()
                 for event_rule in phase.events:
-                    events.extend(ctx.cycle_events(event_rule))
+                    made.extend(ctx.cycle_events(event_rule))
                 cycle_start = start + timedelta(days=phase.cycle_days)
+                if phase.counted and self.counted_done(phase_index):
+                    # The phase ends with its last counted dose ("30 fractions").
+                    assert self.last_counted is not None
+                    phase_end = self.last_counted + timedelta(days=1)
+                if ends_before is not None and cycle_start > ends_before:
+                    # "Up to 5 years" ends on the exact day, not at the end of a 28-day block.
+                    phase_end = min(phase_end or ends_before, ends_before)
+                if phase_end is not None:
+                    made = [e for e in made if day_of(e.start) < phase_end]
+                events.extend(made)
+                if phase_end is not None:
+                    cycle_start = phase_end
+                    break
             if stopped:
                 break
             phase_start = cycle_start + (
                 _delta(phase.gap_after) if phase.gap_after else timedelta(0)
             )
         return events
+
+    def ends_before(self, phase: Phase, phase_start: date) -> date | None:
+        """The first day past the phase's ``up_to`` (counted from the phase or the course)."""
+        if phase.up_to is None:
+            return None
+        since = (self.first_day or phase_start) if phase.up_to_course else phase_start
+        return since + _delta(phase.up_to)
+
+    def counted_done(self, phase_index: int) -> bool:
+        return all(left <= 0 for (p, _), left in self.counts_left.items() if p == phase_index)
+
+    def omitted(self, phase_number: int, cycle: int, day: int, index: int, drug: str) -> bool:
+        """Whether a recorded omission removes this dose (``index`` is 1-based within the day)."""
+        return any(
+            (o.phase, o.cycle, o.day) == (phase_number, cycle, day)
+            and (o.slot is None or o.slot == index)
+            and (o.drug is None or o.drug == drug)
+            for o in self.omits
+        )
 
     def open_start(self, phase_index: int, phase: Phase, cycle: int, start: date) -> date:
         """``start``, or the next open day if the cycle's first dose day is closed for a dose
@@ -394,13 +433,9 @@ class _Plan:
         def omitted(event: Event) -> bool:
             if event.kind != EventKind.DOSE:
                 return False
+            assert event.phase_number and event.cycle and event.day and event.drug_key
             index = int(event.slot.rpartition("#")[2]) if "#" in event.slot else 1
-            return any(
-                (o.phase, o.cycle, o.day) == (event.phase_number, event.cycle, event.day)
-                and (o.slot is None or o.slot == index)
-                and (o.drug is None or o.drug == event.drug_key)
-                for o in self.omits
-            )
+            return self.omitted(event.phase_number, event.cycle, event.day, index, event.drug_key)
 
         return [e for e in events if not omitted(e)]
 
@@ -415,7 +450,10 @@ class _Plan:
     def check_spacing(self, planned: list[Event], final: list[Event]) -> None:
         """No two doses of a drug closer than the regimen allows (its ``min_interval``; and,
         after closures moved doses, the closest the regimen itself places them)."""
+        capped = any(d.window_cap for d in self.regimen.drugs)
         if not any(d.min_interval for d in self.regimen.drugs) and self.closures is None:
+            if capped:
+                self.check_windows(final)
             return
         from .spacing import crowding, spacing_of
 
@@ -424,6 +462,8 @@ class _Plan:
             spacing = {k: v for k, v in spacing.items() if v.stated}
         found = crowding(_doses(final), spacing)
         if not found:
+            if capped:
+                self.check_windows(final)
             return
         problem = found[0]
         a, b = problem.first, problem.second
@@ -448,11 +488,31 @@ class _Plan:
             )
         raise PlanError(message)
 
+    def check_windows(self, events: list[Event]) -> None:
+        """No more doses of a drug in any window than its ``at_most`` allows (3 in any 7 days),
+        on the plan's real instants, after every change and closure."""
+        from .spacing import over_cap
+
+        found = over_cap(_doses(events), self.regimen)
+        if found is None:
+            return
+        drug, first, last, cap = found
+        moved = any(e.notes for e in events if e.drug == drug and e.start in (first, last))
+        message = (
+            f"{cap.doses + 1} {drug} doses from {format_date(first.date())} at {first:%H:%M} to "
+            f"{format_date(last.date())} at {last:%H:%M} break the safety limit of {cap}"
+        )
+        if moved:
+            message = (
+                f"a change would move doses so that {message}; record a delay of the cycle instead"
+            )
+        raise PlanError(message)
+
     def check_order(self, events: list[Event]) -> None:
         """Every test or visit placed before a cycle (day -1) is still before its first dose."""
         first: dict[tuple[int | None, int | None], date] = {}
         for event in events:
-            if event.kind == EventKind.DOSE:
+            if event.kind == EventKind.DOSE and (event.day or 1) >= 1:
                 key = (event.phase_number, event.cycle)
                 day = day_of(event.start)
                 first[key] = min(first.get(key, day), day)
@@ -560,8 +620,15 @@ def _most_events(regimen: Regimen, options: PlanOptions) -> int:
     total = 0
     left = options.cycles if options.cycles is not None else MAX_CYCLES
     days = (options.until - options.start).days if options.until is not None else None
+    omissions = 0
+    if options.adjustments:
+        from .changes import Omit
+
+        omissions = sum(1 for change in options.adjustments if isinstance(change, Omit))
     for phase in regimen.phases:
         count = left if phase.cycles is None else min(phase.cycles, left)
+        if phase.counted:
+            count = min(count, _counted_cycles(phase, omissions))
         if days is not None:
             count = min(count, days // phase.cycle_days + 1)
         if phase.up_to is not None:
@@ -581,6 +648,18 @@ def _most_events(regimen: Regimen, options: PlanOptions) -> int:
         if left <= 0:
             break
     return total
+
+
+def _counted_cycles(phase: Phase, omissions: int) -> int:
+    """The most cycles a counted phase can take: each counted rule's count (plus one cycle's
+    worth of doses per omission, which is not counted) at its doses per cycle."""
+    most = 0
+    for rule in phase.doses:
+        if rule.count is not None:
+            per_cycle = max(rule.doses_per_cycle(), 1)
+            runs = -(-(rule.count + omissions) // per_cycle)
+            most = max(most, rule.cycles.first + rule.cycles.step * runs)
+    return most
 
 
 def _events_in(phase: Phase, cycle: int) -> int:
@@ -661,25 +740,39 @@ class _Cycle:
         )
 
     def where(self, day: int, rule: DoseRule | None = None) -> str:
+        if day < 1:
+            return f"{self.phase_label}{self.label(day, rule)}, the day{'s' if day < -1 else ''} before it starts"
         if self.phase.continuous:
             return f"day {(self.cycle - 1) * self.phase.cycle_days + day} of continuous treatment"
         if rule is not None and self.weekly(rule):
             weekday = weekday_name(self.date_of(day).weekday())
             return f"{self.phase_label}week {self.cycle}, taken every {weekday}"
+        if rule is not None and rule.weekdays is not None:
+            return f"{self.phase_label}week {self.cycle}, {rule.written_as}"
         return f"{self.phase_label}cycle {self.cycle}, day {day} of {self.phase.cycle_days}"
 
-    def label(self, day: int, rule: DoseRule) -> str:
+    def label(self, day: int, rule: DoseRule | None) -> str:
+        if day < 1:
+            # Premedication: "day −1 of cycle 2" (a true minus sign, as printed protocols do).
+            return f"day \u2212{-day} of cycle {self.cycle}"
         if self.phase.continuous:
             return f"day {(self.cycle - 1) * self.phase.cycle_days + day}"
-        if self.weekly(rule):
+        if rule is not None and self.weekly(rule):
             return f"every {weekday_name(self.date_of(day).weekday())}, week {self.cycle}"
+        if rule is not None and rule.weekdays is not None:
+            return f"week {self.cycle}, {weekday_name(self.date_of(day).weekday())}"
         return f"cycle {self.cycle}, day {day}"
+
+    def days_of(self, rule: DoseRule) -> tuple[int, ...]:
+        """The rule's days in this cycle (a weekday rule's depend on the cycle's weekday)."""
+        return rule.days_from(self.cycle_start.weekday())
 
     def slots(self, rule: DoseRule) -> list[_Slot]:
         zone = self.options.zone
         out: list[_Slot] = []
+        days = self.days_of(rule)
         if rule.every is not None:
-            for number, block in enumerate(blocks(rule.days)):
+            for number, block in enumerate(blocks(days)):
                 first_day = self.date_of(block[0])
                 first_time = self.first_time(first_day) or rule.time
                 first = local(first_day, first_time, zone).astimezone(UTC)
@@ -690,14 +783,14 @@ class _Cycle:
                     out.append(_Slot(day, per_day.get(day, 0), start, len(out), number))
                     per_day[day] = per_day.get(day, 0) + 1
         else:
-            block_of = _block_of(rule.days)
+            block_of = _block_of(days)
             if rule.after is not None:
-                for day in rule.days:
+                for day in days:
                     end = self.ends.get((rule.after, day))
                     if end is not None:
                         out.append(_Slot(day, 0, end, len(out), block_of[day]))
             else:
-                for day in rule.days:
+                for day in days:
                     when = self.date_of(day)
                     for index, at in enumerate(_shifted(rule.times, self.first_time(when))):
                         out.append(
@@ -736,14 +829,24 @@ class _Cycle:
                 head.append(f"Dose: {dose.amount}.")
                 if dose.working:
                     head.append(f"Working: {dose.working}")
+            counted = (self.phase_index, rule.key) if rule.count is not None else None
             for slot in slots:
                 end = after(slot.start, rule.duration)
                 self.ends[rule.key, slot.day] = end
                 if not self.in_plan(slot.start.date()):
                     continue
+                number = self.count(counted, slot, drug.key, several) if counted else None
+                if number == 0:
+                    continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
                 title = drug.title + (f" {dose.amount}" if dose else "")
-                title += f" — {self.label(slot.day, rule)}"
+                label = self.label(slot.day, rule)
+                if number is not None:
+                    # "4 of 30": the patient counts fractions, not weeks of a 7-day cycle.
+                    label = f"{number} of {rule.count}" + (
+                        "" if rule.weekdays is not None else f", {label}"
+                    )
+                title += f" — {label}"
                 timing = f"over {format_duration(rule.duration)}"
                 if rule.every is not None:
                     title += f", dose {slot.ordinal + 1} of {len(slots)}"
@@ -783,6 +886,22 @@ class _Cycle:
                     )
                 )
         return out
+
+    def count(self, counted: tuple[int, str], slot: _Slot, drug: str, several: bool) -> int:
+        """A counted rule's number for this dose ("4" of 30), or 0 once all are given. An
+        omitted dose does not count, so the course still gives its 30 fractions (the omission
+        removes the slot later)."""
+        left = self.plan.counts_left[counted]
+        if left <= 0:
+            return 0
+        rule_count = next(r.count for r in self.phase.doses if r.key == counted[1])
+        assert rule_count is not None
+        index = slot.index + 1 if several else 1
+        if not self.plan.omitted(self.phase_index + 1, self.cycle, slot.day, index, drug):
+            self.plan.counts_left[counted] = left - 1
+            day = slot.start.date()
+            self.plan.last_counted = max(self.plan.last_counted or day, day)
+        return rule_count - left + 1
 
     def _rule(self, key: str) -> DoseRule:
         return next(r for r in self.phase.doses if r.key == key)

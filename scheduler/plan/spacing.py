@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..regimen.model import Regimen
+from ..regimen.model import Regimen, WindowCap
 
-__all__ = ["Crowding", "Spacing", "crowding", "gap", "spacing_of"]
+__all__ = ["Crowding", "Spacing", "crowding", "gap", "over_cap", "spacing_of"]
 
 _DAY = timedelta(days=1)
 #: A drug given at most once in this long is "weekly-only" (weekly, three-weekly, monthly...).
@@ -107,3 +107,25 @@ def crowding(doses: Iterable[tuple[str, datetime]], spacing: dict[str, Spacing])
             if close or consecutive:
                 found.append(Crowding(name, a, b, limit))
     return sorted(found, key=lambda c: c.second)
+
+
+def over_cap(
+    doses: Iterable[tuple[str, datetime]], regimen: Regimen
+) -> tuple[str, datetime, datetime, WindowCap] | None:
+    """The first run of more doses of a drug than its ``at_most`` allows in one window: (drug
+    name, first and last dose of the run, the cap). Windows are elapsed time, half-open."""
+    caps = {d.name: d.window_cap for d in regimen.drugs if d.window_cap is not None}
+    starts: dict[str, list[datetime]] = {}
+    for name, start in doses:
+        if name in caps:
+            starts.setdefault(name, []).append(start)
+    found: list[tuple[str, datetime, datetime, WindowCap]] = []
+    for name, times in starts.items():
+        cap = caps[name]
+        times.sort(key=lambda t: t.astimezone(UTC))
+        n = cap.doses
+        for i in range(len(times) - n):
+            if times[i + n].astimezone(UTC) - times[i].astimezone(UTC) < cap.window:
+                found.append((name, times[i], times[i + n], cap))
+                break
+    return min(found, key=lambda f: f[2]) if found else None

@@ -16,7 +16,7 @@ __all__ = ["UNITS", "Amount", "format_number", "parse_amount"]
 _BASE = {
     "mg": "mg", "g": "g", "mcg": "mcg", "iu": "IU", "miu": "MIU", "units": "units",
     "ml": "mL", "tablet": "tablet", "tablets": "tablets", "capsule": "capsule",
-    "capsules": "capsules",
+    "capsules": "capsules", "gy": "Gy",  # Gy: a radiotherapy fraction's dose
 }  # fmt: skip
 _PER = {"kg": "/kg", "m2": "/m²"}
 _PER_SCALABLE = {"mg", "g", "mcg", "iu", "miu", "units"}

@@ -87,11 +87,21 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
             count = "repeated until stopped (the number of cycles is set when the plan is made)"
         if phase.up_to is not None and phase.cycles is not None:
             count += f", for up to {phase.up_to}"
+        if phase.up_to is not None:
+            count += " from the start of the " + ("course" if phase.up_to_course else "phase")
+            count += " (nothing is planned past that day)"
+        counted = [r for r in phase.doses if r.count is not None]
+        if counted:
+            count += "; ends with the " + " and the ".join(
+                f"{_ordinal(r.count or 0)} {regimen.drug(r.drug).name} dose" for r in counted
+            )
         head = f"Phase {number} {phase.name!r}: {phase.cycle_days}-day cycles, {count}"
         if phase.continuous:
             head += "; continuous daily treatment"
+        if number > 1:
+            head += f"; {_phase_start(regimen, number)}"
         if phase.start_on is not None and number > 1:
-            head += f"; starts on the next {weekday_name(phase.start_on)}"
+            head += f", on the next {weekday_name(phase.start_on)}"
         elif phase.start_on is not None:
             head += f"; the regimen suggests {weekday_name(phase.start_on)}s"
         out.append(head)
@@ -104,7 +114,7 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
                     str(rule.amount) if rule.amount else "(not stated)",
                     drug.route_abbrev,
                     _when(regimen, phase, rule),
-                    "every day" if rule.written_as == "every day" else format_day_list(rule.days),
+                    _days(rule),
                     "all" if rule.cycles.everything else str(rule.cycles),
                 )
             )
@@ -121,7 +131,7 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
                 )
             )
         out.extend(_table(rows))
-        if phase.gap_after is not None:
+        if phase.gap_after is not None and phase.gap_after.amount:
             out.append(f"Then {phase.gap_after} without treatment.")
     for course_event in regimen.course_events:
         relation = "before" if course_event.before else "after"
@@ -146,9 +156,11 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
     return "\n".join(out)
 
 
-def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1) -> str:
-    """One cycle as a grid: a row per dose rule and event, a column per day (● dose, ○ test)."""
+def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | None = None) -> str:
+    """One cycle as a grid: a row per dose rule and event, a column per day (● dose, ○ test).
+    Weekday rules are placed for a cycle whose day 1 is ``start`` (default: a Monday)."""
     days = phase.cycle_days
+    weekday = start.weekday() if start is not None else 0
     tens = "".join(str(d // 10) if d >= 10 else " " for d in range(1, days + 1))
     units = "".join(str(d % 10) for d in range(1, days + 1))
     rows: list[tuple[str, str]] = []
@@ -157,7 +169,10 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1) -> str:
             continue
         drug = regimen.drug(rule.drug)
         label = f"{drug.name} {rule.amount}" if rule.amount else drug.name
-        marks = "".join("●" if d in rule.days else "·" for d in range(1, days + 1))
+        rule_days = rule.days_from(weekday)
+        marks = "".join("●" if d in rule_days else "·" for d in range(1, days + 1))
+        before = [d for d in rule_days if d < 0]
+        label += f" (also day {format_day_list(before)})" if before else ""
         rows.append((label, marks))
     for event in phase.events:
         if cycle not in event.cycles:
@@ -167,8 +182,11 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1) -> str:
         label = event.title + (f" (also day {format_day_list(before)})" if before else "")
         rows.append((label, marks))
     width = max(len(label) for label, _ in rows)
+    starting = ""
+    if any(r.weekdays is not None for r in phase.doses):
+        starting = f", starting on a {weekday_name(weekday)}"
     out = [
-        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days; ● dose, ○ test or visit):",
+        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days{starting}; ● dose, ○ test or visit):",
         f"  {'':<{width}}  {tens}",
         f"  {'day':>{width}}  {units}",
     ]
@@ -184,7 +202,7 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
             continue
         drug = regimen.drug(rule.drug)
         amount = f" {rule.amount}" if rule.amount else ""
-        for day in rule.days:
+        for day in rule.days_from(start.weekday() if start is not None else 0):
             entries.setdefault(day, []).append(
                 f"{drug.name}{amount} {drug.route_abbrev} {_short_when(regimen, phase, rule)}"
             )
@@ -213,6 +231,35 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
             out.append(f"  {_label(day, start)}  rest (days {day}-{days[j]})")
         i = j + 1
     return "\n".join(out)
+
+
+def _days(rule: DoseRule) -> str:
+    if rule.written_as == "every day":
+        return "every day"
+    text = rule.written_as if rule.weekdays is not None else format_day_list(rule.days)
+    if rule.count is not None:
+        text += f"; {rule.count} in all"
+    return text
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _phase_start(regimen: Regimen, number: int) -> str:
+    """When phase ``number`` (2 or later) starts, and why, in words."""
+    before = regimen.phases[number - 2]
+    if before.counted:
+        end = f"the day after phase {number - 1}'s last counted dose"
+    elif before.up_to is not None and before.cycles is None:
+        end = f"the day after phase {number - 1}'s last cycle ends (or its up_to bound)"
+    else:
+        end = f"the day after phase {number - 1}'s last cycle ends"
+    gap = before.gap_after
+    if gap is None or gap.amount == 0:
+        return f"starts {end}"
+    return f"starts {gap} after {end.removeprefix('the day after ')} (gap_after)"
 
 
 def _short_when(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:

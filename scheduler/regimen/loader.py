@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from ..errors import RegimenError
 from ..files import read_text
 from ..tomlreader import TableReader, load_toml, show
-from . import notation
+from . import notation, timing
 from .amounts import Amount, parse_amount
 from .model import (
     ALL_CYCLES,
@@ -32,6 +32,7 @@ from .model import (
     Phase,
     Precaution,
     Regimen,
+    WindowCap,
 )
 from .schema import SECTIONS
 
@@ -56,6 +57,15 @@ _COURSE_EVENT_KEYS = tuple(SECTIONS["course_event"])
 _PRECAUTION_KEYS = tuple(SECTIONS["precaution"])
 #: How many cycles to look at when deciding whether two cycle filters can meet.
 _CYCLE_HORIZON = 120
+#: How an ``up_to`` says where it counts from.
+_UP_TO_FROM = {
+    "from the start of the course": "course",
+    "from the start of treatment": "course",
+    "from the start of this phase": "phase",
+    "from the start of the phase": "phase",
+}
+#: How ``gap_after`` says there is no gap (the next phase starts the next day).
+_NO_GAP = ("0 days", "0 day", "0 weeks", "none", "no gap")
 _EVENT_KINDS = {"lab": EventKind.LAB, "visit": EventKind.VISIT}
 
 
@@ -131,6 +141,7 @@ class _Reader(TableReader):
         self.unique([e.key for e in course_events], "course_events", "course event key")
         for drug in drugs:
             self.check_min_interval(drug, phases)
+        self.check_phase_starts(phases)
         return Regimen(
             id=regimen_id,
             name=self.text(data, "name", ""),
@@ -185,6 +196,11 @@ class _Reader(TableReader):
                 interval = self.parsed(
                     notation.parse_duration, spec["min_interval"], f"{path}.min_interval"
                 )
+            window_cap = None
+            if "at_most" in spec:
+                window_cap = WindowCap(
+                    *self.parsed(notation.parse_window_cap, spec["at_most"], f"{path}.at_most")
+                )
             out.append(
                 Drug(
                     key=key,
@@ -195,6 +211,7 @@ class _Reader(TableReader):
                     max_amount=maximum,
                     max_doses_per_course=self.count(spec, "max_doses_per_course", path),
                     min_interval=interval,
+                    window_cap=window_cap,
                 )
             )
         return tuple(out)
@@ -226,14 +243,8 @@ class _Reader(TableReader):
                 f"got {show(cycle_days)}",
             )
         cycles = self.cycles(raw.get("cycles"), f"{path}.cycles", path)
-        up_to = self.period(raw, "up_to", path)
-        if cycles is None and up_to is None and not last:
-            self.fail(
-                f"{path}.cycles",
-                f"only the last phase may repeat {OPEN_ENDED!r}: a later phase would never start "
-                "(or bound this one with up_to)",
-            )
-        gap = self.period(raw, "gap_after", path)
+        up_to, up_to_course = self.up_to(raw, path, first=path == "phases[0]")
+        gap = self.gap(raw, path)
         if gap is not None and gap.unit in ("months", "years"):
             self.fail(
                 f"{path}.gap_after", f"give the gap in days or weeks (got {gap}), as protocols do"
@@ -250,6 +261,16 @@ class _Reader(TableReader):
             doses.append(self.dose(d, f"{path}.doses[{i}]", drugs, cycle_days, doses))
         self.check_overlaps(doses, path)
         self.unique([d.key for d in doses], f"{path}.doses", "dose rule key")
+        counted = any(rule.count is not None for rule in doses)
+        if cycles is None and up_to is None and not counted and not last:
+            self.fail(
+                f"{path}.cycles",
+                f"only the last phase may repeat {OPEN_ENDED!r}: a later phase would never start "
+                "(or bound this one with up_to, or a dose rule's count)",
+            )
+        for i, rule in enumerate(doses):
+            if rule.count is not None:
+                self.check_count(rule, cycles, f"{path}.doses[{i}].count")
         if continuous:
             for i, rule in enumerate(doses):
                 if rule.days != tuple(range(1, cycle_days + 1)):
@@ -272,7 +293,55 @@ class _Reader(TableReader):
             gap_after=gap,
             start_on=start_on,
             continuous=continuous,
+            up_to_course=up_to_course,
         )
+
+    def up_to(self, raw: dict[str, Any], path: str, *, first: bool) -> tuple[Period | None, bool]:
+        """``up_to``: "24 months" (from the start of the phase; only the first phase, where that
+        is the start of the course), or "... from the start of this phase|the course"."""
+        if "up_to" not in raw:
+            return None, False
+        value = raw["up_to"]
+        text = " ".join(value.lower().split()) if isinstance(value, str) else value
+        course = phase = False
+        if isinstance(text, str):
+            for suffix, which in _UP_TO_FROM.items():
+                if text.endswith(suffix):
+                    text = text[: -len(suffix)].strip()
+                    course, phase = which == "course", which == "phase"
+                    break
+        if not (course or phase or first):
+            self.fail(
+                f"{path}.up_to",
+                f"say from when the bound counts: {show(value)} from the start of this phase, or "
+                f'of the whole course (write "{text} from the start of this phase" or '
+                f'"{text} from the start of the course")',
+            )
+        amount, unit = self.parsed(notation.parse_period, text, f"{path}.up_to")
+        return Period(amount, unit), course
+
+    def gap(self, raw: dict[str, Any], path: str) -> Period | None:
+        """``gap_after``: a period, or ``"0 days"``/``"none"`` to state that there is none."""
+        value = raw.get("gap_after")
+        if isinstance(value, str) and " ".join(value.lower().split()) in _NO_GAP:
+            return Period(0, "days")
+        return self.period(raw, "gap_after", path)
+
+    def check_count(self, rule: DoseRule, cycles: int | None, path: str) -> None:
+        """A count the rule can actually reach: never more doses than its cycles hold."""
+        assert rule.count is not None
+        if rule.cycles.last is None and cycles is None:
+            return
+        last = min(c for c in (rule.cycles.last, cycles) if c is not None)
+        held = sum(1 for c in range(rule.cycles.first, last + 1) if c in rule.cycles)
+        most = held * rule.doses_per_cycle()
+        if rule.count > most:
+            self.fail(
+                path,
+                f"a count of {rule.count} doses is never reached: the rule gives at most {most} "
+                f"in {held} cycle{'s' if held != 1 else ''} (raise the phase's cycles or lower "
+                "the count)",
+            )
 
     def period(self, table: dict[str, Any], key: str, path: str) -> Period | None:
         if key not in table:
@@ -307,7 +376,10 @@ class _Reader(TableReader):
         first, last, step = self.parsed(notation.parse_cycle_set, table["cycles"], f"{path}.cycles")
         return CycleSet(first, last, step)
 
-    def days(self, raw: dict[str, Any], path: str, cycle_days: int) -> tuple[tuple[int, ...], str]:
+    def days(
+        self, raw: dict[str, Any], path: str, cycle_days: int
+    ) -> tuple[tuple[int, ...], str, tuple[int, ...] | None]:
+        """The rule's cycle days, as written, and its weekdays for a weekday rule."""
         if ("days" in raw) == ("pattern" in raw):
             self.fail(
                 path, "give exactly one of 'days' (\"1-5, 8-12\") or 'pattern' (\"5 on, 2 off\")"
@@ -320,24 +392,41 @@ class _Reader(TableReader):
                     f"the pattern covers {length} days but the cycle has {cycle_days} "
                     "(make the on and off days add up to cycle_days)",
                 )
-            return days, str(raw["pattern"]).strip()
+            return days, str(raw["pattern"]).strip(), None
         value = raw["days"]
         if isinstance(value, str) and value.strip().lower() in ("every day", "daily"):
-            return tuple(range(1, cycle_days + 1)), "every day"
-        days = self.parsed(notation.parse_day_list, value, f"{path}.days")
-        if days[0] < 1:  # days are sorted: the first and last are the ones to check
-            self.fail(
-                f"{path}.days",
-                f"dose day {days[0]} is before the cycle (dose days are 1 to {cycle_days})",
+            return tuple(range(1, cycle_days + 1)), "every day", None
+        if notation.looks_like_weekdays(value):
+            weekdays = self.parsed(notation.parse_weekday_set, value, f"{path}.days")
+            if cycle_days != 7:
+                self.fail(
+                    f"{path}.days",
+                    f"weekdays ({show(value)}) need 7-day cycles, one per week "
+                    f"(this phase has cycle_days = {cycle_days})",
+                )
+            written = (
+                " ".join(value.split())
+                if isinstance(value, str)
+                else ", ".join(notation.weekday_name(w)[:3] for w in weekdays)
             )
+            return tuple(w + 1 for w in weekdays), written, weekdays
+        days = self.parsed(notation.parse_day_list, value, f"{path}.days")
+        # Days are sorted: the first and last are the ones to check.
         if days[-1] > cycle_days:
             self.fail(
                 f"{path}.days",
                 f"day {days[-1]} is past the end of the {cycle_days}-day cycle "
-                f"(dose days are 1 to {cycle_days})",
+                f"(dose days are 1 to {cycle_days}, or -1, -2 ... for days before day 1)",
+            )
+        span = notation.day_offset(days[-1]) - notation.day_offset(days[0]) + 1
+        if span > cycle_days:
+            self.fail(
+                f"{path}.days",
+                f"days {days[0]} to {days[-1]} span {span} days, longer than the {cycle_days}-day "
+                "cycle, so they would overlap the next cycle's (days before day 1 count too)",
             )
         written = value if isinstance(value, str) else notation.format_day_list(days)
-        return days, str(written).strip()
+        return days, str(written).strip(), None
 
     def dose(
         self,
@@ -366,9 +455,17 @@ class _Reader(TableReader):
             self.fail(
                 f"{path}.key", f"{rule_key!r} is not a key (lower-case letters, digits and -)"
             )
-        days, written = self.days(raw, path, cycle_days)
+        days, written, weekdays = self.days(raw, path, cycle_days)
         cycles = self.cycle_set(raw, path)
         times, every, after = self.dose_times(raw, path, days, cycles, earlier)
+        if after is not None:
+            leader = next(r for r in earlier if r.key == after)
+            if (leader.weekdays is None) != (weekdays is None):
+                self.fail(
+                    f"{path}.after",
+                    f"{after!r} and this rule must both give their days as weekdays, or both as "
+                    "day numbers",
+                )
         if "duration" not in raw:
             self.fail(path, 'missing required field \'duration\' (e.g. "15m", "2h")')
         duration = self.parsed(notation.parse_duration, raw["duration"], f"{path}.duration")
@@ -411,6 +508,8 @@ class _Reader(TableReader):
             max_doses_per_cycle=self.count(raw, "max_doses_per_cycle", path),
             cap_reason=self.text(raw, "cap_reason", path, required=False),
             setting=self.setting(raw, path, "home" if drug.route in HOME_ROUTES else "clinic"),
+            weekdays=weekdays,
+            count=self.count(raw, "count", path),
         )
         self.check_cap(rule, path)
         return rule
@@ -511,6 +610,12 @@ class _Reader(TableReader):
                     c in rule.cycles and c in later.cycles for c in range(1, _CYCLE_HORIZON)
                 ):
                     continue
+                if (rule.weekdays is None) != (later.weekdays is None):
+                    self.fail(
+                        f"{path}.doses[{j}].days",
+                        f"{later.drug!r} is given by weekday in one rule and by day number in "
+                        f"doses[{i}] in the same cycles: write both the same way",
+                    )
                 shared = sorted(set(rule.days) & set(later.days))
                 if not shared:
                     continue
@@ -529,27 +634,54 @@ class _Reader(TableReader):
                     )
 
     def check_min_interval(self, drug: Drug, phases: tuple[Phase, ...]) -> None:
-        if drug.min_interval is None:
+        """The drug's safety limits (``min_interval``, ``at_most``) against where the phases
+        place its doses, in nominal time; the engine checks them again on real dates."""
+        if drug.min_interval is None and drug.window_cap is None:
             return
         for p, phase in enumerate(phases):
-            days = sorted({d for r in phase.doses if r.drug == drug.key for d in r.days})
-            if not days:
+            rules = [r for r in phase.doses if r.drug == drug.key]
+            if not rules:
                 continue
-            gaps = [b - a for a, b in itertools.pairwise(days)]
-            if phase.cycles != 1:
-                gaps.append(phase.cycle_days - days[-1] + days[0])
-            per_day = max(r.slots_per_day() for r in phase.doses if r.drug == drug.key)
-            first_rule = next(i for i, r in enumerate(phase.doses) if r.drug == drug.key)
-            if per_day > 1 or (gaps and timedelta(days=min(gaps)) < drug.min_interval):
-                closest = (
-                    "the same day"
-                    if per_day > 1
-                    else f"{min(gaps)} day{'s' if min(gaps) != 1 else ''} apart"
-                )
+            where = f"phases[{p}].doses[{phase.doses.index(rules[0])}].days"
+            weekdays = range(7) if any(r.weekdays is not None for r in rules) else range(1)
+            for weekday in weekdays:
+                if drug.min_interval is not None:
+                    for run in timing.timeline(phase, drug.key, weekday):
+                        gap = timing.closest(run)
+                        if gap is not None and gap < drug.min_interval:
+                            self.fail(
+                                where,
+                                f"{drug.name} doses fall {notation.format_duration(gap)} apart, "
+                                f"but drugs.{drug.key}.min_interval is "
+                                f"{notation.format_duration(drug.min_interval)} "
+                                "(a safety limit: check the schedule)",
+                            )
+                cap = drug.window_cap
+                if cap is not None:
+                    span = -(-cap.window // timedelta(days=phase.cycle_days)) + 1
+                    for run in timing.timeline(phase, drug.key, weekday, span):
+                        crowded = timing.crowded_window(run, cap)
+                        if crowded is not None:
+                            self.fail(
+                                where,
+                                f"{drug.name}: {cap.doses + 1} doses within "
+                                f"{notation.format_duration(crowded[1] - crowded[0])}, but "
+                                f"drugs.{drug.key}.at_most is {cap} (a safety limit: check the "
+                                "schedule)",
+                            )
+
+    def check_phase_starts(self, phases: tuple[Phase, ...]) -> None:
+        """A phase after a repeating one says when it starts: its predecessor's ``gap_after``
+        (``"0 days"`` for the next day) or its own ``start_on``. Counting where a run of cycles
+        ends is where a wrong date is easiest to write."""
+        for i, (before, phase) in enumerate(itertools.pairwise(phases), start=1):
+            repeats = before.cycles != 1
+            if repeats and before.gap_after is None and phase.start_on is None:
                 self.fail(
-                    f"phases[{p}].doses[{first_rule}].days",
-                    f"{drug.name} doses fall {closest}, but drugs.{drug.key}.min_interval is "
-                    f"{notation.format_duration(drug.min_interval)} (a safety limit: check the schedule)",
+                    f"phases[{i - 1}]",
+                    f"phase {i + 1} ({phase.name!r}) follows a phase that repeats: say when it "
+                    f'starts with gap_after in phase {i} ("0 days" for the day after its last '
+                    f'cycle ends, or e.g. "2 weeks"), or start_on in phase {i + 1}',
                 )
 
     def cycle_event(self, raw: dict[str, Any], path: str, cycle_days: int) -> CycleEventRule:

@@ -30,6 +30,7 @@ __all__ = [
     "Phase",
     "Precaution",
     "Regimen",
+    "WindowCap",
 ]
 
 
@@ -68,6 +69,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "inhaled": ("INH", "breathed in"),
     "rectal": ("PR", "into the back passage"),
     "vaginal": ("PV", "into the vagina"),
+    # Not a drug route: an external-beam radiotherapy fraction, scheduled like a dose.
+    "radiotherapy": ("RT", "radiotherapy session"),
 }
 
 
@@ -96,8 +99,10 @@ class Drug:
     max_doses_per_course: int | None = None
     """At most this many doses in the whole course (HD aldesleukin: 28); later ones are dropped."""
     min_interval: timedelta | None = None
-    """Safety: no two doses closer than this (methotrexate weekly: 6 days); a plan that would
-    break it is refused."""
+    """Safety: no two doses closer than this (methotrexate weekly: 6 days; twice daily: 11
+    hours); a plan that would break it is refused."""
+    window_cap: WindowCap | None = None
+    """Safety: at most so many doses in any window of time (3 doses in any 7 days)."""
 
     @property
     def route_words(self) -> str:
@@ -106,6 +111,23 @@ class Drug:
     @property
     def route_abbrev(self) -> str:
         return ROUTES[self.route][0]
+
+
+@dataclass(frozen=True)
+class WindowCap:
+    """At most ``doses`` doses in any ``window`` of elapsed time ("3 doses in any 7 days").
+
+    A window is half-open: doses exactly ``window`` apart fall in different windows, so a weekly
+    q12h × 3 course (days 1 and 2, then day 8) keeps to "3 doses in any 7 days".
+    """
+
+    doses: int
+    window: timedelta
+
+    def __str__(self) -> str:
+        from .notation import format_duration
+
+        return f"{self.doses} dose{'s' if self.doses != 1 else ''} in any {format_duration(self.window)}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +177,8 @@ class DoseRule:
     drug: str
     """Key of a :class:`Drug` of the regimen."""
     days: tuple[int, ...]
-    """Cycle days of the doses, 1-based, sorted, unique."""
+    """Cycle days of the doses, sorted, unique: 1 is the first day, -1 the day before it
+    (premedication). For a weekday rule, the days of a cycle that starts on a Monday."""
     times: tuple[time, ...]
     """Clock times of the doses on each day (for ``every``: the first dose of each block)."""
     duration: timedelta
@@ -176,11 +199,22 @@ class DoseRule:
     """Why a cap drops scheduled slots; required when it does, so a typo cannot drop doses."""
     setting: str = "clinic"
     """home, clinic or hospital (default from the route: oral and subcutaneous are home)."""
+    weekdays: tuple[int, ...] | None = None
+    """Weekday rule ("Mon-Fri"): the weekdays of the doses (0 = Monday) in a 7-day cycle, so
+    a cycle that starts on a Wednesday doses Wed, Thu, Fri, then Mon and Tue."""
+    count: int | None = None
+    """The rule gives this many doses in the phase in all ("30 fractions"), then the phase ends."""
 
     @property
     def time(self) -> time:
         """The first (or only) clock time."""
         return self.times[0]
+
+    def days_from(self, weekday: int) -> tuple[int, ...]:
+        """The cycle days of the doses in a cycle whose day 1 is ``weekday`` (0 = Monday)."""
+        if self.weekdays is None:
+            return self.days
+        return tuple(sorted((w - weekday) % 7 + 1 for w in self.weekdays))
 
     def slots_per_day(self) -> int:
         return 1 if self.after or self.every else len(self.times)
@@ -262,7 +296,8 @@ class Precaution:
 class Phase:
     """A cycle of ``cycle_days`` days, repeated ``cycles`` times (``None``: until stopped).
 
-    ``up_to`` bounds the phase by time as well ("up to 24 months": no cycle starts later);
+    ``up_to`` bounds the phase by time as well ("up to 24 months": nothing of the phase is
+    planned on or after the day that period ends, so a 28-day block is cut at the exact day);
     ``gap_after`` is a treatment-free interval before the next phase; ``start_on`` moves the
     phase's first day to the next given weekday (0 = Monday), for weekday-anchored schedules.
     """
@@ -277,10 +312,17 @@ class Phase:
     start_on: int | None = None
     continuous: bool = False
     """Continuous daily treatment: cycles are only counting blocks, so titles omit them."""
+    up_to_course: bool = False
+    """``up_to`` counts from the start of the course rather than of this phase."""
+
+    @property
+    def counted(self) -> bool:
+        """The phase ends with the last dose of its counted rules ("30 fractions")."""
+        return any(rule.count is not None for rule in self.doses)
 
     @property
     def open_ended(self) -> bool:
-        return self.cycles is None and self.up_to is None
+        return self.cycles is None and self.up_to is None and not self.counted
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from functools import lru_cache
 __all__ = [
     "blocks",
     "cycle_date",
+    "day_offset",
     "format_date",
     "format_day_list",
     "format_duration",
@@ -28,6 +29,8 @@ __all__ = [
     "parse_period",
     "parse_time",
     "parse_weekday",
+    "parse_weekday_set",
+    "parse_window_cap",
     "weekday_name",
 ]
 
@@ -94,11 +97,12 @@ def parse_day_list(text: str | int | list[object]) -> tuple[int, ...]:
 
 @lru_cache(maxsize=1024)
 def blocks(days: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    """Runs of consecutive days: (1,2,3,5) -> ((1,2,3),(5,)). Cached: rules and cycles share
-    their day lists, and the engine asks once per cycle."""
+    """Runs of consecutive days: (1,2,3,5) -> ((1,2,3),(5,)); (-1,1,2) is one run, as day -1 is
+    the day before day 1. Cached: rules and cycles share their day lists, and the engine asks
+    once per cycle."""
     out: list[list[int]] = []
     for day in days:
-        if out and out[-1][-1] == day - 1:
+        if out and day_offset(out[-1][-1]) == day_offset(day) - 1:
             out[-1].append(day)
         else:
             out.append([day])
@@ -207,6 +211,7 @@ _DURATION_UNITS = {
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
     "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
     "d": 1440, "day": 1440, "days": 1440,
+    "w": 10080, "wk": 10080, "week": 10080, "weeks": 10080,
 }  # fmt: skip
 _DURATION_PART = re.compile(r"(\d{1,9})\s*([a-z]+)")
 _ISO_DURATION = re.compile(r"^P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?)?$")
@@ -286,9 +291,14 @@ def parse_period(text: object) -> tuple[int, str]:
     return amount, unit
 
 
+def day_offset(day: int) -> int:
+    """Days from day 1 to cycle ``day``: day 1 -> 0, day 2 -> 1, day -1 -> -1 (no day 0)."""
+    return day - 1 if day > 0 else day
+
+
 def cycle_date(cycle_start: date, day: int) -> date:
     """The date of cycle ``day`` for a cycle whose day 1 is ``cycle_start`` (no day 0)."""
-    return cycle_start + timedelta(days=day - 1 if day > 0 else day)
+    return cycle_start + timedelta(days=day_offset(day))
 
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -357,6 +367,65 @@ def parse_weekday(text: object) -> int:
             if len(cleaned) >= 3 and name.startswith(cleaned):
                 return number
     raise ValueError(f"{text!r} is not a weekday (write Monday, Tuesday, ... or Mon, Tue, ...)")
+
+
+_WEEKDAY_ITEM = re.compile(r"^([a-z]{3,9})(?:\s*(?:-|–|to)\s*([a-z]{3,9}))?$")
+
+
+def parse_weekday_set(text: object) -> tuple[int, ...]:
+    """``"Mon-Fri"``, ``"Mon, Wed, Fri"`` or ``["Monday", "Thursday"]`` -> sorted weekdays
+    (0 = Monday). A range runs forward through the week and may not wrap past Sunday."""
+    items = (
+        text if isinstance(text, list) else str(text).split(",") if isinstance(text, str) else None
+    )
+    if not items:
+        raise ValueError(f'expected weekdays like "Mon-Fri" or "Mon, Wed, Fri", got {text!r}')
+    days: set[int] = set()
+    for item in items:
+        match = _WEEKDAY_ITEM.match(item.strip().lower()) if isinstance(item, str) else None
+        if match is None:
+            raise ValueError(
+                f'{item!r} is not a weekday or a range of weekdays (write "Mon-Fri" or "Mon, Wed, Fri")'
+            )
+        first = parse_weekday(match.group(1))
+        last = parse_weekday(match.group(2)) if match.group(2) else first
+        if last < first:
+            raise ValueError(
+                f"the range {weekday_name(first)} to {weekday_name(last)} wraps past Sunday "
+                '(write it as two parts, e.g. "Fri-Sun, Mon")'
+            )
+        days.update(range(first, last + 1))
+    return tuple(sorted(days))
+
+
+def looks_like_weekdays(text: object) -> bool:
+    """Whether a ``days`` value is written in weekdays (``"Mon-Fri"``) rather than day numbers."""
+    first = text[0] if isinstance(text, list) and text else text
+    return (
+        isinstance(first, str)
+        and first.strip()[:1].isalpha()
+        and not first.strip().lower().startswith(("every", "daily"))
+    )
+
+
+_WINDOW_CAP = re.compile(r"^(\d{1,6})\s+doses?\s+in\s+any\s+(.+)$")
+
+
+def parse_window_cap(text: object) -> tuple[int, timedelta]:
+    """``"3 doses in any 7 days"`` -> ``(3, 7 days)``; the window is elapsed time, 1 hour to
+    366 days (``"24h"``, ``"7 days"``, ``"2 weeks"``)."""
+    match = (
+        _WINDOW_CAP.match(" ".join(text.strip().lower().split())) if isinstance(text, str) else None
+    )
+    if match is None:
+        raise ValueError(f'expected a cap like "3 doses in any 7 days", got {text!r}')
+    doses = int(match.group(1))
+    if doses < 1:
+        raise ValueError(f"a cap allows at least 1 dose, got {doses}")
+    window = parse_duration(match.group(2))
+    if window < timedelta(hours=1):
+        raise ValueError(f"the window must be at least 1 hour, got {match.group(2)!r}")
+    return doses, window
 
 
 def weekday_name(number: int) -> str:

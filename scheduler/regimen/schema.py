@@ -52,7 +52,14 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             {"type": "integer", "minimum": 1},
             "At most this many doses in the course.",
         ),
-        "min_interval": (_TEXT, 'Safety: no two doses closer than this, e.g. "6 days".'),
+        "min_interval": (
+            _TEXT,
+            'Safety: no two doses closer than this, e.g. "6 days" or "11h".',
+        ),
+        "at_most": (
+            _TEXT,
+            'Safety: at most N doses in any window of time, e.g. "3 doses in any 7 days".',
+        ),
     },
     "phase": {
         "name": (_TEXT, "Name of the phase."),
@@ -63,9 +70,13 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         ),
         "up_to": (
             _TEXT,
-            'Time bound: no cycle starts later than this after the phase starts, e.g. "24 months".',
+            "Time bound: nothing is planned once this has passed since the phase (or course) "
+            'started, e.g. "24 months" or "5 years from the start of the course".',
         ),
-        "gap_after": (_TEXT, 'Treatment-free interval before the next phase, e.g. "4 weeks".'),
+        "gap_after": (
+            _TEXT,
+            'Treatment-free interval before the next phase, e.g. "4 weeks", or "0 days".',
+        ),
         "start_on": (
             _TEXT,
             "Weekday the phase starts on (the next one on or after the plan date).",
@@ -77,7 +88,11 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
     "dose": {
         "key": (_KEY, "Identifies the rule within the phase (default: the drug key)."),
         "drug": (_KEY, "Key of the drug (optional with one drug)."),
-        "days": (_DAYS, 'Cycle days: "1-5, 8-12", [1, 8, 15], or "every day".'),
+        "days": (
+            _DAYS,
+            'Cycle days: "1-5, 8-12", [1, 8, 15], "-1, 1, 2" (premedication), "every day"; '
+            'or weekdays in a 7-day cycle: "Mon-Fri", "Mon, Wed, Fri".',
+        ),
         "pattern": (_TEXT, 'On/off pattern: "5 on, 2 off, x4, then 7 off".'),
         "time": (_TIME, "Clock time of the dose (with every: of the first dose)."),
         "times": (
@@ -94,6 +109,10 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             "Cap on this rule's doses in a cycle.",
         ),
         "cap_reason": (_TEXT, "Why the cap drops scheduled slots (required when it does)."),
+        "count": (
+            {"type": "integer", "minimum": 1},
+            "Doses of this rule in the whole phase (30 fractions); the phase ends with the last.",
+        ),
         "setting": (
             _SETTING,
             "Where it is given: home, clinic or hospital (default: home for oral and subcutaneous).",
