@@ -7,6 +7,7 @@ __all__ = [
     "FileError",
     "OutputError",
     "PlanError",
+    "PlansError",
     "RegimenError",
     "SchedulerError",
     "UnknownRegimenError",
@@ -52,6 +53,11 @@ class RegimenError(FileError):
 
 class CourseError(FileError):
     """A course file is unreadable or malformed, or an edit to it is refused."""
+
+
+class PlansError(FileError):
+    """A plans file (``scheduler batch``) cannot be used as a whole: unreadable, malformed, too
+    large, unknown columns, or output names that collide or leave the output folder."""
 
 
 class UnknownRegimenError(SchedulerError):
