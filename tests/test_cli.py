@@ -182,7 +182,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
     top = typer.main.get_command(app)
     names = sorted(top.commands)  # type: ignore[attr-defined]
-    assert names == ["check", "course", "diff", "plan", "regimens", "schema", "show", "validate"]
+    assert names == ["batch", "check", "course", "diff", "plan", "regimens", "schema", "show",
+                     "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
     assert course == ["close", "delay", "new", "omit", "retime", "show", "stop"]
     paths = [[n] for n in names if n != "course"] + [["course", n] for n in course]

@@ -1,9 +1,9 @@
 """The ``scheduler`` command: parse arguments, call the library, print. Nothing clever here.
 
 One module per command group (plan.py: regimens, show, plan, validate, schema; course.py: the
-course edits; check.py: check and diff). Every domain error becomes one line, ``Error: ...``, on
-stderr with exit code 1; usage errors (a missing option, a non-number) one line with exit code
-2. No tracebacks, whatever the input.
+course edits; check.py: check and diff; batch.py: batch). Every domain error becomes one line,
+``Error: ...``, on stderr with exit code 1; usage errors (a missing option, a non-number) one
+line with exit code 2. No tracebacks, whatever the input.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ FLAGS = {
 #: Errors about more than one option end with what to give instead.
 HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force to replace it"}
 
-from . import check, course, plan  # noqa: E402  (registers the commands on app)
+from . import batch, check, course, plan  # noqa: E402  (registers the commands on app)
 
-del check, course, plan
+del batch, check, course, plan
 
 
 def message(err: SchedulerError) -> str:
