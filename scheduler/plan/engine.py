@@ -740,7 +740,7 @@ class _Cycle:
         )
 
     def where(self, day: int, rule: DoseRule | None = None) -> str:
-        if day < 1:
+        if day < 1 and rule is not None:
             return f"{self.phase_label}{self.label(day, rule)}, the day{'s' if day < -1 else ''} before it starts"
         if self.phase.continuous:
             return f"day {(self.cycle - 1) * self.phase.cycle_days + day} of continuous treatment"
@@ -836,7 +836,7 @@ class _Cycle:
                 if not self.in_plan(slot.start.date()):
                     continue
                 number = self.count(counted, slot, drug.key, several) if counted else None
-                if number == 0:
+                if number is not None and number <= 0:
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
                 title = drug.title + (f" {dose.amount}" if dose else "")
@@ -888,20 +888,29 @@ class _Cycle:
         return out
 
     def count(self, counted: tuple[int, str], slot: _Slot, drug: str, several: bool) -> int:
-        """A counted rule's number for this dose ("4" of 30), or 0 once all are given. An
-        omitted dose does not count, so the course still gives its 30 fractions (the omission
-        removes the slot later)."""
+        """A counted rule's number for this dose ("4" of 30); 0 once all are given, -1 for a
+        dose on a closed day (left out, and given at the end). An omitted dose does not count,
+        so the course still gives its 30 fractions (the omission removes the slot later)."""
         left = self.plan.counts_left[counted]
         if left <= 0:
             return 0
-        rule_count = next(r.count for r in self.phase.doses if r.key == counted[1])
-        assert rule_count is not None
+        rule = next(r for r in self.phase.doses if r.key == counted[1])
+        assert rule.count is not None
+        closures = self.plan.closures
+        day = slot.start.date()
+        if (
+            closures is not None
+            and closures.policy_for(rule.setting) not in ("keep", "keep and flag")
+            and closures.reason(day) is not None
+        ):
+            # A fraction on a closed day is left out and given at the end, as radiotherapy
+            # departments do: the count is of doses given, so nothing else moves.
+            return -1
         index = slot.index + 1 if several else 1
         if not self.plan.omitted(self.phase_index + 1, self.cycle, slot.day, index, drug):
             self.plan.counts_left[counted] = left - 1
-            day = slot.start.date()
             self.plan.last_counted = max(self.plan.last_counted or day, day)
-        return rule_count - left + 1
+        return rule.count - left + 1
 
     def _rule(self, key: str) -> DoseRule:
         return next(r for r in self.phase.doses if r.key == key)

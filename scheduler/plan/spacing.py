@@ -113,7 +113,9 @@ def over_cap(
     doses: Iterable[tuple[str, datetime]], regimen: Regimen
 ) -> tuple[str, datetime, datetime, WindowCap] | None:
     """The first run of more doses of a drug than its ``at_most`` allows in one window: (drug
-    name, first and last dose of the run, the cap). Windows are elapsed time, half-open."""
+    name, first and last dose of the run, the cap). Windows are half-open and measured as
+    :func:`gap` measures, so 08:00 on a Monday to 08:00 the next Monday is a full week across a
+    clock change (167 real hours)."""
     caps = {d.name: d.window_cap for d in regimen.drugs if d.window_cap is not None}
     starts: dict[str, list[datetime]] = {}
     for name, start in doses:
@@ -125,7 +127,7 @@ def over_cap(
         times.sort(key=lambda t: t.astimezone(UTC))
         n = cap.doses
         for i in range(len(times) - n):
-            if times[i + n].astimezone(UTC) - times[i].astimezone(UTC) < cap.window:
+            if gap(times[i], times[i + n]) < cap.window:
                 found.append((name, times[i], times[i + n], cap))
                 break
     return min(found, key=lambda f: f[2]) if found else None
