@@ -81,7 +81,7 @@ def _spacing(text: str, regimen: Regimen) -> list[Problem]:
     from ical.calendar_stream import IcsCalendarStream
 
     from .plan.engine import trial
-    from .plan.spacing import crowding, spacing_of
+    from .plan.spacing import crowding, over_cap, spacing_of
     from .regimen.notation import format_date, format_duration
 
     try:
@@ -108,10 +108,12 @@ def _spacing(text: str, regimen: Regimen) -> list[Problem]:
                 continue
             if categories and "dose" not in categories:
                 continue
+            # The drug a title names first: "Dexamethasone tablets (docetaxel premedication)"
+            # is a dexamethasone dose, not a docetaxel one.
             summary = (event.summary or "").casefold()
-            for name, folded in names.items():
-                if folded in summary:
-                    doses.append((name, start))
+            named = [(summary.find(f), -len(f), n) for n, f in names.items() if f in summary]
+            if named:
+                doses.append((min(named)[2], start))
     except Exception as err:  # a third-party reader failing on expansion is a finding
         return [Problem("error", f"the strict parser (ical) cannot expand the events: {err}")]
     spacing = spacing_of(regimen, [(e.drug, e.start) for e in trial(regimen)
@@ -129,6 +131,12 @@ def _spacing(text: str, regimen: Regimen) -> list[Problem]:
             text = f"consecutive days, but {regimen.id} gives {found.drug} at most weekly"
         out.append(Problem("error", f"{found.drug} doses on {format_date(a.date())} {a:%H:%M} and "
                            f"{format_date(b.date())} {b:%H:%M}: {text}"))  # fmt: skip
+    capped = over_cap(doses, regimen)
+    if capped is not None:
+        drug, first, last, cap = capped
+        out.append(Problem("error", f"{cap.doses + 1} {drug} doses from {format_date(first.date())} "
+                           f"{first:%H:%M} to {format_date(last.date())} {last:%H:%M}: more than "
+                           f"the safety limit of {cap}"))  # fmt: skip
     return out
 
 

@@ -91,7 +91,26 @@ def test_cancelled_doses_and_other_categories_are_not_counted() -> None:
     assert errors(data, "methotrexate-weekly") == []
 
 
-@pytest.mark.parametrize("regimen", ["methotrexate-weekly", "aldesleukin-hd-iv", "mfolfox6"])
+def test_a_fourth_methotrexate_dose_within_seven_days_is_flagged() -> None:
+    """Another clinic's calendar: 2.5 mg at 08:00 and 20:00 Wed 6 Jan, 08:00 Thu 7 Jan, and again
+    on Mon 11 Jan: four doses within 5 days, against "3 doses in any 7 days"."""
+    data = calendar(
+        dose("Methotrexate 2.5 mg", "20270106T080000Z", "20270106T080500Z"),
+        dose("Methotrexate 2.5 mg", "20270106T200000Z", "20270106T200500Z"),
+        dose("Methotrexate 2.5 mg", "20270107T080000Z", "20270107T080500Z"),
+        dose("Methotrexate 2.5 mg", "20270111T080000Z", "20270111T080500Z"),
+    )  # fmt: skip
+    assert errors(data, "methotrexate-weekly-divided") == [
+        "4 Methotrexate doses from Wed 6 Jan 2027 08:00 to Mon 11 Jan 2027 08:00: more than the "
+        "safety limit of 3 doses in any 7 days"
+    ]
+
+
+@pytest.mark.parametrize(
+    "regimen",
+    ["methotrexate-weekly", "methotrexate-weekly-divided", "aldesleukin-hd-iv", "mfolfox6",
+     "docetaxel-q21d", "radiotherapy-60gy-30f"],
+)  # fmt: skip
 def test_our_own_plans_pass_their_regimens_check(
     regimen: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

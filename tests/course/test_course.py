@@ -280,3 +280,27 @@ def test_entry_words() -> None:
         entry_words(entry)
         == "2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — ANC 0.9"
     )
+
+
+def test_a_course_edit_that_breaks_the_weekly_cap_is_refused_and_not_recorded() -> None:
+    """Methotrexate 2.5 mg q12h × 3 once weekly from Wednesday 6 January 2027, "3 doses in any
+    7 days": a retime from 13 January to 00:00 puts a fourth dose within the first week."""
+    weekly = course("methotrexate-weekly-divided", start=date(2027, 1, 6), cycles=3)
+    with pytest.raises(
+        CourseError, match=r"refused: 4 Methotrexate doses .* break the safety limit"
+    ):
+        edit(weekly, "retime", **{"from": date(2027, 1, 13), "time": "00:00"})
+    assert weekly.history == ()
+    # A retime that keeps the week apart is fine: 13 Jan 10:00 and 22:00, 14 Jan 10:00.
+    later = edit(weekly, "retime", **{"from": date(2027, 1, 13), "time": "10:00"})
+    assert doses(later)[3:6] == ["2027-01-13T10:00:00+00:00", "2027-01-13T22:00:00+00:00",
+                                 "2027-01-14T10:00:00+00:00"]  # fmt: skip
+
+
+def test_a_delayed_docetaxel_cycle_keeps_its_premedication_in_a_course() -> None:
+    """Cycle 2 of docetaxel from Tue 5 Jan 2027 delayed a week: day 1 Tue 2 Feb, dexamethasone
+    on Mon 1, Tue 2 and Wed 3 February."""
+    c = course("docetaxel-q21d", start=date(2027, 1, 5), cycles=2)
+    delayed = edit(c, "delay", phase=1, cycle=2, days=7)
+    assert dates(delayed)[7:] == ["2027-02-01", "2027-02-01", "2027-02-02", "2027-02-02",
+                                  "2027-02-02", "2027-02-03", "2027-02-03"]  # fmt: skip
