@@ -139,6 +139,7 @@ class _Reader(TableReader):
             for i, e in enumerate(self.tables(data, "course_events", "", "tests and visits"))
         )
         self.unique([e.key for e in course_events], "course_events", "course event key")
+        self.budget = timing.Budget()
         for drug in drugs:
             self.check_min_interval(drug, phases)
         self.check_phase_starts(phases)
@@ -646,7 +647,7 @@ class _Reader(TableReader):
             weekdays = range(7) if any(r.weekdays is not None for r in rules) else range(1)
             for weekday in weekdays:
                 if drug.min_interval is not None:
-                    for run in timing.timeline(phase, drug.key, weekday):
+                    for run in timing.timeline(phase, drug.key, self.budget, weekday):
                         gap = timing.closest(run)
                         if gap is not None and gap < drug.min_interval:
                             self.fail(
@@ -659,7 +660,7 @@ class _Reader(TableReader):
                 cap = drug.window_cap
                 if cap is not None:
                     span = -(-cap.window // timedelta(days=phase.cycle_days)) + 1
-                    for run in timing.timeline(phase, drug.key, weekday, span):
+                    for run in timing.timeline(phase, drug.key, self.budget, weekday, span):
                         crowded = timing.crowded_window(run, cap)
                         if crowded is not None:
                             self.fail(

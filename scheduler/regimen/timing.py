@@ -15,12 +15,25 @@ from datetime import datetime, timedelta
 from .model import DoseRule, Phase, WindowCap
 from .notation import blocks, day_offset
 
-__all__ = ["MAX_OFFSETS", "closest", "crowded_window", "offsets", "timeline"]
+__all__ = ["MAX_OFFSETS", "Budget", "closest", "crowded_window", "offsets", "timeline"]
 
 _DAY = timedelta(days=1)
-#: The nominal check looks at this many doses at most; past that the engine's check on real
-#: dates is the only one (a file is never refused for being expensive to pre-check).
-MAX_OFFSETS = 50_000
+#: The nominal checks of one file look at this many doses in all; past that the engine's check
+#: on real dates is the only one (a file is never refused for being expensive to pre-check).
+MAX_OFFSETS = 200_000
+
+
+class Budget:
+    """How many more dose offsets the checks of one file may build."""
+
+    def __init__(self, left: int = MAX_OFFSETS) -> None:
+        self.left = left
+
+    def take(self, n: int) -> bool:
+        self.left -= n
+        return self.left >= 0
+
+
 #: Cycles looked at when rules apply to different cycles ("1", "2-", "every 3").
 _HORIZON = 120
 
@@ -48,21 +61,24 @@ def offsets(rule: DoseRule, phase: Phase, weekday: int = 0) -> tuple[timedelta, 
     return tuple(out)
 
 
-def timeline(phase: Phase, drug: str, weekday: int = 0, span: int = 2) -> Iterator[list[timedelta]]:
+def timeline(
+    phase: Phase, drug: str, budget: Budget, weekday: int = 0, span: int = 2
+) -> Iterator[list[timedelta]]:
     """The drug's dose offsets over each run of ``span`` consecutive cycles the phase can hold
     (cycle 1-2, 2-3, ...), each run's offsets from day 1 of its first cycle, sorted. Runs with
-    the same rules in force are given once. Stops early past :data:`MAX_OFFSETS` doses."""
+    the same rules in force are given once. Stops when the ``budget`` runs out."""
     rules = [r for r in phase.doses if r.drug == drug]
     last = min(phase.cycles or _HORIZON + span, _HORIZON + span)
     seen: set[tuple[tuple[bool, ...], ...]] = set()
     per_cycle: dict[tuple[bool, ...], list[timedelta]] = {}
-    budget = MAX_OFFSETS
     for first in range(1, max(last - span + 1, 1) + 1):
         cycles = range(first, min(first + span - 1, last) + 1)
         signature = tuple(tuple(c in r.cycles for r in rules) for c in cycles)
         if signature in seen:
             continue
         seen.add(signature)
+        if not budget.take(sum(r.slots_per_cycle() for r in rules) * len(signature)):
+            return
         run: list[timedelta] = []
         for n, active in enumerate(signature):
             if active not in per_cycle:
@@ -74,9 +90,6 @@ def timeline(phase: Phase, drug: str, weekday: int = 0, span: int = 2) -> Iterat
                 )
             shift = n * phase.cycle_days * _DAY
             run.extend(o + shift for o in per_cycle[active])
-        budget -= len(run)
-        if budget < 0:
-            return
         yield sorted(run)
 
 
