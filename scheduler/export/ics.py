@@ -5,14 +5,17 @@ Timed events carry ``TZID=<IANA zone>`` with a VTIMEZONE of yearly rules (see vt
 all-day events are ``VALUE=DATE`` with an exclusive DTEND; UTC appears only in DTSTAMP.
 With ``recurrence="rrule"`` repeating doses are written as recurring series (series.py).
 Reminders are VALARMs with a relative TRIGGER; some apps drop them on import (Google), and
-safety never depends on them.
+safety never depends on them. ``write_ics`` writes the file to a stream event by event, so a
+large calendar is never held whole; ``to_ics`` is the same bytes in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from io import BytesIO
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..plan.events import Event
@@ -22,7 +25,15 @@ from .contentline import escape_text, line
 from .series import Series, group
 from .vtimezone import vtimezone_lines
 
-__all__ = ["DEFAULT_PRODID", "EVENING_BEFORE", "RECURRENCE_FORMS", "Reminders", "to_ics"]
+__all__ = [
+    "DEFAULT_PRODID",
+    "EVENING_BEFORE",
+    "RECURRENCE_FORMS",
+    "Reminders",
+    "Writable",
+    "to_ics",
+    "write_ics",
+]
 
 DEFAULT_PRODID = "-//treatment-scheduler//treatment-scheduler 0.1//EN"
 RECURRENCE_FORMS = ("expand", "rrule")
@@ -92,6 +103,12 @@ class Reminders:
         return cls(by_kind={k: chosen for k in (EventKind.DOSE, EventKind.LAB, EventKind.VISIT)})
 
 
+class Writable(Protocol):
+    """Where :func:`write_ics` writes: a binary file, ``sys.stdout.buffer``, a BytesIO..."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 def to_ics(
     events: Sequence[Event],
     *,
@@ -109,10 +126,74 @@ def to_ics(
     ``name`` is the calendar's display name; ``reminders`` default to :class:`Reminders`();
     ``recurrence`` is ``expand`` (a VEVENT per event) or ``rrule`` (repeating doses as series);
     ``method`` is ``PUBLISH`` for files and feeds, ``None`` for a CalDAV resource (RFC 4791).
+    Built on :func:`write_ics`, so at its peak it holds about the file once (not the file's
+    lines, their join and its encoding: 6.8x the file).
+    """
+    buffer = BytesIO()
+    write_ics(
+        events,
+        buffer,
+        name=name,
+        stamp=stamp,
+        zone=zone,
+        prodid=prodid,
+        reminders=reminders,
+        recurrence=recurrence,
+        method=method,
+    )
+    return buffer.getvalue()
+
+
+def write_ics(
+    events: Sequence[Event],
+    stream: Writable,
+    *,
+    name: str,
+    stamp: datetime,
+    zone: ZoneInfo,
+    prodid: str = DEFAULT_PRODID,
+    reminders: Reminders | None = None,
+    recurrence: str = "expand",
+    method: str | None = "PUBLISH",
+) -> int:
+    """Write the .ics file of :func:`to_ics` (the same bytes, same arguments) to ``stream``,
+    one event at a time, so that a large calendar is never held whole; returns its size.
+
+    Nothing is written if the arguments are refused (ValueError).
     """
     if recurrence not in RECURRENCE_FORMS:
         raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")
-    alarms = reminders if reminders is not None else Reminders()
+    chunks = _chunks(
+        events,
+        name=name,
+        stamp=stamp,
+        zone=zone,
+        prodid=prodid,
+        alarms=reminders if reminders is not None else Reminders(),
+        recurrence=recurrence,
+        method=method,
+    )
+    size = 0
+    for lines in chunks:
+        data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        stream.write(data)
+        size += len(data)
+    return size
+
+
+def _chunks(
+    events: Sequence[Event],
+    *,
+    name: str,
+    stamp: datetime,
+    zone: ZoneInfo,
+    prodid: str,
+    alarms: Reminders,
+    recurrence: str,
+    method: str | None,
+) -> Iterator[list[str]]:
+    """The file's content lines: the calendar's head with its VTIMEZONE, then each VEVENT,
+    then the end."""
     stamp_text = stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -128,41 +209,43 @@ def to_ics(
         line("X-WR-TIMEZONE", zone.key),
     ]
     if any(not e.all_day for e in events):
-        starts = [_day(e.start) for e in events]
-        ends = [_day(e.end) for e in events]
-        lines += vtimezone_lines(zone, min(starts), max(ends))
+        lines += vtimezone_lines(zone, min(_day(e.start) for e in events),
+                                 max(_day(e.end) for e in events))  # fmt: skip
+    yield lines
     items: Sequence[Event | Series] = group(events) if recurrence == "rrule" else events
     for item in items:
-        event = item.first if isinstance(item, Series) else item
-        lines.append("BEGIN:VEVENT")
-        lines.append(line("UID", escape_text(item.uid)))
-        lines.append(f"DTSTAMP:{stamp_text}")
-        if event.all_day:
-            lines.append(f"DTSTART;VALUE=DATE:{_date(event.start)}")
-            lines.append(f"DTEND;VALUE=DATE:{_date(event.end)}")
-        else:
-            lines.append(f"DTSTART;TZID={zone.key}:{_local(event.start)}")
-            lines.append(f"DTEND;TZID={zone.key}:{_local(event.end)}")
-        if isinstance(item, Series):
-            lines.append(f"RRULE:{item.rrule}")
-        summary = escape_text(item.title)
-        lines.append(line("SUMMARY", summary))
-        lines.append(line("DESCRIPTION", escape_text(item.description)))
-        lines.append(line("CATEGORIES", escape_text(event.kind.label)))
-        lines.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
-        lines.append("TRANSP:" + ("TRANSPARENT" if event.kind in _TRANSPARENT else "OPAQUE"))
-        lines.append(f"SEQUENCE:{item.revision}")
-        for trigger in () if event.cancelled else alarms.by_kind.get(event.kind, ()):
-            lines += [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                line("DESCRIPTION", summary),
-                f"TRIGGER:{_trigger(trigger, event, zone)}",
-                "END:VALARM",
-            ]
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        yield _vevent(item, stamp_text, zone, alarms)
+    yield ["END:VCALENDAR"]
+
+
+def _vevent(item: Event | Series, stamp_text: str, zone: ZoneInfo, alarms: Reminders) -> list[str]:
+    event = item.first if isinstance(item, Series) else item
+    lines = ["BEGIN:VEVENT", line("UID", escape_text(item.uid)), f"DTSTAMP:{stamp_text}"]
+    if event.all_day:
+        lines.append(f"DTSTART;VALUE=DATE:{_date(event.start)}")
+        lines.append(f"DTEND;VALUE=DATE:{_date(event.end)}")
+    else:
+        lines.append(f"DTSTART;TZID={zone.key}:{_local(event.start)}")
+        lines.append(f"DTEND;TZID={zone.key}:{_local(event.end)}")
+    if isinstance(item, Series):
+        lines.append(f"RRULE:{item.rrule}")
+    summary = escape_text(item.title)
+    lines.append(line("SUMMARY", summary))
+    lines.append(line("DESCRIPTION", escape_text(item.description)))
+    lines.append(line("CATEGORIES", escape_text(event.kind.label)))
+    lines.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
+    lines.append("TRANSP:" + ("TRANSPARENT" if event.kind in _TRANSPARENT else "OPAQUE"))
+    lines.append(f"SEQUENCE:{item.revision}")
+    for trigger in () if event.cancelled else alarms.by_kind.get(event.kind, ()):
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            line("DESCRIPTION", summary),
+            f"TRIGGER:{_trigger(trigger, event, zone)}",
+            "END:VALARM",
+        ]
+    lines.append("END:VEVENT")
+    return lines
 
 
 def _trigger(trigger: Trigger, event: Event, zone: ZoneInfo) -> str:

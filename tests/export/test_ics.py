@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.export.contentline import escape_text, fold
-from scheduler.export.ics import to_ics
+from scheduler.export.ics import to_ics, write_ics
 from scheduler.plan.events import Event
 from scheduler.regimen.model import EventKind
 from tests.helpers import TESTDATA, plan
@@ -162,3 +163,53 @@ def test_fold_by_octets_never_splits_a_character_or_an_escape(value: str) -> Non
 def test_escape_text() -> None:
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     assert escape_text("bell\x07tab\tok") == "belltab\tok"
+
+
+class _Recorder:
+    """A stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes, /) -> int:
+        self.writes.append(data)
+        return len(data)
+
+
+@pytest.mark.parametrize("recurrence", ["expand", "rrule"])
+def test_write_ics_streams_the_same_bytes_event_by_event(recurrence: str) -> None:
+    """Issue 9: a large calendar can be written without holding it whole. The head (calendar
+    properties and VTIMEZONE) is one write, each VEVENT one more, and the end one."""
+    events = plan(cycles=2)
+    stream = _Recorder()
+    size = write_ics(events, stream, name="Aldesleukin (aldesleukin-sc)", stamp=STAMP,
+                     zone=LONDON, recurrence=recurrence)  # fmt: skip
+    whole = to_ics(events, name="Aldesleukin (aldesleukin-sc)", stamp=STAMP, zone=LONDON,
+                   recurrence=recurrence)  # fmt: skip
+    assert b"".join(stream.writes) == whole and size == len(whole)
+    assert stream.writes[0].endswith(b"END:VTIMEZONE\r\n")
+    assert all(w.startswith(b"BEGIN:VEVENT\r\n") for w in stream.writes[1:-1])
+    assert stream.writes[-1] == b"END:VCALENDAR\r\n"
+    if recurrence == "expand":
+        assert len(stream.writes) == len(events) + 2
+
+
+def test_write_ics_writes_nothing_when_refused() -> None:
+    stream = _Recorder()
+    with pytest.raises(ValueError, match="unknown recurrence form 'weekly'"):
+        write_ics(plan(cycles=1), stream, name="x", stamp=STAMP, zone=LONDON, recurrence="weekly")
+    assert stream.writes == []
+
+
+def test_to_ics_peaks_near_the_file_size() -> None:
+    """Issue 9: to_ics held every content line, their join and its encoding at once, 6.8 times
+    the file at its peak; written event by event into one buffer it stays under twice."""
+    events = plan(cycles=40)
+    _ics(events[:5])  # imports and caches out of the measurement
+    tracemalloc.start()
+    try:
+        data = _ics(events)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(data)
