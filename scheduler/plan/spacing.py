@@ -113,9 +113,12 @@ def over_cap(
     doses: Iterable[tuple[str, datetime]], regimen: Regimen
 ) -> tuple[str, datetime, datetime, WindowCap] | None:
     """The first run of more doses of a drug than its ``at_most`` allows in one window: (drug
-    name, first and last dose of the run, the cap). Windows are half-open and measured as
-    :func:`gap` measures, so 08:00 on a Monday to 08:00 the next Monday is a full week across a
-    clock change (167 real hours)."""
+    name, first and last dose of the run, the cap).
+
+    A window written in days counts calendar days in the patient's zone: "3 doses in any 7 days"
+    is any 7 consecutive days, so a 12-hourly series that an hour's clock change shifts to
+    09:00 is still in its own week. A window in hours is measured as :func:`gap` measures.
+    """
     caps = {d.name: d.window_cap for d in regimen.drugs if d.window_cap is not None}
     starts: dict[str, list[datetime]] = {}
     for name, start in doses:
@@ -127,7 +130,14 @@ def over_cap(
         times.sort(key=lambda t: t.astimezone(UTC))
         n = cap.doses
         for i in range(len(times) - n):
-            if gap(times[i], times[i + n]) < cap.window:
+            if _within(times[i], times[i + n], cap):
                 found.append((name, times[i], times[i + n], cap))
                 break
     return min(found, key=lambda f: f[2]) if found else None
+
+
+def _within(first: datetime, last: datetime, cap: WindowCap) -> bool:
+    if cap.calendar_days:
+        days = (last.date() - first.astimezone(last.tzinfo).date()).days
+        return days < cap.window // _DAY
+    return gap(first, last) < cap.window

@@ -115,19 +115,28 @@ class Drug:
 
 @dataclass(frozen=True)
 class WindowCap:
-    """At most ``doses`` doses in any ``window`` of elapsed time ("3 doses in any 7 days").
+    """At most ``doses`` doses in any ``window`` ("3 doses in any 7 days").
 
-    A window is half-open: doses exactly ``window`` apart fall in different windows, so a weekly
-    q12h × 3 course (days 1 and 2, then day 8) keeps to "3 doses in any 7 days".
+    A window written in days or weeks is that many consecutive calendar days in the patient's
+    zone, so a weekly q12h × 3 course (days 1 and 2, then day 8) keeps to "3 doses in any 7
+    days" on both sides of a clock change; a window written in hours is elapsed time.
     """
 
     doses: int
     window: timedelta
+    calendar_days: bool = True
+    """Written in days or weeks: consecutive calendar days. Written in hours: elapsed time."""
 
     def __str__(self) -> str:
         from .notation import format_duration
 
-        return f"{self.doses} dose{'s' if self.doses != 1 else ''} in any {format_duration(self.window)}"
+        if self.calendar_days:
+            window = format_duration(self.window)
+        else:
+            window = f"{int(self.window.total_seconds() // 3600)} h"
+            minutes = int(self.window.total_seconds() // 60 % 60)
+            window += f" {minutes} min" if minutes else ""
+        return f"{self.doses} dose{'s' if self.doses != 1 else ''} in any {window}"
 
 
 @dataclass(frozen=True)

@@ -411,9 +411,10 @@ def looks_like_weekdays(text: object) -> bool:
 _WINDOW_CAP = re.compile(r"^(\d{1,6})\s+doses?\s+in\s+any\s+(.+)$")
 
 
-def parse_window_cap(text: object) -> tuple[int, timedelta]:
-    """``"3 doses in any 7 days"`` -> ``(3, 7 days)``; the window is elapsed time, 1 hour to
-    366 days (``"24h"``, ``"7 days"``, ``"2 weeks"``)."""
+def parse_window_cap(text: object) -> tuple[int, timedelta, bool]:
+    """``"3 doses in any 7 days"`` -> ``(3, 7 days, True)``: the window, 1 hour to 366 days,
+    and whether it was written in days or weeks (calendar days) rather than hours (``"24h"``:
+    elapsed time)."""
     match = (
         _WINDOW_CAP.match(" ".join(text.strip().lower().split())) if isinstance(text, str) else None
     )
@@ -425,7 +426,8 @@ def parse_window_cap(text: object) -> tuple[int, timedelta]:
     window = parse_duration(match.group(2))
     if window < timedelta(hours=1):
         raise ValueError(f"the window must be at least 1 hour, got {match.group(2)!r}")
-    return doses, window
+    in_days = not re.search(r"\d\s*(?:h|hr|hrs|hours?|m|mins?|minutes?)\b|^pt", match.group(2))
+    return doses, window, in_days
 
 
 def weekday_name(number: int) -> str:

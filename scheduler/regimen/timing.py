@@ -99,11 +99,15 @@ def closest(run: list[timedelta]) -> timedelta | None:
 
 
 def crowded_window(run: list[timedelta], cap: WindowCap) -> tuple[timedelta, timedelta] | None:
-    """The first and last of ``cap.doses + 1`` doses that fall within one window, if any."""
+    """The first and last of ``cap.doses + 1`` doses that fall within one window, if any (a
+    window written in days counts calendar days, as plan/spacing.py does)."""
     n = cap.doses
+    whole_days = cap.calendar_days
     for i in range(len(run) - n):
-        if run[i + n] - run[i] < cap.window:
-            return run[i], run[i + n]
+        a, b = run[i], run[i + n]
+        close = (b // _DAY - a // _DAY) < cap.window // _DAY if whole_days else b - a < cap.window
+        if close:
+            return a, b
     return None
 
 

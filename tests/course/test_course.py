@@ -282,19 +282,21 @@ def test_entry_words() -> None:
     )
 
 
-def test_a_course_edit_that_breaks_the_weekly_cap_is_refused_and_not_recorded() -> None:
-    """Methotrexate 2.5 mg q12h × 3 once weekly from Wednesday 6 January 2027, "3 doses in any
-    7 days": a retime from 13 January to 00:00 puts a fourth dose within the first week."""
-    weekly = course("methotrexate-weekly-divided", start=date(2027, 1, 6), cycles=3)
-    with pytest.raises(
-        CourseError, match=r"refused: 4 Methotrexate doses .* break the safety limit"
-    ):
-        edit(weekly, "retime", **{"from": date(2027, 1, 13), "time": "00:00"})
-    assert weekly.history == ()
-    # A retime that keeps the week apart is fine: 13 Jan 10:00 and 22:00, 14 Jan 10:00.
-    later = edit(weekly, "retime", **{"from": date(2027, 1, 13), "time": "10:00"})
-    assert doses(later)[3:6] == ["2027-01-13T10:00:00+00:00", "2027-01-13T22:00:00+00:00",
-                                 "2027-01-14T10:00:00+00:00"]  # fmt: skip
+def test_a_course_edit_that_breaks_a_window_cap_is_refused_and_not_recorded(
+    tmp_path: Path,
+) -> None:
+    """08:00/20:00 daily with "2 doses in any 24h" from Monday 4 January 2027: a retime from
+    Wednesday 6 January to 06:00 puts Tue 08:00, Tue 20:00 and Wed 06:00 within 22 hours."""
+    from tests.plan.test_regimen_language import TWICE_DAILY
+
+    path = tmp_path / "bid.toml"
+    path.write_text(TWICE_DAILY, encoding="utf-8")
+    bid = course(str(path), start=date(2027, 1, 4), cycles=2)
+    with pytest.raises(CourseError, match=r"refused: 3 Tablet doses .* 2 doses in any 24 h"):
+        edit(bid, "retime", **{"from": date(2027, 1, 6), "time": "06:00"})
+    assert bid.history == ()
+    later = edit(bid, "retime", **{"from": date(2027, 1, 6), "time": "09:00"})
+    assert doses(later)[3:5] == ["2027-01-05T20:00:00+00:00", "2027-01-06T09:00:00+00:00"]
 
 
 def test_a_delayed_docetaxel_cycle_keeps_its_premedication_in_a_course() -> None:

@@ -159,3 +159,62 @@ def test_random_valid_regimens_expand_sorted_bounded_capped_and_deterministic(
             )
             if rule["cap"] is not None:
                 assert count <= rule["cap"]  # type: ignore[operator]
+
+
+WEEKDAY_REGIMEN = """
+id = "weekdays"
+name = "Weekday fractions"
+indication = "Test fixture"
+source = "test suite"
+
+[drugs.rt]
+name = "Radiotherapy"
+route = "radiotherapy"
+
+[[phases]]
+cycle_days = 7
+cycles = "until stopped"
+
+[[phases.doses]]
+days = "DAYS"
+count = COUNT
+time = "09:00"
+duration = "15m"
+"""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    weekdays=st.sets(st.integers(0, 6), min_size=1),
+    count=st.integers(1, 40),
+    start=STARTS,
+    zone=st.sampled_from(ZONES),
+)
+def test_weekday_rules_start_on_the_start_date_and_give_their_count(
+    weekdays: set[int], count: int, start: date, zone: str
+) -> None:
+    from scheduler import PlanOptions, expand, parse_regimen
+    from scheduler.regimen.notation import weekday_name
+
+    days = ", ".join(weekday_name(w)[:3] for w in sorted(weekdays))
+    regimen = parse_regimen(WEEKDAY_REGIMEN.replace("DAYS", days).replace("COUNT", str(count)))
+    given_doses = doses(expand(regimen, PlanOptions(start=start, zone=ZoneInfo(zone))))
+    dates = [e.start.date() for e in given_doses if isinstance(e.start, datetime)]
+    assert len(dates) == count
+    assert all(d.weekday() in weekdays for d in dates)
+    assert dates == sorted(set(dates))
+    # The first dose is the first listed weekday on or after the start: never a week later.
+    assert (dates[0] - start).days < 7 and dates[0] >= start
+    # No listed weekday is skipped between the first and the last dose.
+    every = [start + timedelta(days=n) for n in range((dates[-1] - start).days + 1)]
+    assert dates == [d for d in every if d.weekday() in weekdays]
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=STARTS, zone=st.sampled_from(ZONES), cycles=st.integers(1, 60))
+def test_divided_weekly_methotrexate_keeps_its_own_limits_in_every_zone(
+    start: date, zone: str, cycles: int
+) -> None:
+    """The regimen as written never trips its own safety limits, across clock changes."""
+    given_doses = doses(plan("methotrexate-weekly-divided", start=start, zone=zone, cycles=cycles))
+    assert len(given_doses) == 3 * cycles

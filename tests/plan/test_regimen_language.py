@@ -176,13 +176,48 @@ def test_twice_daily_weekly_methotrexate_plans_within_its_limits() -> None:
     assert str(drug.window_cap) == "3 doses in any 7 days"
 
 
-def test_an_edit_that_puts_four_methotrexate_doses_in_seven_days_is_refused() -> None:
-    """Week 2 moved to start at midnight: Wed 6 Jan 08:00 and 20:00, Thu 7 Jan 08:00 and Wed 13
-    Jan 00:00 are four doses within 6 days 16 hours (the first such run is named)."""
-    with pytest.raises(PlanError, match=r"4 Methotrexate doses from Wed 6 Jan 2027 at 08:00 to "
-                       r"Wed 13 Jan 2027 at 00:00 break the safety limit of 3 doses in any 7 days"):  # fmt: skip
-        plan("methotrexate-weekly-divided", start=date(2027, 1, 6), cycles=2,
-             adjustments=(Retime(start=date(2027, 1, 13), at=time(0, 0)),))  # fmt: skip
+TWICE_DAILY = """
+id = "bid"
+name = "Twice daily, at most 2 doses in any 24 hours"
+indication = "Test fixture"
+source = "test suite"
+
+[drugs.tab]
+name = "Tablet"
+route = "oral"
+at_most = "2 doses in any 24h"
+
+[[phases]]
+cycle_days = 7
+cycles = 2
+
+[[phases.doses]]
+days = "every day"
+times = ["08:00", "20:00"]
+duration = "5m"
+"""
+
+
+def test_a_retime_that_puts_three_doses_in_24_hours_is_refused() -> None:
+    """08:00/20:00 daily from Monday 4 January 2027; from Wednesday 6 January the first dose at
+    06:00 (then 18:00): Tue 08:00, Tue 20:00 and Wed 06:00 are three doses within 22 hours (the
+    first such run is named)."""
+    regimen = parse_regimen(TWICE_DAILY)
+    retime = Retime(start=date(2027, 1, 6), at=time(6, 0))
+    with pytest.raises(PlanError, match=r"3 Tablet doses from Tue 5 Jan 2027 at 08:00 to "
+                       r"Wed 6 Jan 2027 at 06:00 break the safety limit of 2 doses in any 24 h"):  # fmt: skip
+        expand(regimen, PlanOptions(start=date(2027, 1, 4), zone=LONDON, adjustments=(retime,)))
+    later = Retime(start=date(2027, 1, 6), at=time(9, 0))  # 09:00/21:00: never 3 in 24 hours
+    events = expand(regimen, PlanOptions(start=date(2027, 1, 4), zone=LONDON, adjustments=(later,)))
+    assert starts(events)[3:6] == ["2027-01-05 20:00", "2027-01-06 09:00", "2027-01-06 21:00"]
+
+
+def test_a_retime_across_midnight_keeps_to_the_calendar_week() -> None:
+    """Week 2 retimed to start at 00:00 on Wednesday 13 January: 13 Jan 00:00 and 12:00, 14 Jan
+    00:00. Any seven calendar days hold at most three doses, so the plan stands."""
+    events = plan("methotrexate-weekly-divided", start=date(2027, 1, 6), cycles=2,
+                  adjustments=(Retime(start=date(2027, 1, 13), at=time(0, 0)),))  # fmt: skip
+    assert starts(events)[3:] == ["2027-01-13 00:00", "2027-01-13 12:00", "2027-01-14 00:00"]
 
 
 def test_an_edit_closer_than_the_hourly_min_interval_is_refused() -> None:
