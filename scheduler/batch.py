@@ -12,6 +12,7 @@ back in the order of the file. The columns are described in docs/batch.md.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -194,6 +195,8 @@ def read_plans(path: str | Path) -> Plans:
     if not raws:
         raise PlansError("holds no plans (one row per patient; see docs/batch.md)", file=name)
     folder = Path(name).parent
+    _source.cache_clear()
+    _zone_problem.cache_clear()
     rows = tuple(_row(raw, name, folder) for raw in raws)
     _refuse_shared_outputs(rows)
     return Plans(file=name, folder=folder, rows=rows)
@@ -203,7 +206,12 @@ def _csv_rows(text: str, origin: str) -> list[_Raw]:
     import csv
     import io
 
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    text = text.removeprefix("\ufeff")
+    if text.count("\n") > MAX_ROWS:
+        # Too many rows is refused after one pass that keeps nothing (a quoted value may span
+        # lines, so lines are not rows).
+        _count_rows(csv.reader(io.StringIO(text, newline=""), strict=True), origin)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     raws: list[_Raw] = []
     end = 0
@@ -235,6 +243,24 @@ def _csv_rows(text: str, origin: str) -> list[_Raw]:
     if header is None:
         raise PlansError("holds no plans: the file is empty", file=origin)
     return raws
+
+
+def _count_rows(reader: Any, origin: str) -> None:
+    import csv
+
+    rows = -1  # the header
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows += 1
+                if rows > MAX_ROWS:
+                    raise PlansError(
+                        f"more than {MAX_ROWS:,} plans: split the file",
+                        file=origin,
+                        line=reader.line_num,
+                    )
+    except csv.Error:
+        return  # reported with its line by the reading pass
 
 
 def _header(cells: list[str], origin: str, line: int) -> list[str]:
@@ -278,6 +304,15 @@ def _toml_rows(text: str, origin: str) -> list[_Raw]:
     class Reader(TableReader):
         error = PlansError
 
+    # Counted before parsing: the parser holds a whole file's tables, ten times its size.
+    headers = re.finditer(r"^[ \t]*\[\[[ \t]*plans[ \t]*\]\]", text, re.MULTILINE)
+    for count, header in enumerate(headers, start=1):
+        if count > MAX_ROWS:
+            raise PlansError(
+                f"more than {MAX_ROWS:,} plans: split the file",
+                file=origin,
+                line=text.count("\n", 0, header.start()) + 1,
+            )
     data = load_toml(text, origin, PlansError)
     reader = Reader(origin, text)
     reader.check_keys(data, ("plans",), "")
@@ -349,12 +384,9 @@ def _task(values: dict[str, Any], folder: Path, output: str) -> Task:
             "required with a regimen: the patient's IANA time zone, e.g. Europe/London "
             "(never this machine's zone)",
         )
-    from .plan.zones import load_zone
-
-    try:
-        load_zone(zone)
-    except PlanError as err:
-        raise _Bad("zone", str(err)) from None
+    problem = _zone_problem(zone)
+    if problem:
+        raise _Bad("zone", problem)
     return Task(
         source,
         kind,
@@ -390,17 +422,38 @@ def _text(values: dict[str, Any], key: str) -> str | None:
 def _regimen_source(value: str, folder: Path) -> tuple[str, str]:
     """``("file", path)`` for a regimen file (relative to the plans file), else ``("id", id)``;
     the same test as ``scheduler plan`` run in the plans file's folder."""
-    candidate = folder / value
+    kind, source, problem = _source(value, str(folder))
+    if problem:
+        raise _Bad("regimen", problem)
+    return kind, source
+
+
+@functools.lru_cache(maxsize=4096)
+def _source(value: str, folder: str) -> tuple[str, str, str]:
+    # Cached for one read (cleared by read_plans): a clinic's 100,000 rows name a few regimens.
+    candidate = Path(folder) / value
     if value.endswith(".toml") or "/" in value or "\\" in value or candidate.exists():
-        return "file", str(candidate)
+        return "file", str(candidate), ""
     from .errors import UnknownRegimenError
     from .regimen.catalog import bundled_path
 
     try:
         bundled_path(value)
     except UnknownRegimenError as err:
-        raise _Bad("regimen", str(err)) from None
-    return "id", value
+        return "id", value, str(err)
+    return "id", value, ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _zone_problem(zone: str) -> str:
+    """Why ``zone`` is not a zone to plan in ('' if it is); cached like :func:`_source`."""
+    from .plan.zones import load_zone
+
+    try:
+        load_zone(zone)
+    except PlanError as err:
+        return str(err)
+    return ""
 
 
 def _date(values: dict[str, Any], key: str) -> date | None:

@@ -19,6 +19,7 @@ from scheduler.batch import MAX_ROWS, read_plans, run
 from scheduler.cli import main
 from scheduler.errors import PlansError
 from tests.test_hostile import FIFO, _make, assert_refused, scheduler, snapshot, sparse
+from tests.test_resources import LIMIT_BYTES, PEAK_KB, WRAPPER
 
 EPOCH = "1800000000"
 STAMP = datetime.fromtimestamp(int(EPOCH), UTC)
@@ -319,6 +320,7 @@ CASES: dict[str, tuple[list[str], str, dict[str, object]]] = {
     "no-zone-column": (BATCH, "plans.csv:1: no zone column: a row with a regimen needs the patient's time zone", {"plans.csv": "regimen,start\naldesleukin-sc,2027-01-04\n"}),
     "bad-quoting": (BATCH, "plans.csv:2: not valid CSV", {"plans.csv": 'regimen,start,zone\n"aldesleukin-sc"x,2027-01-04,UTC\n'}),
     "too-many-rows": (BATCH, f"plans.csv:{MAX_ROWS + 2}: more than 100,000 plans: split the file", {"plans.csv": "regimen,start,zone\n" + "x,y,z\n" * (MAX_ROWS + 1)}),
+    "toml-too-many-rows": (["batch", "p.toml", "-o", "out"], "p.toml:400001: more than 100,000 plans: split the file", {"p.toml": '[[plans]]\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\nzone = "UTC"\n' * (MAX_ROWS + 1)}),
     "duplicate-output": (BATCH, "plans.csv:3: output: writes 'A.ICS', the same file as line 2 ('a.ics') where case is ignored", {"plans.csv": "regimen,start,zone,output\n" + "aldesleukin-sc,2027-01-04,UTC,a.ics\n" + "aldesleukin-sc,2027-02-01,UTC,A.ICS\n"}),
     "duplicate-label": (BATCH, "plans.csv:3: output: writes 'J-S.ics', as line 2 does", {"plans.csv": "regimen,start,zone,cycles,label\n" + "aldesleukin-sc,2027-01-04,UTC,1,J S\n" * 2}),
     "output-traversal": (BATCH, "plans.csv:2: output: '../escape.ics' names a path, not a file", {"plans.csv": "regimen,start,zone,output\naldesleukin-sc,2027-01-04,UTC,../escape.ics\n"}),
@@ -345,6 +347,25 @@ def test_an_unusable_plans_file_is_refused_and_nothing_written(name: str, tmp_pa
     assert_refused(result, 2, expect)
     assert result.stdout == ""
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["huge", "too-many-rows", "toml-too-many-rows"])
+def test_refused_within_a_memory_limit(name: str, tmp_path: Path) -> None:
+    """Too many rows is found before the rows are kept (or, in TOML, parsed)."""
+    import os
+    import subprocess
+    import sys
+
+    argv, expect, files = CASES[name]
+    _make(tmp_path, files)
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, str(LIMIT_BYTES), sys.executable, "-m", "scheduler", *argv],
+        cwd=tmp_path, env={**os.environ, "TZ": "UTC"}, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    peak_kb = int(done.stdout.strip().splitlines()[-1])
+    assert_refused(done, 2, expect)
+    assert peak_kb < PEAK_KB, f"peak {peak_kb:,} kB"
 
 
 def test_a_terminal_gets_a_progress_bar_and_a_pipe_only_the_summary(tmp_path: Path) -> None:
