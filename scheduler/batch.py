@@ -69,6 +69,7 @@ COLUMNS = (
     "time",
     "output",
     "format",
+    "plan_id",
 )
 #: The largest plans file read (about 100,000 rows of a clinic's export).
 MAX_BYTES = 16_000_000
@@ -81,7 +82,7 @@ MAX_NAME = 200
 
 #: Library option names (PlanError.field) as the plans file spells them.
 _COLUMN_OF = {"dose_time": "time", "remind": None, "bound": None, "force": None}
-_NOT_FOR_COURSES = ("start", "zone", "cycles", "until", "time", "weight", "height")
+_NOT_FOR_COURSES = ("start", "zone", "cycles", "until", "time", "weight", "height", "plan_id")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ class Task:
     dose_time: time | None = None
     body: Body | None = None
     label: str | None = None
+    plan_id: str | None = None
+    """Part of every event's UID (default: the start date): a patient's own, so that two
+    patients on one regimen and start date never share event identities in one calendar."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +403,7 @@ def _task(values: dict[str, Any], folder: Path, output: str) -> Task:
         dose_time=_clock(values, "time"),
         body=_body(values),
         label=label,
+        plan_id=_text(values, "plan_id"),
     )
 
 
@@ -793,6 +798,7 @@ def _planned(task: Task) -> Planned:
         cycles=task.cycles,
         until=task.until,
         dose_time=task.dose_time,
+        plan_id=task.plan_id,
         body=task.body,
         label=task.label,
     )

@@ -92,6 +92,25 @@ def test_aldesleukin_from_monday_4_january_2027_by_hand(
     assert len(cycle2) == 20
 
 
+def test_plan_ids_keep_two_patients_on_one_regimen_and_start_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two patients, aldesleukin-sc from the same Monday: without plan ids their events would
+    share UIDs in one clinic calendar; with them, none do, and each is what plan writes."""
+    (tmp_path / "plans.csv").write_text(
+        "regimen,start,zone,cycles,plan_id,output\n"
+        "aldesleukin-sc,2027-01-04,Europe/London,1,MRN-001,a.ics\n"
+        "aldesleukin-sc,2027-01-04,Europe/London,1,MRN-002,b.ics\n"
+    )
+    code, _, err = batch(capsys, str(tmp_path / "plans.csv"), "-o", str(tmp_path / "out"))
+    assert (code, err) == (0, [])
+    a, b = ((tmp_path / "out" / f).read_bytes() for f in ("a.ics", "b.ics"))
+    uids = [{line for line in x.split(b"\r\n") if line.startswith(b"UID:")} for x in (a, b)]
+    assert len(uids[0]) == 24 and not uids[0] & uids[1]  # 20 doses, 2 tests, 2 precautions
+    assert a == plan_bytes(capsys, tmp_path / "p.ics", "aldesleukin-sc", "--start", "2027-01-04",
+                           "--tz", "Europe/London", "--cycles", "1", "--plan-id", "MRN-001")  # fmt: skip
+
+
 # -- mixed good and bad rows --------------------------------------------------------------
 
 CSV = """\
