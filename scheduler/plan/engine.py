@@ -388,12 +388,15 @@ class _Plan:
         rules = [r for r in phase.doses if cycle in r.cycles]
         if not rules:
             return start
-        first = min(r.days[0] for r in rules)
+        weekday = start.weekday()
+        first = min(r.days_from(weekday)[0] for r in rules)
         moving = sorted(
             {
                 r.setting
                 for r in rules
-                if first in r.days and closures.policy_for(r.setting) in MOVING
+                if first in r.days_from(weekday)
+                and r.count is None  # a counted dose on a closed day is given at the end instead
+                and closures.policy_for(r.setting) in MOVING
             }
         )
         day = cycle_date(start, first)

@@ -347,3 +347,15 @@ def test_a_closed_premedication_day_keeps_its_dose_at_home() -> None:
     events = plan("docetaxel-q21d", start=date(2027, 1, 5), cycles=1, closures=closures)
     assert starts(events)[:2] == ["2027-01-04 08:00", "2027-01-04 20:00"]
     assert [e.start for e in events if e.kind == "lab"] == [date(2027, 1, 2)]
+
+
+def test_bank_holidays_in_a_radiotherapy_course_are_made_up_at_the_end() -> None:
+    """From Wednesday 24 March 2027 with England's holidays: Good Friday 26 March, Easter Monday
+    29 March and the early May bank holiday (Monday 3 May) are closed. Without them the 30th
+    fraction would be Tuesday 4 May; with them, three weekdays later: Friday 7 May."""
+    closures = Closures(regions=("GB-ENG",))
+    events = plan("radiotherapy-60gy-30f", start=date(2027, 3, 24), closures=closures)
+    dates = dose_dates(events)
+    assert len(dates) == 30
+    assert dates[:4] == ["2027-03-24", "2027-03-25", "2027-03-30", "2027-03-31"]
+    assert dates[-5:] == ["2027-04-30", "2027-05-04", "2027-05-05", "2027-05-06", "2027-05-07"]
