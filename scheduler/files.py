@@ -110,13 +110,16 @@ def read_text(
         ) from None
 
 
-def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
+def write_atomic(
+    path: str | Path, data: bytes, *, force: bool = False, mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename, so a
     failure never leaves half a file and an existing file is either kept or fully replaced.
 
     Without ``force`` the file is created exclusively: if it exists (or another process creates
     it first) nothing is written. Only a regular file is ever replaced, never a FIFO, a device,
-    a folder or a symbolic link.
+    a folder or a symbolic link. ``mode`` sets the file's permissions (default: an existing
+    file's, or 0644); secrets are written 0600.
     """
     name = str(path)
     if not name.strip():
@@ -146,7 +149,9 @@ def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, stat.S_IMODE(existing.st_mode) if existing else 0o644)
+        if mode is None:
+            mode = stat.S_IMODE(existing.st_mode) if existing else 0o644
+        os.chmod(temp, mode)
         if force:
             os.replace(temp, target)
         else:

@@ -1,9 +1,9 @@
 """The ``scheduler`` command: parse arguments, call the library, print. Nothing clever here.
 
 One module per command group (plan.py: regimens, show, plan, validate, schema; course.py: the
-course edits; check.py: check and diff; batch.py: batch). Every domain error becomes one line,
-``Error: ...``, on stderr with exit code 1; usage errors (a missing option, a non-number) one
-line with exit code 2. No tracebacks, whatever the input.
+course edits; check.py: check and diff; batch.py: batch; feed.py: serve and the feed tokens).
+Every domain error becomes one line, ``Error: ...``, on stderr with exit code 1; usage errors
+(a missing option, a non-number) one line with exit code 2. No tracebacks, whatever the input.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from ..errors import OutputError, PlanError, SchedulerError
+from ..errors import OutputError, PlanError, PublishError, SchedulerError
 
 __all__ = ["app", "main", "run"]
 
@@ -49,19 +49,26 @@ FLAGS = {
     "dates": "--date",
     "holidays": "--holidays",
     "weekdays": "--weekday",
+    "caldav": "--caldav",
+    "calendar": "--calendar",
+    "user": "--user",
+    "password_env": "--password-env",
 }
 #: Errors about more than one option end with what to give instead.
 HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force to replace it"}
 
-from . import batch, check, course, plan  # noqa: E402  (registers the commands on app)
+from . import batch, check, course, feed, plan  # noqa: E402  (registers the commands on app)
 
-del batch, check, course, plan
+del batch, check, course, feed, plan
+from . import publish  # noqa: E402  (imports the caldav client only when run)
+
+del publish
 
 
 def message(err: SchedulerError) -> str:
     """The one line for ``err``, naming the option at fault the way this command spells it."""
     text = str(err)
-    field = err.field if isinstance(err, PlanError | OutputError) else None
+    field = err.field if isinstance(err, PlanError | OutputError | PublishError) else None
     if field in HINTS:
         return f"{text} ({HINTS[field]})"
     flag = FLAGS.get(field) if field else None

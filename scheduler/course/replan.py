@@ -168,7 +168,19 @@ def _record(
         # A closure is a fact about the clinic, worth keeping even if nothing falls on it yet.
         raise CourseError(f"refused: {words(change)} changes nothing in the plan "
                           "(check the cycle, day or date)", file=course.origin or None)  # fmt: skip
-    touched = set(changed)
+    # An event under way today (a precaution "from the first dose until 12 months after the
+    # last") may change its future part: same start, both ends still ahead.
+    old_events = {e.uid: e for e in before}
+    new_events = {e.uid: e for e in after}
+    ongoing = {
+        uid
+        for uid in changed
+        if uid in old_events
+        and uid in new_events
+        and old_events[uid].start == new_events[uid].start
+        and min(day_of(old_events[uid].end), day_of(new_events[uid].end)) > today
+    }
+    touched = set(changed) - ongoing
     for event in sorted(
         (e for e in (*before, *after) if e.uid in touched), key=lambda e: day_of(e.start)
     ):

@@ -119,14 +119,16 @@ def to_ics(
     reminders: Reminders | None = None,
     recurrence: str = "expand",
     method: str | None = "PUBLISH",
+    refresh: timedelta | None = None,
 ) -> bytes:
     """Serialise ``events`` (all in ``zone``) to the bytes of an .ics file.
 
     ``stamp`` is the DTSTAMP of every event (inject a fixed one for reproducible output);
     ``name`` is the calendar's display name; ``reminders`` default to :class:`Reminders`();
     ``recurrence`` is ``expand`` (a VEVENT per event) or ``rrule`` (repeating doses as series);
-    ``method`` is ``PUBLISH`` for files and feeds, ``None`` for a CalDAV resource (RFC 4791).
-    Built on :func:`write_ics`, so at its peak it holds about the file once (not the file's
+    ``method`` is ``PUBLISH`` for files and feeds, ``None`` for a CalDAV resource (RFC 4791);
+    ``refresh`` adds the polling hints of a subscribed feed (REFRESH-INTERVAL, RFC 7986, and
+    X-PUBLISHED-TTL). Built on :func:`write_ics`, so at its peak it holds about the file once (not the file's
     lines, their join and its encoding: 6.8x the file).
     """
     buffer = BytesIO()
@@ -140,6 +142,7 @@ def to_ics(
         reminders=reminders,
         recurrence=recurrence,
         method=method,
+        refresh=refresh,
     )
     return buffer.getvalue()
 
@@ -155,6 +158,7 @@ def write_ics(
     reminders: Reminders | None = None,
     recurrence: str = "expand",
     method: str | None = "PUBLISH",
+    refresh: timedelta | None = None,
 ) -> int:
     """Write the .ics file of :func:`to_ics` (the same bytes, same arguments) to ``stream``,
     one event at a time, so that a large calendar is never held whole; returns its size.
@@ -172,6 +176,7 @@ def write_ics(
         alarms=reminders if reminders is not None else Reminders(),
         recurrence=recurrence,
         method=method,
+        refresh=refresh,
     )
     size = 0
     for lines in chunks:
@@ -191,6 +196,7 @@ def _chunks(
     alarms: Reminders,
     recurrence: str,
     method: str | None,
+    refresh: timedelta | None = None,
 ) -> Iterator[list[str]]:
     """The file's content lines: the calendar's head with its VTIMEZONE, then each VEVENT,
     then the end."""
@@ -208,6 +214,9 @@ def _chunks(
         line("X-WR-CALNAME", escape_text(name)),
         line("X-WR-TIMEZONE", zone.key),
     ]
+    if refresh is not None:
+        hint = _iso_duration(refresh)
+        lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{hint}", f"X-PUBLISHED-TTL:{hint}"]
     if any(not e.all_day for e in events):
         lines += vtimezone_lines(zone, min(_day(e.start) for e in events),
                                  max(_day(e.end) for e in events))  # fmt: skip
@@ -291,3 +300,14 @@ def _local(value: date | datetime) -> str:
         f"{value.year:04d}{value.month:02d}{value.day:02d}"
         f"T{value.hour:02d}{value.minute:02d}{value.second:02d}"
     )
+
+
+def _iso_duration(value: timedelta) -> str:
+    """``PT12H``, ``P1D``, ``PT1H30M``: an RFC 5545 duration of whole minutes."""
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    text = f"P{days}D" if days else "P"
+    if hours or minutes or not days:
+        text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text

@@ -306,3 +306,15 @@ def test_a_delayed_docetaxel_cycle_keeps_its_premedication_in_a_course() -> None
     delayed = edit(c, "delay", phase=1, cycle=2, days=7)
     assert dates(delayed)[7:] == ["2027-02-01", "2027-02-01", "2027-02-02", "2027-02-02",
                                   "2027-02-02", "2027-02-03", "2027-02-03"]  # fmt: skip
+
+
+def test_a_delay_during_the_course_may_extend_a_precaution_under_way() -> None:
+    """Regression: with today Tuesday 1 June 2027 (inside the 'no live vaccines' precaution that
+    began with the first dose on 4 January), delaying cycle 6 from Mon 28 June to Mon 5 July
+    was refused as a change 'on Mon 4 Jan 2027'. Only the precaution's end moves, later."""
+    c = course(cycles=11)
+    delayed = edit(c, "delay", today=date(2027, 6, 1), phase=1, cycle=6, days=7)
+    assert "2027-07-05" in dates(delayed) and "2027-06-28" not in dates(delayed)
+    # A change that really reaches before today is still refused.
+    with pytest.raises(CourseError, match="before today"):
+        edit(c, "delay", today=date(2027, 6, 1), phase=1, cycle=5, days=7)

@@ -1,0 +1,154 @@
+"""``scheduler serve`` and the course commands for live calendars: ``course rotate-token``,
+``course revoke-token`` and ``course url``."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import OutputError, PlanError
+from . import app
+from .common import now
+from .course import CourseFile, course_app
+
+Reader = Annotated[
+    str, typer.Option("--for", help="Whose copy: patient (default), caregiver, or another name.")
+]
+
+_SUBSCRIPTION_FACTS = (
+    "Subscribed calendars update themselves, but on the app's schedule: Google polls every "
+    "12-24 hours whatever the feed asks, Apple and Outlook every few hours. Google, Apple and "
+    "ICSx5 drop reminders (alarms) from subscribed calendars: set reminders in the app, or "
+    "import the .ics once for reminders and subscribe for changes."
+)
+
+
+@app.command("serve")
+def serve_command(
+    courses: Annotated[
+        Path, typer.Option(help="The folder of course files (and their .feed.toml token files).")
+    ],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    days_back: Annotated[int, typer.Option(help="Days of the past a feed keeps.")] = 30,
+    days_ahead: Annotated[int, typer.Option(help="Days of the future a feed holds.")] = 400,
+    refresh_hours: Annotated[
+        int, typer.Option(help="How often apps are asked to poll, in hours (REFRESH-INTERVAL).")
+    ] = 12,
+    access_log: Annotated[
+        bool, typer.Option(help="Log each request to stderr (tokens are never logged).")
+    ] = True,
+) -> None:
+    """Serve each course's calendar at an unguessable URL, for calendar apps to subscribe to.
+
+    Example: scheduler serve --courses ./courses --port 8080
+    (then: scheduler course url courses/js.toml --base https://feeds.example.org)
+    """
+    from datetime import timedelta
+
+    from ..feed.calendar import Window
+    from ..feed.server import create_app
+
+    if not courses.is_dir():
+        raise OutputError(f"--courses {courses}: not a folder of course files")
+    if not 1 <= port <= 65535:
+        raise PlanError(f"--port must be from 1 to 65535, got {port}")
+    if not 1 <= refresh_hours <= 168:
+        raise PlanError(f"--refresh-hours must be from 1 to 168, got {refresh_hours}")
+    try:
+        window = Window(back=days_back, ahead=days_ahead)
+    except ValueError as err:
+        raise PlanError(f"--{str(err).replace('days ', 'days-')}") from None
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        typer.echo(
+            f"note: listening on {host}, not only this machine: put it behind HTTPS "
+            "(a reverse proxy) before anyone subscribes",
+            err=True,
+        )
+    import logging
+
+    import uvicorn
+
+    if access_log:
+        logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
+        logging.getLogger("scheduler.feed").setLevel(logging.INFO)
+    application = create_app(courses, window=window, refresh=timedelta(hours=refresh_hours),
+                             today=lambda: now().date())  # fmt: skip
+    typer.echo(f"Serving course calendars from {courses} at http://{host}:{port}/feeds/", err=True)
+    uvicorn.run(application, host=host, port=port, access_log=False, log_level="warning",
+                server_header=False)  # fmt: skip
+
+
+@course_app.command("rotate-token")
+def rotate_token_command(
+    course: CourseFile,
+    reader: Reader = "patient",
+    show_label: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-label/--hide-label", help="Whether this copy's calendar shows the label."
+        ),
+    ] = None,
+) -> None:
+    """Give a reader a new feed token (the old URL stops working at once).
+
+    Example: scheduler course rotate-token js.toml --for caregiver
+    """
+    from ..feed.tokens import rotate
+
+    token = rotate(course, reader, now=now(), show_label=show_label)
+    typer.echo(f"New feed token for {token.name} of {course}; the old link no longer works.")
+    typer.echo(f"Links: scheduler course url {course} --for {token.name}")
+
+
+@course_app.command("revoke-token")
+def revoke_token_command(course: CourseFile, reader: Reader = "patient") -> None:
+    """Remove a reader's feed token: their calendar stops updating (404 from then on).
+
+    Example: scheduler course revoke-token js.toml --for caregiver
+    """
+    from ..feed.tokens import revoke
+
+    revoke(course, reader)
+    typer.echo(f"Revoked the feed token for {reader} of {course}.")
+
+
+@course_app.command("url")
+def url_command(
+    course: CourseFile,
+    reader: Reader = "patient",
+    base: Annotated[
+        str, typer.Option(help="Where `scheduler serve` is reached, e.g. https://feeds.example.org")
+    ] = "http://127.0.0.1:8080",
+) -> None:
+    """Print the https and webcal links of a course's live calendar.
+
+    Example: scheduler course url js.toml --base https://feeds.example.org
+    """
+    from ..feed.tokens import load_access
+
+    if not base.startswith(("https://", "http://")) or any(c.isspace() for c in base):
+        raise PlanError(f"--base must be an http(s) address, got {base!r}")
+    token = load_access(course).get(reader)
+    if token is None:
+        raise OutputError(
+            f"{course} has no feed token for {reader!r}: "
+            f"run: scheduler course rotate-token {course} --for {reader}"
+        )
+    link = f"{base.rstrip('/')}/feeds/{token.token}.ics"
+    typer.echo(link)
+    typer.echo("webcal://" + link.split("://", 1)[1])
+    if link.startswith("http://") and "127.0.0.1" not in link and "localhost" not in link:
+        typer.echo(
+            "note: serve feeds over https: the link is the only key to the calendar", err=True
+        )
+    typer.echo(_SUBSCRIPTION_FACTS, err=True)
