@@ -8,6 +8,7 @@ __all__ = [
     "OutputError",
     "PlanError",
     "PlansError",
+    "PublishError",
     "RegimenError",
     "SchedulerError",
     "UnknownRegimenError",
@@ -85,4 +86,13 @@ class OutputError(_FieldError):
     """The result cannot be written where asked (exists and may not be replaced, unwritable...).
 
     ``field="force"`` when replacing it was not allowed: the front end says how to allow it.
+    """
+
+
+class PublishError(_FieldError):
+    """A calendar cannot be published to a CalDAV server: a bad URL, no caldav client, the
+    server unreachable, the login refused, or an error the server answered.
+
+    ``field`` names the option at fault when there is one (``caldav``, ``user``,
+    ``password_env``, ``calendar``).
     """

@@ -60,7 +60,8 @@ HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force
 from . import batch, check, course, feed, plan  # noqa: E402  (registers the commands on app)
 
 del batch, check, course, feed, plan
-from . import publish  # noqa: E402  (imports the caldav client only when run)
+
+from . import publish  # noqa: E402  (the CalDAV command; the caldav client is imported when run)
 
 del publish
 
