@@ -182,8 +182,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
     top = typer.main.get_command(app)
     names = sorted(top.commands)  # type: ignore[attr-defined]
-    assert names == ["batch", "check", "course", "diff", "plan", "regimens", "schema", "serve",
-                     "show", "validate"]  # fmt: skip
+    assert names == ["batch", "check", "course", "diff", "plan", "publish", "regimens", "schema",
+                     "serve", "show", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
     assert course == ["close", "delay", "new", "omit", "retime", "revoke-token", "rotate-token",
                       "show", "stop", "url"]  # fmt: skip

@@ -48,11 +48,12 @@ def publish_command(
     """Publish a course into a CalDAV calendar: create or update its events by UID, delete the
     events its changes removed, leave the rest alone.
 
-    Example: SCHEDULER_DAV_PASSWORD=... scheduler publish js.toml --caldav
-    https://dav.example.org/ --user nurse --password-env SCHEDULER_DAV_PASSWORD
+    Example: scheduler publish js.toml --caldav https://dav.example.org/ --user nurse
+    --password-env DAV_PASSWORD
 
-    Events are planned as 'scheduler plan COURSE' plans them. A second run with no change does
-    nothing. Events in the calendar that this course did not make are never touched.
+    The password is read from the environment variable named by --password-env, never from the
+    command line. Events are planned as 'scheduler plan COURSE' plans them. A second run with no
+    change does nothing. Events in the calendar that this course did not make are never touched.
     """
     from ..publish import publish_course
 
