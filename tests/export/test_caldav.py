@@ -5,10 +5,8 @@ doses, with recurrences expanded by the server."""
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -23,6 +21,7 @@ from scheduler.export.json import to_records
 from scheduler.regimen.catalog import bundled_ids
 from scheduler.regimen.dosing import Body
 from tests.helpers import plan, require
+from tests.radicale_server import radicale_server
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
@@ -36,47 +35,10 @@ START, UNTIL = date(2027, 3, 8), date(2027, 4, 30)
 WINDOW = (datetime(2027, 3, 7, tzinfo=UTC), datetime(2027, 4, 25, tzinfo=UTC))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require(importlib.util.find_spec("radicale") is not None, "Radicale is not installed")
-    require(importlib.util.find_spec("caldav") is not None, "the caldav client is not installed")
-    folder = tmp_path_factory.mktemp("radicale")
-    port = _free_port()
-    # Radicale's own server, configured the way its test suite does: storage in a temporary
-    # folder without fsync (a private option, so set in code rather than a config file), which
-    # otherwise makes a PUT of a few hundred events take seconds.
-    launcher = (
-        "import sys; from radicale import config, server, log; log.setup(); "
-        "c = config.load(); "
-        "c.update({'storage': {'filesystem_folder': sys.argv[1], '_filesystem_fsync': 'False'}, "
-        "'auth': {'type': 'none'}, 'server': {'hosts': sys.argv[2]}, "
-        "'logging': {'level': 'warning'}}, 'test', privileged=True); "
-        "server.serve(c)"
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-c", launcher, str(folder / "data"), f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=(folder / "log").open("w"),
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"Radicale did not start: {(folder / 'log').read_text()}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with radicale_server(tmp_path_factory.mktemp("radicale")) as url:
+        yield url
 
 
 @pytest.mark.external
