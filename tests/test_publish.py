@@ -1,6 +1,7 @@
-"""scheduler publish against a real CalDAV server (Radicale, started on 127.0.0.1 by these
-tests): a course published, published again with no change, re-published after a delay and an
-omission, and asked for a time range. Expected dates are written out by hand: aldesleukin SC
+"""scheduler publish against real CalDAV servers started on 127.0.0.1 by these tests: a course
+published, published again with no change, re-published after a delay and an omission, and
+asked for a time range, against both Radicale and Xandikos (two independent RFC 4791 servers);
+the rest (other events left alone, a refused login) against Radicale, which checks logins. Expected dates are written out by hand: aldesleukin SC
 from Mon 4 Jan 2027 gives doses Mon-Fri for 4 weeks of each 5-week cycle at 09:00 London time,
 with a blood test the day before each cycle and on day 15, and two precautions over the course.
 
@@ -21,6 +22,7 @@ import requests
 
 from scheduler.cli import main
 from tests.radicale_server import free_port, radicale_server
+from tests.xandikos_server import xandikos_server
 
 USER, PASSWORD = "nurse", "s3cret-for-tests"
 LONDON = ZoneInfo("Europe/London")
@@ -38,6 +40,19 @@ FOREIGN = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with radicale_server(tmp_path_factory.mktemp("radicale"), {USER: PASSWORD}) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def xandikos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with xandikos_server(tmp_path_factory.mktemp("xandikos")) as url:
+        yield url
+
+
+@pytest.fixture(params=["server", "xandikos"], ids=["radicale", "xandikos"])
+def any_server(request: pytest.FixtureRequest) -> str:
+    """The round trip runs against both servers: Radicale (with logins) and Xandikos (without;
+    the user name and password sent are ignored)."""
+    return str(request.getfixturevalue(request.param))
 
 
 @pytest.fixture(autouse=True)
@@ -97,27 +112,28 @@ def days(month: int, first: int, last: int) -> list[tuple[int, int]]:
 
 @pytest.mark.external
 def test_first_publish_creates_every_event_and_a_second_changes_nothing(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, any_server: str
 ) -> None:
     course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 2)
     # 2 cycles: 40 doses (days 1-5, 8-12, 15-19, 22-26), 4 blood tests (days -1 and 15), and
     # the 2 precautions (contraception; live vaccines).
-    first = publish(capsys, course, server, "First")
+    first = publish(capsys, course, any_server, "First")
     assert first == "created 46, updated 0, deleted 0, unchanged 0"
     assert (
-        publish(capsys, course, server, "First") == "created 0, updated 0, deleted 0, unchanged 46"
+        publish(capsys, course, any_server, "First")
+        == "created 0, updated 0, deleted 0, unchanged 46"
     )
-    assert len(calendar(server, "First").search(event=True)) == 46
+    assert len(calendar(any_server, "First").search(event=True)) == 46
 
 
 @pytest.mark.external
 def test_a_delay_and_an_omission_reach_the_server_and_a_time_range_query_sees_them(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, any_server: str
 ) -> None:
     course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 2)
-    publish(capsys, course, server, "Delayed")
+    publish(capsys, course, any_server, "Delayed")
     window = {"start": datetime(2027, 2, 6, tzinfo=UTC), "end": datetime(2027, 3, 14, tzinfo=UTC)}
-    before = dose_starts(calendar(server, "Delayed").search(event=True, **window))
+    before = dose_starts(calendar(any_server, "Delayed").search(event=True, **window))
     # Cycle 2 as planned: Mon 8 Feb 2027, doses 8-12, 15-19, 22-26 Feb and 1-5 Mar.
     assert before == at_nine(*days(2, 8, 12), *days(2, 15, 19), *days(2, 22, 26), *days(3, 1, 5))
 
@@ -126,20 +142,20 @@ def test_a_delay_and_an_omission_reach_the_server_and_a_time_range_query_sees_th
     # The delay moves cycle 2's 20 doses and 2 blood tests and the end of both precautions
     # (they run from the last dose); the omission cancels Wed 6 Jan's dose. Cycle 1's other 19
     # doses and its 2 blood tests stay as they were.
-    counts = publish(capsys, course, server, "Delayed")
+    counts = publish(capsys, course, any_server, "Delayed")
     assert counts == "created 0, updated 24, deleted 1, unchanged 21"
 
-    found = calendar(server, "Delayed").search(event=True, **window)
+    found = calendar(any_server, "Delayed").search(event=True, **window)
     # Cycle 2 a week later: Mon 15 Feb 2027, doses 15-19, 22-26 Feb, 1-5 and 8-12 Mar; nothing
     # left on 8-12 Feb.
     assert dose_starts(found) == at_nine(
         *days(2, 15, 19), *days(2, 22, 26), *days(3, 1, 5), *days(3, 8, 12)
     )
-    january = calendar(server, "Delayed").search(
+    january = calendar(any_server, "Delayed").search(
         event=True, start=datetime(2027, 1, 4, tzinfo=UTC), end=datetime(2027, 1, 9, tzinfo=UTC)
     )
     assert dose_starts(january) == at_nine((1, 4), (1, 5), (1, 7), (1, 8))
-    assert publish(capsys, course, server, "Delayed") == (
+    assert publish(capsys, course, any_server, "Delayed") == (
         "created 0, updated 0, deleted 0, unchanged 45"
     )
 
