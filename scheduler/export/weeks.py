@@ -1,0 +1,73 @@
+"""Month grids: which day a week starts on, and the weeks of a month.
+
+The default first day of the week comes from the patient's zone: its country (tzdata's
+zone.tab) where that country's calendars start weeks on Sunday (the United States, Canada,
+Japan, Brazil, Israel ...), Monday otherwise (ISO 8601, most of Europe, Africa and Asia). A
+zone with no country (UTC) starts on Monday.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["MONDAY", "SUNDAY", "default_week_start", "month_weeks", "months_between"]
+
+MONDAY = 0
+SUNDAY = 6
+#: Countries whose printed calendars start the week on Sunday (CLDR firstDay "sun").
+_SUNDAY_CODES = (
+    "AG AS BD BR BS BT BW BZ CA CO DM DO ET GT GU HK HN ID IL IN JM JP KE KH KR LA MH MM "
+    "MO MT MX MZ NI NP PA PE PH PK PR PT PY SA SG SV TH TT TW UM US VE VI WS YE ZA ZW"
+)
+_SUNDAY_COUNTRIES = frozenset(_SUNDAY_CODES.split())
+
+
+def default_week_start(zone_key: str) -> int:
+    """0 (Monday) or 6 (Sunday) for an IANA zone name, by its country."""
+    return SUNDAY if _country(zone_key) in _SUNDAY_COUNTRIES else MONDAY
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return out
+    for row in text.splitlines():
+        if row and not row.startswith("#"):
+            parts = row.split("\t")
+            if len(parts) >= 3:
+                out[parts[2]] = parts[0]
+    return out
+
+
+def _country(zone_key: str) -> str | None:
+    return _countries().get(zone_key)
+
+
+def month_weeks(year: int, month: int, week_start: int) -> list[list[date]]:
+    """The weeks (7 dates each, from ``week_start``) that show ``month`` in a grid; days of the
+    neighbouring months fill the first and last week."""
+    first = date(year, month, 1)
+    start = first - timedelta(days=(first.weekday() - week_start) % 7)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    weeks = []
+    day = start
+    while day <= last:
+        weeks.append([day + timedelta(days=i) for i in range(7)])
+        day += timedelta(days=7)
+    return weeks
+
+
+def months_between(first: date, last: date) -> list[tuple[int, int]]:
+    """Every (year, month) from ``first``'s month to ``last``'s, in order."""
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
