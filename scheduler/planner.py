@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "Planned", "plan"]
 
-FORMATS = ("ics", "json")
+FORMATS = ("ics", "json", "html", "csv", "table", "calendar")
+#: Formats written to a file by default (ID-START.ics / .html); the others go to the terminal.
+FILE_FORMATS = {"ics": ".ics", "html": ".html"}
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,45 @@ class Planned:
     @property
     def default_file(self) -> str:
         """``ID-START.ics``."""
-        return f"{self.regimen.id}-{self.start.isoformat()}.ics"
+        return self.file_for("ics")
 
-    def render(self, fmt: str, *, stamp: datetime, recurrence: str = "expand") -> bytes:
-        """The calendar as ``ics`` (iCalendar; ``recurrence`` expand or rrule) or ``json``."""
+    def file_for(self, fmt: str) -> str:
+        """``ID-START.ics`` or ``ID-START.html``; ``-`` (standard output) for the other formats."""
+        suffix = FILE_FORMATS.get(fmt)
+        return f"{self.regimen.id}-{self.start.isoformat()}{suffix}" if suffix else "-"
+
+    def render(
+        self,
+        fmt: str,
+        *,
+        stamp: datetime,
+        recurrence: str = "expand",
+        week_start: int | None = None,
+        width: int = 100,
+        color: bool = False,
+    ) -> bytes:
+        """The calendar as ``ics`` (iCalendar; ``recurrence`` expand or rrule), ``json``,
+        ``html`` (a printable month calendar; ``week_start`` 0 = Monday, 6 = Sunday, default
+        from the zone's country), ``csv`` (a row per event), or for a terminal ``calendar``
+        (month grids) or ``table`` (a compact list), ``width`` columns wide, in ``color`` or
+        not."""
         if fmt == "json":
             from .export.json import to_json
 
             return to_json(self.events).encode("utf-8")
+        if fmt == "html":
+            from .export.html import to_html
+
+            return to_html(self, stamp=stamp, week_start=week_start).encode("utf-8")
+        if fmt == "csv":
+            from .export.csv import to_csv
+
+            return to_csv(self.events).encode("utf-8")
+        if fmt in ("calendar", "table"):
+            from .export import terminal
+
+            make = terminal.to_calendar if fmt == "calendar" else terminal.to_table
+            return make(self, width=width, color=color, week_start=week_start).encode("utf-8")
         if fmt != "ics":
             raise PlanError(
                 f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})", field="format"

@@ -127,3 +127,29 @@ def write(target: str | Path, data: bytes, *, force: bool) -> None:
         write_stdout(data)
     else:
         write_atomic(target, data, force=force)
+
+
+def parse_week_start(text: str | None) -> int | None:
+    """``--week-start monday|sunday`` -> 0 or 6 (None: the zone's country decides)."""
+    if text is None:
+        return None
+    cleaned = text.strip().lower()
+    if cleaned in ("monday", "mon"):
+        return 0
+    if cleaned in ("sunday", "sun"):
+        return 6
+    raise PlanError(f"--week-start must be monday or sunday, got {text!r}")
+
+
+def terminal_width() -> int:
+    """Columns for terminal formats: $COLUMNS, the terminal's width, else 100."""
+    import shutil
+
+    return max(40, min(shutil.get_terminal_size((100, 24)).columns, 300))
+
+
+def color_wanted() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    import sys
+
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()

@@ -12,10 +12,13 @@ from . import app
 from .common import (
     RegimenArg,
     body,
+    color_wanted,
     output_target,
     parse_clock,
     parse_date,
+    parse_week_start,
     stamp,
+    terminal_width,
     write,
     zone_name,
 )
@@ -94,10 +97,24 @@ def plan_command(
             "-o",
             "--output",
             help="Output file, or - for standard output "
-            "(default: ID-START.ics for ics, standard output for json).",
+            "(default: ID-START.ics or .html; standard output for the other formats).",
         ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="ics or json.")] = "ics",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="ics (calendar apps), html (a printable month calendar), json, csv, or for the "
+            "terminal: calendar (month grids) or table.",
+        ),
+    ] = "ics",
+    week_start: Annotated[
+        str | None,
+        typer.Option(
+            help="First day of the week in month grids: monday or sunday "
+            "(default: by the zone's country, else monday)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     plan_id: Annotated[
         str | None,
@@ -167,8 +184,15 @@ def plan_command(
         reminders=remind,
         label=label,
     )
-    data = planned.render(fmt, stamp=stamp(), recurrence=recurrence)
-    target = output_target(output, planned.default_file if fmt == "ics" else "-")
+    data = planned.render(
+        fmt,
+        stamp=stamp(),
+        recurrence=recurrence,
+        week_start=parse_week_start(week_start),
+        width=terminal_width(),
+        color=color_wanted(),
+    )
+    target = output_target(output, planned.file_for(fmt))
     write(target, data, force=force)
     if target != "-":
         note = "" if chosen else " (this machine's zone; use --tz to choose)"

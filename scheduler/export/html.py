@@ -1,0 +1,307 @@
+"""A printable month calendar: one self-contained HTML file, one month per landscape page.
+
+For the fridge: large type, black on white, and nothing said by colour alone — every day says in
+words and symbols what happens (● dose, ▲ blood test, ■ appointment), rest days say "Rest" and
+rest weeks are hatched and say "Rest week". Cycle and cycle-day labels show where a day sits in
+the regimen; precautions are a note on the days they cover and a banner at the end with their
+full span. No scripts, no external assets, no network: the file prints the same anywhere.
+
+Print CSS: ``@page { size: landscape }`` takes the printer's paper (A4 or Letter), and each month
+is laid out to fit the smaller of the two (259 × 190 mm inside 10 mm margins), so the page count
+is the number of months.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..plan.clock import day_of
+from ..plan.events import Event
+from ..regimen.model import EventKind
+from ..regimen.notation import day_offset, format_date
+from .weeks import default_week_start, month_weeks, months_between
+
+if TYPE_CHECKING:
+    from ..planner import Planned
+
+__all__ = ["to_html"]
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: A run of this many days without a dose inside a cycle is a rest week, not rest days.
+_REST_WEEK = 7
+
+
+@dataclass
+class _Day:
+    doses: dict[str, list[str]] = field(default_factory=dict)
+    """Drug (with amount when calculated) -> clock times."""
+    tests: list[str] = field(default_factory=list)
+    visits: list[str] = field(default_factory=list)
+    precautions: list[str] = field(default_factory=list)
+    where: str = ""
+    """``Cycle 1 · day 3``, or empty outside any cycle."""
+    rest: str = ""
+    """``rest`` (a day off inside a cycle), ``rest-week``, ``gap`` (between phases), or ``""``."""
+
+
+def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None) -> str:
+    """The plan as a printable month calendar (see the module docstring)."""
+    events = [e for e in planned.events if not e.cancelled]
+    start = week_start if week_start is not None else default_week_start(planned.zone.key)
+    days = _days(planned, events)
+    shown = [d for d, info in days.items() if info.doses or info.tests or info.visits or info.where]
+    first = min(shown, default=planned.start)
+    last = max(shown, default=planned.start)
+    months = months_between(first, last)
+    precautions = [e for e in events if e.kind == EventKind.PRECAUTION]
+    pages = [
+        _month(
+            planned,
+            year,
+            month,
+            start,
+            days,
+            first,
+            last,
+            stamp,
+            index == len(months) - 1,
+            precautions,
+        )
+        for index, (year, month) in enumerate(months)
+    ]
+    title = html.escape(planned.name)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(pages)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
+    """What happens on each day, and where each day sits in its cycle."""
+    days: dict[date, _Day] = defaultdict(_Day)
+    doses = [e for e in events if e.kind == EventKind.DOSE]
+    for event in events:
+        when = day_of(event.start)
+        if event.kind == EventKind.DOSE:
+            name = event.drug or event.title
+            if event.amount and event.amount_working:
+                name += f" {event.amount}"
+            at = event.start.strftime("%H:%M") if isinstance(event.start, datetime) else ""
+            days[when].doses.setdefault(name, []).append(at)
+        elif event.kind == EventKind.LAB:
+            days[when].tests.append(_short(event.title))
+        elif event.kind == EventKind.VISIT:
+            days[when].visits.append(_short(event.title))
+        else:
+            covered = day_of(event.start)
+            end = day_of(event.end)
+            last_dose = max((day_of(d.start) for d in doses), default=covered)
+            # On the calendar's days only: the banner gives the whole span.
+            while covered < end and covered <= last_dose:
+                days[covered].precautions.append(event.title)
+                covered += timedelta(days=1)
+    # Cycle spans from the doses' own cycle days (delays included), the length from the regimen.
+    spans: dict[tuple[int, int], tuple[date, int]] = {}
+    for event in doses:
+        if event.phase_number is None or event.cycle is None or event.day is None:
+            continue
+        start = day_of(event.start) - timedelta(days=day_offset(event.day))
+        length = planned.regimen.phases[event.phase_number - 1].cycle_days
+        key = (event.phase_number, event.cycle)
+        spans.setdefault(key, (start, length))
+    multi_phase = len(planned.regimen.phases) > 1
+    for (phase, cycle), (start, length) in spans.items():
+        phase_model = planned.regimen.phases[phase - 1]
+        for offset in range(length):
+            when = start + timedelta(days=offset)
+            prefix = f"{phase_model.name}, " if multi_phase else ""
+            if phase_model.continuous:
+                days[when].where = f"{prefix}day {(cycle - 1) * length + offset + 1}"
+            else:
+                days[when].where = f"{prefix}Cycle {cycle} · day {offset + 1}"
+    if doses:
+        first, last = min(day_of(e.start) for e in doses), max(day_of(e.start) for e in doses)
+        _mark_rest(days, first, last)
+    return days
+
+
+def _mark_rest(days: dict[date, _Day], first: date, last: date) -> None:
+    """Days without a dose between the first and last dose: rest days, or a rest week when
+    the run is a week or longer; days in no cycle at all are a gap between phases."""
+    run: list[date] = []
+    day = first
+    while day <= last + timedelta(days=1):
+        info = days.get(day)
+        if day <= last and (info is None or not info.doses):
+            run.append(day)
+        else:
+            kind = "rest-week" if len(run) >= _REST_WEEK else "rest"
+            for quiet in run:
+                days[quiet].rest = kind if days[quiet].where else "gap"
+            run = []
+        day += timedelta(days=1)
+
+
+def _short(title: str) -> str:
+    """``Blood test before the cycle — cycle 2`` -> ``Blood test before the cycle``."""
+    return title.split(" — ")[0]
+
+
+def _month(
+    planned: Planned,
+    year: int,
+    month: int,
+    week_start: int,
+    days: dict[date, _Day],
+    first: date,
+    last: date,
+    stamp: datetime,
+    final: bool,
+    precautions: list[Event],
+) -> str:
+    esc = html.escape
+    regimen = planned.regimen
+    head = [
+        '<section class="month">',
+        '<header class="plan">',
+        f"<h1>{esc(regimen.name)}</h1>",
+        '<p class="meta">',
+        f"Day 1: {esc(format_date(planned.start))}",
+    ]
+    if planned.label:
+        head.append(f" · For: <strong>{esc(planned.label)}</strong>")
+    head.append(f" · Times in {esc(planned.zone.key)}</p>")
+    head.append(f"<h2>{_MONTHS[month - 1]} {year}</h2>")
+    head.append("</header>")
+    order = [(week_start + i) % 7 for i in range(7)]
+    rows = ['<table class="grid">', "<thead><tr>"]
+    rows += [f'<th scope="col">{_WEEKDAYS[w]}</th>' for w in order]
+    rows.append("</tr></thead><tbody>")
+    for week in month_weeks(year, month, week_start):
+        rows.append("<tr>")
+        for day in week:
+            rows.append(_cell(day, days.get(day), in_month=day.month == month,
+                              in_plan=first <= day <= last))  # fmt: skip
+        rows.append("</tr>")
+    rows.append("</tbody></table>")
+    foot = ['<footer class="plan">', _LEGEND]
+    if final and precautions:
+        foot.append('<div class="banner" role="note"><strong>Precautions</strong><ul>')
+        for event in precautions:
+            end = day_of(event.end) - timedelta(days=1)
+            foot.append(
+                f"<li><strong>{esc(event.title)}</strong>: from {esc(format_date(day_of(event.start)))}"
+                f" until {esc(format_date(end))} inclusive"
+                + (
+                    " — and for a time afterwards: ask your team"
+                    if "does not state" in event.description
+                    else ""
+                )
+                + ".</li>"
+            )
+        foot.append("</ul></div>")
+    source = esc(regimen.source)
+    if regimen.source_url:
+        source += f" ({esc(regimen.source_url)})"
+    foot.append(
+        f'<p class="small">Source: {source}. Made {esc(stamp.strftime("%d %b %Y %H:%M UTC"))} by '
+        f"treatment-scheduler from the regimen {esc(regimen.id)}"
+        + (" and its course file" if planned.course is not None else "")
+        + ". If anything differs from what your care team told you, follow your team.</p>"
+    )
+    foot.append("</footer>")
+    return "\n".join([*head, *rows, *foot, "</section>"])
+
+
+def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str:
+    esc = html.escape
+    if not in_month:
+        return '<td class="other" aria-hidden="true"></td>'
+    classes = ["day"]
+    lines = [f'<div class="date">{day.day}</div>']
+    if info is not None and in_plan:
+        if info.where:
+            lines.append(f'<div class="where">{esc(info.where)}</div>')
+        for drug, times in info.doses.items():
+            lines.append(
+                f'<div class="dose">● {esc(drug)} <span class="time">{", ".join(times)}</span></div>'
+            )
+            classes.append("has-dose")
+        for title in info.tests:
+            lines.append(f'<div class="test">▲ {esc(title)}</div>')
+        for title in info.visits:
+            lines.append(f'<div class="visit">■ {esc(title)}</div>')
+        if not info.doses and info.rest == "rest-week":
+            lines.append('<div class="rest">Rest week</div>')
+            classes.append("rest-week")
+        elif not info.doses and info.rest == "rest":
+            lines.append('<div class="rest">Rest</div>')
+            classes.append("rest-day")
+        elif not info.doses and info.rest == "gap":
+            lines.append('<div class="rest">No treatment</div>')
+            classes.append("rest-week")
+        if info.precautions:
+            lines.append(f'<div class="note">⚠ {esc(" · ".join(info.precautions))}</div>')
+    label = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    return (
+        f'<td class="{" ".join(dict.fromkeys(classes))}" aria-label="{label}">{"".join(lines)}</td>'
+    )
+
+
+_LEGEND = (
+    '<p class="legend"><span>● Dose (drug and time)</span> <span>▲ Blood test</span> '
+    '<span>■ Appointment</span> <span class="key rest-day">Rest: no dose that day</span> '
+    '<span class="key rest-week">Rest week</span> <span>⚠ Precaution in force (listed in full at the end)</span></p>'
+)
+
+_CSS = """
+@page { size: landscape; margin: 10mm; }
+* { box-sizing: border-box; }
+html { color: #000; background: #fff; }
+body { margin: 0; font-family: "DejaVu Sans", Verdana, Arial, sans-serif; font-size: 11pt;
+  line-height: 1.2; }
+.month { width: 259mm; margin: 0 auto; display: flex; flex-direction: column;
+  break-after: page; page-break-after: always; }
+.month:last-child { break-after: auto; page-break-after: auto; }
+header.plan h1 { font-size: 13pt; margin: 0; font-weight: normal; }
+header.plan .meta { margin: 0.5mm 0; font-size: 10pt; }
+header.plan h2 { font-size: 22pt; margin: 0.5mm 0 1.5mm; }
+table.grid { width: 100%; flex: 1; border-collapse: collapse; table-layout: fixed; }
+table.grid th { font-size: 11pt; text-align: left; padding: 1mm 1.5mm;
+  border: 0.4mm solid #000; background: #fff; }
+table.grid td { border: 0.4mm solid #000; vertical-align: top; padding: 1mm 1.5mm;
+  overflow: hidden; }
+td.other { background: #fff; border-color: #999; }
+.date { font-size: 16pt; font-weight: bold; line-height: 1; }
+.where { font-size: 9pt; margin-bottom: 0.5mm; }
+.dose { font-size: 12pt; font-weight: bold; }
+.dose .time { font-weight: normal; }
+.test, .visit { font-size: 10pt; font-weight: bold; }
+.rest { font-size: 11pt; font-style: italic; }
+.note { font-size: 8pt; margin-top: 0.5mm; overflow: hidden; display: -webkit-box;
+  -webkit-line-clamp: 2; line-clamp: 2; -webkit-box-orient: vertical; }
+td.rest-week, .key.rest-week {
+  background: repeating-linear-gradient(135deg, #fff 0, #fff 2.2mm, #d0d0d0 2.2mm, #d0d0d0 2.8mm); }
+td.rest-day, .key.rest-day { background: #f2f2f2; }
+.key { border: 0.3mm solid #000; padding: 0 1.5mm; }
+footer.plan { font-size: 9pt; margin-top: 1mm; }
+.legend { margin: 0.5mm 0; font-size: 10pt; }
+.legend span { margin-right: 3mm; white-space: nowrap; }
+.banner { border: 0.6mm solid #000; padding: 1mm 2mm; margin: 1mm 0; font-size: 10pt; }
+.banner ul { margin: 0; padding-left: 5mm; }
+.small { margin: 0.5mm 0 0; font-size: 8pt; }
+@media print { * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .month { height: 189mm; overflow: hidden; } }
+@media screen { body { padding: 6mm; background: #fff; } .month { margin-bottom: 12mm;
+  border-bottom: 0.5mm dashed #000; padding-bottom: 4mm; } }
+"""
