@@ -150,6 +150,8 @@ CASES: dict[str, Case] = {
     "weight-nan": Case([*P, "--weight", "NaN"], "--weight 'NaN' is not a number of kg"),
     "height-alone": Case([*P, "--height", "175"], "--height needs --weight too"),
     "bsa-formula": Case([*P, "--weight", "70", "--height", "175", "--bsa", "foo"], "unknown BSA formula 'foo'"),
+    "html-too-many-months": Case(["plan", "imatinib-daily", *START, "--tz", "UTC", "--cycles", "200", "--format", "html", "-o", "x.html"], "--format: a printable calendar has at most 120 months (pages)"),
+    "week-start-friday": Case([*P, "--format", "html", "--week-start", "friday", "-o", "x.html"], "--week-start must be monday or sunday, got 'friday'"),
     "format": Case([*P, "--format", "pdf"], "--format: unknown format 'pdf'"),
     "recurrence": Case([*P, "--recurrence", "weekly"], "--recurrence: unknown recurrence form 'weekly'"),
     "plan-id-empty": Case([*P, "--plan-id", " "], "--plan-id: plan id must be a short printable text"),

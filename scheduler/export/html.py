@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..errors import PlanError
 from ..plan.clock import day_of
 from ..plan.events import Event
 from ..regimen.model import EventKind
@@ -28,13 +29,15 @@ from .weeks import default_week_start, month_weeks, months_between
 if TYPE_CHECKING:
     from ..planner import Planned
 
-__all__ = ["to_html"]
+__all__ = ["MAX_MONTHS", "to_html"]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: A run of this many days without a dose inside a cycle is a rest week, not rest days.
 _REST_WEEK = 7
+#: The most pages (months) one printable calendar has: 10 years; longer plans go to .ics.
+MAX_MONTHS = 120
 
 
 @dataclass
@@ -58,6 +61,13 @@ def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None)
     shown = [d for d, info in days.items() if info.doses or info.tests or info.visits or info.where]
     first = min(shown, default=planned.start)
     last = max(shown, default=planned.start)
+    if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+        raise PlanError(
+            f"a printable calendar has at most {MAX_MONTHS} months (pages), and this plan runs "
+            f"from {format_date(first)} to {format_date(last)}: plan fewer cycles or an earlier "
+            "end date",
+            field="format",
+        )
     months = months_between(first, last)
     precautions = [e for e in events if e.kind == EventKind.PRECAUTION]
     pages = [
