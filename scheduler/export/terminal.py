@@ -448,7 +448,8 @@ def _cycle_text(event: Event, phases: int) -> str:
 def to_table(planned: Planned, *, width: int, color: bool, week_start: int | None) -> str:
     """The plan as a list, one line per event in date order: the date with its weekday, the
     time or ``all day``, what happens, and the cycle and cycle day (``P2 C1 D5`` when the
-    regimen has several phases); precautions are one line each, with the span they cover.
+    regimen has several phases); precautions are one line each, from their first day, with
+    their last day (inclusive) before their title.
     At most ``width`` columns wide, or as wide as the date, time and cycle columns and eight
     characters of the rest need (about 44; they are never cut); ``week_start`` is accepted
     for symmetry with :func:`to_calendar` and not needed by a list."""
@@ -463,7 +464,9 @@ def to_table(planned: Planned, *, width: int, color: bool, week_start: int | Non
         mark = CANCELLED if event.cancelled else MARKS[event.kind]
         what = f"{mark} {_what(event)}"
         if event.kind == EventKind.PRECAUTION:
-            what += f" (to {format_date(day_of(event.end) - timedelta(days=1))})"
+            # The last day first, so a narrow table cuts the title rather than the date.
+            last = format_date(day_of(event.end) - timedelta(days=1))
+            what = f"{mark} until {last}: {_what(event)}"
         if event.cancelled:
             what += " (cancelled)"
         if event.flag:

@@ -244,7 +244,9 @@ def test_table_is_one_line_per_event_with_weekday_time_what_and_cycle_day() -> N
                                "before", "the", "cycle", "C1", "D-1"]  # fmt: skip
     assert rows[3].split() == ["Mon", "4", "Jan", "2027", "09:00", "●", "Aldesleukin",
                                "injection", "C1", "D1"]  # fmt: skip
-    assert "△ No live vaccines (to Sat 29 Jan 2028)" in rows[2]
+    assert "△ until Sat 29 Jan 2028: No live vaccines" in rows[2]
+    narrow = to_table(aldesleukin(cycles=1), width=80, color=False, week_start=None)
+    assert "△ until Fri 29 Jan 2027: Use contraception; d…" in narrow.splitlines()[3]
     assert rows[-1].split()[:5] == ["Fri", "29", "Jan", "2027", "09:00"]
     assert rows[-1].split()[-2:] == ["C1", "D26"]
     assert [row.split()[4] for row in rows if "○" in row] == ["all", "all"]
