@@ -38,6 +38,13 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _REST_WEEK = 7
 #: The most pages (months) one printable calendar has: 10 years; longer plans go to .ics.
 MAX_MONTHS = 120
+# The printed page, in mm: 190 high inside 10 mm margins (Letter landscape is 215.9 mm high,
+# A4 210), less the header (regimen, day 1, month), the footer (legend, source) and, on the
+# last page, the precautions banner (a title plus a line per precaution).
+_PAGE_MM = 186.0
+_HEADER_MM = 25.0
+_FOOTER_MM = 19.0
+_BANNER_MM = 9.0
 
 
 @dataclass
@@ -140,14 +147,18 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
             else:
                 days[when].where = f"{prefix}Cycle {cycle} · day {offset + 1}"
     if doses:
-        first, last = min(day_of(e.start) for e in doses), max(day_of(e.start) for e in doses)
+        first = min(day_of(e.start) for e in doses)
+        # Through the end of the last cycle: its rest week is part of the plan too.
+        last = max(start + timedelta(days=length - 1) for start, length in spans.values())
+        last = max(last, max(day_of(e.start) for e in doses))
         _mark_rest(days, first, last)
     return days
 
 
 def _mark_rest(days: dict[date, _Day], first: date, last: date) -> None:
-    """Days without a dose between the first and last dose: rest days, or a rest week when
-    the run is a week or longer; days in no cycle at all are a gap between phases."""
+    """Days without a dose from the first dose to the end of the last cycle: rest days, or a
+    rest week when the run is a week or longer; days in no cycle at all are a gap between
+    phases."""
     run: list[date] = []
     day = first
     while day <= last + timedelta(days=1):
@@ -194,10 +205,17 @@ def _month(
     head.append(f"<h2>{_MONTHS[month - 1]} {year}</h2>")
     head.append("</header>")
     order = [(week_start + i) % 7 for i in range(7)]
-    rows = ['<table class="grid">', "<thead><tr>"]
+    weeks = month_weeks(year, month, week_start)
+    # Every row gets the same fixed height, computed from what else is on the page, so a month
+    # always fits one landscape page (A4 or Letter) and the legend and footer are never cut:
+    # a day with more than fits shows its first lines (the .ics file has every detail).
+    banner = len(precautions) if final and precautions else 0
+    room = _PAGE_MM - _HEADER_MM - _FOOTER_MM - (_BANNER_MM + 4.5 * banner if banner else 0)
+    height = min(room / len(weeks), 34.0)
+    rows = [f'<table class="grid" style="--row: {height:.1f}mm">', "<thead><tr>"]
     rows += [f'<th scope="col">{_WEEKDAYS[w]}</th>' for w in order]
     rows.append("</tr></thead><tbody>")
-    for week in month_weeks(year, month, week_start):
+    for week in weeks:
         rows.append("<tr>")
         for day in week:
             rows.append(_cell(day, days.get(day), in_month=day.month == month,
@@ -236,7 +254,7 @@ def _month(
 def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str:
     esc = html.escape
     if not in_month:
-        return '<td class="other" aria-hidden="true"></td>'
+        return '<td class="other" aria-hidden="true"><div class="cell"></div></td>'
     classes = ["day"]
     lines = [f'<div class="date">{day.day}</div>']
     if info is not None and in_plan:
@@ -264,7 +282,8 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
             lines.append(f'<div class="note">⚠ {esc(" · ".join(info.precautions))}</div>')
     label = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
     return (
-        f'<td class="{" ".join(dict.fromkeys(classes))}" aria-label="{label}">{"".join(lines)}</td>'
+        f'<td class="{" ".join(dict.fromkeys(classes))}" aria-label="{label}">'
+        f'<div class="cell">{"".join(lines)}</div></td>'
     )
 
 
@@ -280,26 +299,25 @@ _CSS = """
 html { color: #000; background: #fff; }
 body { margin: 0; font-family: "DejaVu Sans", Verdana, Arial, sans-serif; font-size: 11pt;
   line-height: 1.2; }
-.month { width: 259mm; margin: 0 auto; display: flex; flex-direction: column;
-  break-after: page; page-break-after: always; }
+.month { width: 259mm; margin: 0 auto; break-after: page; page-break-after: always; }
 .month:last-child { break-after: auto; page-break-after: auto; }
 header.plan h1 { font-size: 13pt; margin: 0; font-weight: normal; }
 header.plan .meta { margin: 0.5mm 0; font-size: 10pt; }
 header.plan h2 { font-size: 22pt; margin: 0.5mm 0 1.5mm; }
-table.grid { width: 100%; flex: 1; border-collapse: collapse; table-layout: fixed; }
+table.grid { width: 100%; border-collapse: collapse; table-layout: fixed; }
 table.grid th { font-size: 11pt; text-align: left; padding: 1mm 1.5mm;
   border: 0.4mm solid #000; background: #fff; }
-table.grid td { border: 0.4mm solid #000; vertical-align: top; padding: 1mm 1.5mm;
-  overflow: hidden; }
+table.grid td { border: 0.4mm solid #000; vertical-align: top; padding: 0; }
+.cell { height: var(--row); padding: 0.8mm 1.5mm; overflow: hidden; }
 td.other { background: #fff; border-color: #999; }
-.date { font-size: 16pt; font-weight: bold; line-height: 1; }
+.date { font-size: 15pt; font-weight: bold; line-height: 1; }
 .where { font-size: 9pt; margin-bottom: 0.5mm; }
 .dose { font-size: 12pt; font-weight: bold; }
 .dose .time { font-weight: normal; }
 .test, .visit { font-size: 10pt; font-weight: bold; }
 .rest { font-size: 11pt; font-style: italic; }
-.note { font-size: 8pt; margin-top: 0.5mm; overflow: hidden; display: -webkit-box;
-  -webkit-line-clamp: 2; line-clamp: 2; -webkit-box-orient: vertical; }
+.note { font-size: 8pt; margin-top: 0.3mm; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
 td.rest-week, .key.rest-week {
   background: repeating-linear-gradient(135deg, #fff 0, #fff 2.2mm, #d0d0d0 2.2mm, #d0d0d0 2.8mm); }
 td.rest-day, .key.rest-day { background: #f2f2f2; }
@@ -310,8 +328,7 @@ footer.plan { font-size: 9pt; margin-top: 1mm; }
 .banner { border: 0.6mm solid #000; padding: 1mm 2mm; margin: 1mm 0; font-size: 10pt; }
 .banner ul { margin: 0; padding-left: 5mm; }
 .small { margin: 0.5mm 0 0; font-size: 8pt; }
-@media print { * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .month { height: 189mm; overflow: hidden; } }
+@media print { * { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 @media screen { body { padding: 6mm; background: #fff; } .month { margin-bottom: 12mm;
   border-bottom: 0.5mm dashed #000; padding-bottom: 4mm; } }
 """

@@ -10,9 +10,9 @@ Every expected date, count and weekday is written by hand from the published sch
 injection under the skin for 5 days then 2 days rest ... for 4 weeks and then a week without
 treatment"): doses on cycle days 1-5, 8-12, 15-19 and 22-26 of a 35-day cycle.
 
-Two tests are strict xfails for faults these checks found in the printed page (their reasons
-say what and where): when the page is fixed they pass, fail as XPASS, and lose the marker.
-The screenshot is kept in ``$ARTIFACTS_DIR`` when set (``tests/artifacts/`` is git-ignored).
+Two tests are regressions for faults these checks found in the printed page: the last cycle's
+rest week was unmarked, and months of five or six full weeks cut off the legend and footer
+(each row now has a fixed height computed from the page). The screenshot is kept in ``$ARTIFACTS_DIR`` when set (``tests/artifacts/`` is git-ignored).
 """
 
 from __future__ import annotations
@@ -279,14 +279,9 @@ def test_march_last_doses_and_the_precautions_banner(letter: list[Month]) -> Non
     assert "Precautions" not in _flat(letter[0].text) + _flat(letter[1].text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="html.py marks rest days only between the first and last dose: the last cycle's "
-    "days 27-35 (Sat 6 - Sun 14 Mar 2027) say 'Cycle 2 · day N' and nothing else, not 'Rest "
-    "week' as cycle 1's do in February",
-)
 def test_the_last_cycle_s_rest_week_is_marked_too(letter: list[Month]) -> None:
+    """Regression: cycle 2's days 27-35 (Sat 6 - Sun 14 Mar 2027) said only 'Cycle 2 · day N',
+    not 'Rest week' as cycle 1's do in February (rest was marked only up to the last dose)."""
     march = letter[2]
     for n in range(6, 15):
         text = march.days[date(2027, 3, n)]
@@ -341,17 +336,6 @@ def test_a_sunday_week_start(tmp_path: Path) -> None:
     assert february.dose_days() == _run(range(8, 13), range(15, 20), range(22, 27))
 
 
-_CLIPPED = (
-    "html.py prints each month in a box of fixed height (@media print: .month { height: 189mm; "
-    "overflow: hidden }); five or six week rows whose boxes all hold a dose or rest with a "
-    "precaution note are taller, so the legend and footer (source, 'follow your team') are cut "
-    "off the page without any sign: Sunday weeks lose them in January 2027 (6 rows) and the "
-    "'Made ... follow your team' line in February; Monday weeks from 2 Aug 2027 lose them in "
-    "August (6 rows, the last row's note cut mid-line) and September (5 rows)"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_CLIPPED)
 @pytest.mark.parametrize(
     ("start", "week_start", "months", "six_rows"),
     [
