@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "CourseError",
+    "FhirError",
     "FileError",
     "OutputError",
     "PlanError",
@@ -59,6 +60,11 @@ class CourseError(FileError):
 class PlansError(FileError):
     """A plans file (``scheduler batch``) cannot be used as a whole: unreadable, malformed, too
     large, unknown columns, or output names that collide or leave the output folder."""
+
+
+class FhirError(FileError):
+    """A FHIR resource cannot be read or written: not FHIR, invalid, or a construct the regimen
+    format cannot carry. ``path`` names the element (``PlanDefinition.action[0].timing``)."""
 
 
 class UnknownRegimenError(SchedulerError):
