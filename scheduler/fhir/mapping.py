@@ -97,6 +97,13 @@ def route_from_concept(concept: object, path: str) -> str:
     for coding in codings:
         if coding.get("system") == SNOMED and coding.get("code") in by_snomed:
             return by_snomed[coding["code"]]
+    text = concept.get("text")
+    if isinstance(text, str):
+        # A route written only as text: our key, the abbreviation oncology writes, or our words.
+        wanted = " ".join(text.lower().split())
+        for key, (abbrev, words) in ROUTES.items():
+            if wanted in (key, abbrev.lower(), words):
+                return key
     known = ", ".join(sorted(ROUTES))
     raise FhirError(
         f"no route we know: a coding in {ROUTE_SYSTEM} ({known}) or a SNOMED CT route code is needed",
@@ -182,6 +189,9 @@ def validate(resource: dict[str, Any], version: str = "r5") -> None:
         errors = getattr(err, "errors", None)
         if callable(errors):
             first = errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
+            where = "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}"
+                for part in first.get("loc", ())
+            ).lstrip(".")
             raise FhirError(str(first.get("msg", err)), path=f"{kind}.{where}") from err
         raise FhirError(str(err).splitlines()[0], path=kind) from err
