@@ -8,8 +8,9 @@ The choices, so a FHIR app reads the same dates as the calendar:
   ``dosageInstruction[].timing.event`` lists every dated dose instant of the rule in the plan, in
   the patient's zone with its UTC offset (``2027-03-29T09:00:00+01:00`` after the clocks go
   forward); ``repeat.boundsPeriod`` runs from the first instant to the last, ``repeat.timeOfDay``
-  holds the local clock times of rules given at fixed times (not of ``every``-hours rules, whose
-  clock time drifts with daylight saving), ``repeat.duration`` how long one administration takes.
+  holds the local clock times of rules given at fixed times (an ``every``-hours rule has
+  ``frequency`` 1 per ``period`` instead: its clock time drifts with daylight saving), and
+  ``repeat.duration`` how long one administration takes.
   An amount that is absolute (calculated from weight and height, or written as ``100 mg``) is a
   Quantity in ``doseAndRate``; one per kg or m² without body figures is only in the Dosage
   ``text``. A rule whose amount differs between doses gets one Dosage per amount.
@@ -22,9 +23,11 @@ The choices, so a FHIR app reads the same dates as the calendar:
   event is at its new date; a note says from where it moved (compared with the course as first
   planned). A **cancelled** event (an omitted dose, doses after a stop) is never left out
   silently: cancelled dose instants go to a second MedicationRequest of the same rule with
-  status ``revoked``, so the active request's ``timing.event`` holds only doses still planned;
-  a cancelled test is a ServiceRequest with status ``revoked``, a cancelled visit an Appointment
-  with status ``cancelled``.
+  status ``cancelled`` ("withdrawn before any administrations occurred": MedicationRequest has
+  no ``revoked``), so the active request's ``timing.event`` holds only doses still planned; a
+  cancelled test is a ServiceRequest with status ``revoked``, a cancelled visit an Appointment
+  with status ``cancelled``. Status and intent codes are from the required value sets of both
+  R5 and R4B (fhir.resources checks structure and types, not these codes; the tests do).
 - **Patient**: CarePlan.subject is required; it is ``{"display": LABEL}`` with the plan's label,
   else ``{"display": "not stated"}``. No Patient resource: this tool knows no identity.
 - **Ids** are UUID5s of the event UIDs (which encode regimen, plan id, cycle, day and slot, never
@@ -214,13 +217,13 @@ class _Writer:
         return out
 
     def medication_requests(self, rule: _Rule) -> list[tuple[str, dict[str, Any]]]:
-        """The rule's planned doses, and (revoked) its cancelled ones, when there are any."""
+        """The rule's planned doses, and its cancelled ones (a cancelled request), if any."""
         out = []
         for cancelled in (False, True):
             events = [e for e in rule.events if e.cancelled == cancelled]
             if not events:
                 continue
-            status = "revoked" if cancelled else "active"
+            status = "cancelled" if cancelled else "active"
             url = self.url("MedicationRequest", str(rule.phase_number), rule.rule.key, status)
             out.append((url, self.medication_request(url, rule, events, cancelled)))
         return out
@@ -239,7 +242,7 @@ class _Writer:
                     "value": f"{self.planned.regimen.id}/{rule.phase_number}/{rule.rule.key}",
                 }
             ],
-            "status": "revoked" if cancelled else "active",
+            "status": "cancelled" if cancelled else "active",
             "intent": "plan",
             "subject": self.subject,
             "basedOn": [{"reference": self.careplan_url}],
@@ -287,10 +290,13 @@ class _Writer:
             clocks = sorted({_aware(e.start).time() for e in events if _timed(e)})
             if clocks:
                 repeat["timeOfDay"] = [c.isoformat() for c in clocks]
+        if dose_rule.every is not None:
+            repeat.update(_period(dose_rule.every))
         every = f", every {_hours(dose_rule.every)}" if dose_rule.every else ""
+        days = "on" if dose_rule.weekdays is not None else "cycle days"
         text = (
             f"{amount or 'Dose as prescribed'}, {drug.route_words} ({drug.route}): "
-            f"{dose_rule.written_as} in {rule.phase.cycle_days}-day cycles{every} "
+            f"{days} {dose_rule.written_as} ({rule.phase.cycle_days}-day cycles){every} "
             f"({_count(len(events), 'dose')} from {_day(instants[0]).isoformat()} "
             f"to {_day(instants[-1]).isoformat()})"
         )
@@ -501,6 +507,14 @@ def _duration(value: timedelta) -> dict[str, Any]:
     if minutes % 60 == 0:
         return {"duration": minutes // 60, "durationUnit": "h"}
     return {"duration": minutes, "durationUnit": "min"}
+
+
+def _period(value: timedelta) -> dict[str, Any]:
+    """Timing.repeat for "every N hours": once per period, in whole hours or minutes."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return {"frequency": 1, "period": minutes // 60, "periodUnit": "h"}
+    return {"frequency": 1, "period": minutes, "periodUnit": "min"}
 
 
 def _count(n: int, noun: str) -> str:

@@ -30,10 +30,42 @@ def aldesleukin(cycles: int = 2, start: date = date(2027, 1, 4)) -> Planned:
     return plan("aldesleukin-sc", start=start, zone="Europe/London", cycles=cycles)
 
 
+#: The codes of the required bindings we use, copied from the R5 and R4B specifications
+#: (codes in both releases only): fhir.resources checks types and cardinality, not these.
+REQUIRED_CODES: dict[tuple[str, str], set[str]] = {
+    ("CarePlan", "status"): {"draft", "active", "on-hold", "revoked", "completed",
+                             "entered-in-error", "unknown"},
+    ("CarePlan", "intent"): {"proposal", "plan", "order", "option"},
+    ("MedicationRequest", "status"): {"active", "on-hold", "cancelled", "completed",
+                                      "entered-in-error", "stopped", "draft", "unknown"},
+    ("MedicationRequest", "intent"): {"proposal", "plan", "order", "original-order",
+                                      "reflex-order", "filler-order", "instance-order", "option"},
+    ("ServiceRequest", "status"): {"draft", "active", "on-hold", "revoked", "completed",
+                                   "entered-in-error", "unknown"},
+    ("ServiceRequest", "intent"): {"proposal", "plan", "directive", "order", "original-order",
+                                   "reflex-order", "filler-order", "instance-order", "option"},
+    ("Appointment", "status"): {"proposed", "pending", "booked", "arrived", "fulfilled",
+                                "cancelled", "noshow", "entered-in-error", "checked-in",
+                                "waitlist"},
+}  # fmt: skip
+UNITS_OF_TIME = {"s", "min", "h", "d", "wk", "mo", "a"}
+
+
 def bundle(planned: Planned, version: str = "r5") -> dict[str, Any]:
     data = plan_to_bundle(planned, version=version, generated=GENERATED)
     model = BundleR5 if version == "r5" else BundleR4B
     model.model_validate(data)  # raises if fhir.resources finds anything invalid
+    for entry in data["entry"]:
+        resource = entry["resource"]
+        for (kind, element), codes in REQUIRED_CODES.items():
+            if resource["resourceType"] == kind:
+                assert resource[element] in codes, (kind, element, resource[element])
+        for participant in resource.get("participant", []):
+            assert participant["status"] in {"accepted", "declined", "tentative", "needs-action"}
+        for dosage in resource.get("dosageInstruction", []):
+            repeat = dosage["timing"]["repeat"]
+            for unit in ("durationUnit", "periodUnit"):
+                assert repeat.get(unit, "h") in UNITS_OF_TIME
     return data
 
 
@@ -236,7 +268,7 @@ def test_a_delayed_cycle_and_an_omitted_dose_in_a_course(
         "Cycle 2: 20 doses moved 7 days later by a change to the course "
         "(the first from 2027-02-08T09:00:00+00:00 to 2027-02-15T09:00:00+00:00)."
     ]
-    revoked = one(data, "MedicationRequest", status="revoked")
+    revoked = one(data, "MedicationRequest", status="cancelled")
     assert revoked["dosageInstruction"][0]["timing"]["event"] == ["2027-01-06T09:00:00+00:00"]
     assert revoked["statusReason"] == {"text": "Cancelled by a change to the course"}
     tests = resources(data, "ServiceRequest")
@@ -266,7 +298,7 @@ def test_a_delayed_cycle_and_an_omitted_dose_in_a_course(
     assert {e["fullUrl"] for e in data["entry"][1:]} == referenced
 
 
-def test_a_stopped_course_lists_the_stopped_doses_and_tests_as_revoked(
+def test_a_stopped_course_lists_the_stopped_doses_and_tests_as_cancelled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = course_file(
@@ -278,7 +310,7 @@ def test_a_stopped_course_lists_the_stopped_doses_and_tests_as_revoked(
         *at_nine("2027-01: 4-8, 11-15, 18-22, 25-29"),
         *at_nine("2027-02: 8-12, 15-17"),
     ]
-    revoked = one(data, "MedicationRequest", status="revoked")
+    revoked = one(data, "MedicationRequest", status="cancelled")
     assert revoked["dosageInstruction"][0]["timing"]["event"] == [
         *at_nine("2027-02: 18-19, 22-26"),
         *at_nine("2027-03: 1-5"),
@@ -422,3 +454,55 @@ def test_bad_arguments_are_refused() -> None:
         plan_to_bundle(aldesleukin(), version="r3", generated=GENERATED)
     with pytest.raises(ValueError, match="aware"):
         plan_to_bundle(aldesleukin(), generated=datetime(2027, 1, 2, 10, 0))
+
+
+@pytest.mark.parametrize(
+    ("regimen", "start"),
+    [
+        ("aldesleukin-sc", date(2027, 3, 22)),
+        ("aldesleukin-hd-iv", date(2027, 3, 22)),
+        ("r-chop-21", date(2027, 10, 18)),
+    ],
+)
+def test_dose_instants_are_the_calendars_doses(regimen: str, start: date) -> None:
+    """Read back from the .ics with icalendar: every dose VEVENT's start is a Timing.event
+    instant and the other way round, across the spring and autumn clock changes."""
+    import icalendar
+
+    planned = plan(
+        regimen,
+        start=start,
+        zone="Europe/London",
+        until=date(2028, 1, 31),
+        body=Body(Decimal(70), Decimal(175)),
+    )
+    calendar = icalendar.Calendar.from_ical(planned.render("ics", stamp=GENERATED))
+    in_calendar = sorted(
+        event.decoded("DTSTART")
+        for event in calendar.walk("VEVENT")
+        if "Dose" in str(event.get("CATEGORIES").to_ical())
+    )
+    in_bundle = sorted(
+        datetime.fromisoformat(instant)
+        for request in resources(bundle(planned), "MedicationRequest")
+        for dosage in request["dosageInstruction"]
+        for instant in dosage["timing"]["event"]
+    )
+    assert in_bundle == in_calendar
+    assert len(in_bundle) > 10
+
+
+def test_every_8_hours_is_a_period_not_a_time_of_day() -> None:
+    planned = plan("aldesleukin-hd-iv", start=date(2027, 1, 4), zone="Europe/London")
+    first = resources(bundle(planned), "MedicationRequest")[0]["dosageInstruction"][0]
+    repeat = first["timing"]["repeat"]
+    assert (repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (1, 8, "h")
+    assert "timeOfDay" not in repeat
+    # Days 1-5 from Mon 4 Jan 2027, every 8 hours from 08:00: 14 doses (the 15th slot is capped).
+    assert first["timing"]["event"][:4] == [
+        "2027-01-04T08:00:00+00:00",
+        "2027-01-04T16:00:00+00:00",
+        "2027-01-05T00:00:00+00:00",
+        "2027-01-05T08:00:00+00:00",
+    ]
+    assert len(first["timing"]["event"]) == 14
