@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "Planned", "plan"]
 
-FORMATS = ("ics", "json", "html", "csv", "table", "calendar")
+FORMATS = ("ics", "json", "html", "csv", "table", "calendar", "fhir", "fhir-r4b")
 #: Formats written to a file by default (ID-START.ics / .html); the others go to the terminal.
 FILE_FORMATS = {"ics": ".ics", "html": ".html"}
 
@@ -68,7 +68,8 @@ class Planned:
         color: bool = False,
     ) -> bytes:
         """The calendar as ``ics`` (iCalendar; ``recurrence`` expand or rrule), ``json``,
-        ``html`` (a printable month calendar; ``week_start`` 0 = Monday, 6 = Sunday, default
+        ``fhir``/``fhir-r4b`` (a FHIR Bundle: CarePlan, MedicationRequests, the dated tests and
+        visits; validated with fhir.resources), ``html`` (a printable month calendar; ``week_start`` 0 = Monday, 6 = Sunday, default
         from the zone's country), ``csv`` (a row per event), or for a terminal ``calendar``
         (month grids) or ``table`` (a compact list), ``width`` columns wide, in ``color`` or
         not."""
@@ -76,6 +77,17 @@ class Planned:
             from .export.json import to_json
 
             return to_json(self.events).encode("utf-8")
+        if fmt in ("fhir", "fhir-r4b"):
+            import json
+
+            from .fhir.mapping import validate
+            from .fhir.plan import plan_to_bundle
+
+            version = "r4b" if fmt == "fhir-r4b" else "r5"
+            bundle = plan_to_bundle(self, version=version, generated=stamp)
+            validate(bundle, version)
+            text = json.dumps(bundle, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+            return text.encode("utf-8")
         if fmt == "html":
             from .export.html import to_html
 

@@ -102,7 +102,7 @@ def test_plan_ics_to_stdout_is_reproducible(
         ([*PLAN, "--cycles", "0"], "Error: --cycles must be from 1 to 10,000, got 0"),
         ([*PLAN, "--cycles", "two"], "Error: Invalid value for '--cycles'"),
         ([*PLAN, "--cycles", "1", "--time", "25:00"], "Error: --time: '25:00' is not a time of day"),
-        ([*PLAN, "--cycles", "1", "--format", "pdf"], "Error: --format: unknown format 'pdf' (allowed: ics, json, html, csv, table, calendar)"),
+        ([*PLAN, "--cycles", "1", "--format", "pdf"], "Error: --format: unknown format 'pdf' (allowed: ics, json, html, csv, table, calendar, fhir, fhir-r4b)"),
         (["plan", "aldesleukin-sc", "--cycles", "1"], "Error: Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)"),
         (["plan", str(TESTDATA / "invalid" / "day-past-cycle.toml"), "--start", "2027-01-04"],
          "day-past-cycle.toml:15: phases[0].doses[0].days: day 36 is past the end"),
@@ -182,12 +182,15 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 
     top = typer.main.get_command(app)
     names = sorted(top.commands)  # type: ignore[attr-defined]
-    assert names == ["batch", "check", "course", "diff", "plan", "publish", "regimens", "schema",
-                     "serve", "show", "validate"]  # fmt: skip
+    assert names == ["batch", "check", "course", "diff", "fhir", "plan", "publish", "regimens",
+                     "schema", "serve", "show", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
     assert course == ["close", "delay", "new", "omit", "retime", "revoke-token", "rotate-token",
                       "show", "stop", "url"]  # fmt: skip
-    paths = [[n] for n in names if n != "course"] + [["course", n] for n in course]
+    fhir = sorted(top.commands["fhir"].commands)  # type: ignore[attr-defined]
+    assert fhir == ["export-regimen", "import-regimen"]
+    paths = [[n] for n in names if n not in ("course", "fhir")] + [["course", n] for n in course]
+    paths += [["fhir", n] for n in fhir]
     for path in paths:
         code, out, _ = run(capsys, *path, "--help")
         assert code == 0

@@ -57,9 +57,9 @@ FLAGS = {
 #: Errors about more than one option end with what to give instead.
 HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force to replace it"}
 
-from . import batch, check, course, feed, plan  # noqa: E402  (registers the commands on app)
+from . import batch, check, course, feed, fhir, plan  # noqa: E402  (registers the commands on app)
 
-del batch, check, course, feed, plan
+del batch, check, course, feed, fhir, plan
 
 from . import publish  # noqa: E402  (the CalDAV command; the caldav client is imported when run)
 

@@ -104,7 +104,8 @@ def plan_command(
         str,
         typer.Option(
             "--format",
-            help="ics (calendar apps), html (a printable month calendar), json, csv, or for the "
+            help="ics (calendar apps), html (a printable month calendar), json, csv, fhir or "
+            "fhir-r4b (a FHIR Bundle), or for the "
             "terminal: calendar (month grids) or table.",
         ),
     ] = "ics",
