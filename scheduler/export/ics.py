@@ -167,6 +167,7 @@ def write_ics(
     """
     if recurrence not in RECURRENCE_FORMS:
         raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")
+    _check_zone(events, zone)
     chunks = _chunks(
         events,
         name=name,
@@ -184,6 +185,17 @@ def write_ics(
         stream.write(data)
         size += len(data)
     return size
+
+
+def _check_zone(events: Sequence[Event], zone: ZoneInfo) -> None:
+    """Refuse timed events planned in another zone than ``zone``: their local times would be
+    written under ``zone``'s TZID unchanged, so London's 09:00 would read as 09:00 New York."""
+    for event in events:
+        if not event.all_day and event.timezone != zone.key:
+            raise ValueError(
+                f"event {event.uid!r} is in {event.timezone}, not {zone.key}: plan it with "
+                f"zone {zone.key} or export it with zone={event.timezone}"
+            )
 
 
 def _chunks(
@@ -244,6 +256,8 @@ def _vevent(item: Event | Series, stamp_text: str, zone: ZoneInfo, alarms: Remin
     lines.append(line("CATEGORIES", escape_text(event.kind.label)))
     lines.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
     lines.append("TRANSP:" + ("TRANSPARENT" if event.kind in _TRANSPARENT else "OPAQUE"))
+    # Health information: a calendar shared with colleagues or family shows "busy", not the drug.
+    lines.append("CLASS:PRIVATE")
     lines.append(f"SEQUENCE:{item.revision}")
     for trigger in () if event.cancelled else alarms.by_kind.get(event.kind, ()):
         lines += [

@@ -213,3 +213,10 @@ def test_to_ics_peaks_near_the_file_size() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 2 * len(data)
+
+
+def test_every_event_is_private() -> None:
+    """Issue 13: a calendar shared with colleagues or family showed the drug and dose; every
+    event is CLASS:PRIVATE, so others see only "busy"."""
+    data = _ics(plan(cycles=1)).decode()
+    assert data.count("BEGIN:VEVENT") == data.count("CLASS:PRIVATE\r\n") > 0
