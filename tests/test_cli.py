@@ -195,6 +195,59 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         code, out, _ = run(capsys, *path, "--help")
         assert code == 0
         assert f"Example: scheduler {' '.join(path)}" in " ".join(out.split()), path
+        assert run(capsys, *path, "-h") == (0, out, "")
+
+
+def test_help_names_what_to_give_not_python_types(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13: `check --help` showed `FILE.ics... <list[Path]>` and options `--start <str>`."""
+    import re
+
+    import typer
+
+    top = typer.main.get_command(app)
+    paths: list[list[str]] = [[]]
+    for name, command in top.commands.items():  # type: ignore[attr-defined]
+        paths.append([name])
+        paths += [[name, sub] for sub in getattr(command, "commands", {})]
+    assert len(paths) > 20
+    for path in paths:
+        code, out, _ = run(capsys, *path, "--help")
+        assert code == 0, path
+        placeholder = re.search(
+            r"<[a-z][^>]*>|\b(TEXT|INTEGER|PATH|FLOAT|BOOLEAN)\b|\.\.\.}\.\.\.", out
+        )
+        assert placeholder is None, (path, placeholder)
+    _, out, _ = run(capsys, "plan", "--help")
+    for option in ("--start YYYY-MM-DD", "--cycles N", "--tz ZONE", "--time HH:MM", "--weight KG",
+                   "--height CM", "-o, --output FILE"):  # fmt: skip
+        assert option in out
+    _, out, _ = run(capsys, "check", "--help")
+    assert "Usage: scheduler check [OPTIONS] {FILE.ics...}\n" in out
+    assert "\n  FILE.ics...  Calendar files." in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    code, out, err = run(capsys, "--version")
+    assert (code, out, err) == (0, f"treatment-scheduler {version('treatment-scheduler')}\n", "")
+
+
+@pytest.mark.parametrize("group", [[], ["course"], ["fhir"]])
+def test_no_arguments_prints_the_help_and_exits_2(
+    capsys: pytest.CaptureFixture[str], group: list[str]
+) -> None:
+    code, out, err = run(capsys, *group)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Usage: scheduler {' '.join([*group, ''])}[OPTIONS] COMMAND [ARGS]...")
+    assert "Commands:" in err
+
+
+def test_bare_python_dash_m_exits_2_with_the_help(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "scheduler"], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("Usage: scheduler [OPTIONS] COMMAND [ARGS]...")
 
 
 def test_python_dash_m_and_no_traceback_from_a_subprocess(tmp_path: Path) -> None:

@@ -9,20 +9,59 @@ Every domain error becomes one line, ``Error: ...``, on stderr with exit code 1;
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
 from ..errors import OutputError, PlanError, PublishError, SchedulerError
+from .help import HELP_OPTIONS, Group
 
-__all__ = ["app", "main", "run"]
+__all__ = ["app", "main", "run", "version"]
 
 app = typer.Typer(
     help="Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps.",
+    cls=Group,
+    context_settings=HELP_OPTIONS,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def version() -> str:
+    """The installed package's version (its metadata), else the source tree's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("treatment-scheduler")
+    except PackageNotFoundError:
+        import scheduler
+
+        return str(getattr(scheduler, "__version__", "unknown"))
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"treatment-scheduler {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Turn a treatment regimen into a dated dose calendar (.ics) for calendar apps."""
+
 
 #: How the library's plan fields are spelled on the command line.
 FLAGS = {

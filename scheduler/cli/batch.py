@@ -32,12 +32,16 @@ def batch_command(
     ],
     output: Annotated[
         str,
-        typer.Option("-o", "--output", help="Folder for the calendars (made if missing)."),
+        typer.Option(
+            "-o", "--output", metavar="FOLDER", help="Folder for the calendars (made if missing)."
+        ),
     ],
     force: Annotated[bool, typer.Option(help="Replace calendars that already exist.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option(min=1, max=1024, help="Processes to plan in (default: one per CPU)."),
+        typer.Option(
+            metavar="N", min=1, max=1024, help="Processes to plan in (default: one per CPU)."
+        ),
     ] = None,
 ) -> None:
     """Plan many patients from a CSV or TOML plans file, one calendar per row, into a folder.

@@ -12,6 +12,7 @@ import typer
 from ..errors import PlanError
 from . import app
 from .common import RegimenArg, body, now, parse_clock, parse_date, zone_name
+from .help import Group
 
 if TYPE_CHECKING:
     from ..course.model import Course
@@ -22,34 +23,51 @@ course_app = typer.Typer(
     "a new dose time and closures. Every change is checked and the previous file kept as FILE.bak; "
     "parallel changes to one file wait for each other.",
     no_args_is_help=True,
+    cls=Group,
 )
 app.add_typer(course_app, name="course")
 
 CourseFile = Annotated[Path, typer.Argument(metavar="COURSE", help="The course file.")]
-Reason = Annotated[str | None, typer.Option(help="Why (recorded in the history).")]
-PhaseOption = Annotated[int, typer.Option(help="Phase number, for regimens with several phases.")]
+Reason = Annotated[str | None, typer.Option(metavar="WHY", help="Why (recorded in the history).")]
+PhaseOption = Annotated[
+    int, typer.Option(metavar="N", help="Phase number, for regimens with several phases.")
+]
 
 
 @course_app.command("new")
 def course_new_command(
     regimen: RegimenArg,
-    start: Annotated[str, typer.Option(help="First day of cycle 1, YYYY-MM-DD.")],
-    output: Annotated[str, typer.Option("-o", "--output", help="The course file to create.")],
-    cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
-    until: Annotated[str | None, typer.Option(help="Plan nothing after this date.")] = None,
-    tz: Annotated[
-        str | None, typer.Option("--tz", help="IANA time zone (default: this machine's).")
+    start: Annotated[
+        str, typer.Option(metavar="YYYY-MM-DD", help="First day of cycle 1, YYYY-MM-DD.")
+    ],
+    output: Annotated[
+        str, typer.Option("-o", "--output", metavar="FILE", help="The course file to create.")
+    ],
+    cycles: Annotated[int | None, typer.Option(metavar="N", help="Plan this many cycles.")] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Plan nothing after this date.")
     ] = None,
-    at: Annotated[str | None, typer.Option("--time", help="Dose time HH:MM.")] = None,
-    label: Annotated[str | None, typer.Option(help="A label, e.g. the patient's initials.")] = None,
-    weight: Annotated[str | None, typer.Option(help="Weight in kg.")] = None,
-    height: Annotated[str | None, typer.Option(help="Height in cm.")] = None,
-    bsa: Annotated[str, typer.Option(help="BSA formula: mosteller or dubois.")] = "mosteller",
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", metavar="ZONE", help="IANA time zone (default: this machine's)."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--time", metavar="HH:MM", help="Dose time HH:MM.")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(metavar="LABEL", help="A label, e.g. the patient's initials.")
+    ] = None,
+    weight: Annotated[str | None, typer.Option(metavar="KG", help="Weight in kg.")] = None,
+    height: Annotated[str | None, typer.Option(metavar="CM", help="Height in cm.")] = None,
+    bsa: Annotated[
+        str, typer.Option(metavar="mosteller|dubois", help="BSA formula: mosteller or dubois.")
+    ] = "mosteller",
     holidays: Annotated[
-        list[str] | None, typer.Option(help="Public holidays that close the clinic, e.g. GB-ENG.")
+        list[str] | None,
+        typer.Option(metavar="REGION", help="Public holidays that close the clinic, e.g. GB-ENG."),
     ] = None,
     remind: Annotated[
-        str, typer.Option(help="Reminders: default, none, or e.g. 30m,1d.")
+        str, typer.Option(metavar="WHEN,...", help="Reminders: default, none, or e.g. 30m,1d.")
     ] = "default",
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
 ) -> None:
@@ -96,9 +114,13 @@ def _record(file: Path, make: Callable[[Course], Change], reason: str | None) ->
 @course_app.command("delay")
 def course_delay_command(
     file: CourseFile,
-    cycle: Annotated[int, typer.Option(help="The cycle to delay (later cycles follow).")],
-    days: Annotated[int | None, typer.Option(help="Delay by this many days.")] = None,
-    to: Annotated[str | None, typer.Option(help="Or: the new first day of the cycle.")] = None,
+    cycle: Annotated[
+        int, typer.Option(metavar="N", help="The cycle to delay (later cycles follow).")
+    ],
+    days: Annotated[int | None, typer.Option(metavar="N", help="Delay by this many days.")] = None,
+    to: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Or: the new first day of the cycle.")
+    ] = None,
     phase: PhaseOption = 1,
     reason: Reason = None,
 ) -> None:
@@ -123,13 +145,17 @@ def course_delay_command(
 @course_app.command("omit")
 def course_omit_command(
     file: CourseFile,
-    cycle: Annotated[int, typer.Option(help="Cycle of the dose.")],
-    day: Annotated[int, typer.Option(help="Cycle day of the dose.")],
+    cycle: Annotated[int, typer.Option(metavar="N", help="Cycle of the dose.")],
+    day: Annotated[int, typer.Option(metavar="DAY", help="Cycle day of the dose.")],
     slot: Annotated[
-        int | None, typer.Option(help="Which dose of that day (1, 2, ...); default all.")
+        int | None,
+        typer.Option(metavar="N", help="Which dose of that day (1, 2, ...); default all."),
     ] = None,
     drug: Annotated[
-        str | None, typer.Option(help="Only this drug, by key or name (default: all that day).")
+        str | None,
+        typer.Option(
+            metavar="DRUG", help="Only this drug, by key or name (default: all that day)."
+        ),
     ] = None,
     phase: PhaseOption = 1,
     reason: Reason = None,
@@ -151,9 +177,15 @@ def course_omit_command(
 @course_app.command("stop")
 def course_stop_command(
     file: CourseFile,
-    after: Annotated[str | None, typer.Option(help="Nothing after this date.")] = None,
-    cycle: Annotated[int | None, typer.Option(help="Or: nothing after this cycle.")] = None,
-    phase: Annotated[int | None, typer.Option(help="Phase of --cycle (default 1).")] = None,
+    after: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Nothing after this date.")
+    ] = None,
+    cycle: Annotated[
+        int | None, typer.Option(metavar="N", help="Or: nothing after this cycle.")
+    ] = None,
+    phase: Annotated[
+        int | None, typer.Option(metavar="N", help="Phase of --cycle (default 1).")
+    ] = None,
     reason: Reason = None,
 ) -> None:
     """Stop the course early: everything after it is removed (precautions follow the new last dose).
@@ -174,8 +206,8 @@ def course_stop_command(
 @course_app.command("retime")
 def course_retime_command(
     file: CourseFile,
-    start: Annotated[str, typer.Option("--from", help="From this date on.")],
-    at: Annotated[str, typer.Option("--time", help="The new dose time, HH:MM.")],
+    start: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="From this date on.")],
+    at: Annotated[str, typer.Option("--time", metavar="HH:MM", help="The new dose time, HH:MM.")],
     reason: Reason = None,
 ) -> None:
     """Move the dose time from a date on (a day's later doses keep their spacing).
@@ -192,13 +224,15 @@ def course_retime_command(
 def course_close_command(
     file: CourseFile,
     dates: Annotated[
-        list[str] | None, typer.Option("--date", help="A closed date (repeatable).")
+        list[str] | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="A closed date (repeatable)."),
     ] = None,
     holidays: Annotated[
-        str | None, typer.Option(help="Public holidays of a region, e.g. GB-ENG.")
+        str | None, typer.Option(metavar="REGION", help="Public holidays of a region, e.g. GB-ENG.")
     ] = None,
     weekdays: Annotated[
-        list[str] | None, typer.Option("--weekday", help="A closed weekday (repeatable).")
+        list[str] | None,
+        typer.Option("--weekday", metavar="WEEKDAY", help="A closed weekday (repeatable)."),
     ] = None,
     reason: Reason = None,
 ) -> None:

@@ -15,7 +15,10 @@ from .common import now
 from .course import CourseFile, course_app
 
 Reader = Annotated[
-    str, typer.Option("--for", help="Whose copy: patient (default), caregiver, or another name.")
+    str,
+    typer.Option(
+        "--for", metavar="NAME", help="Whose copy: patient (default), caregiver, or another name."
+    ),
 ]
 
 _SUBSCRIPTION_FACTS = (
@@ -29,16 +32,26 @@ _SUBSCRIPTION_FACTS = (
 @app.command("serve")
 def serve_command(
     courses: Annotated[
-        Path, typer.Option(help="The folder of course files (and their .feed.toml token files).")
+        Path,
+        typer.Option(
+            metavar="FOLDER", help="The folder of course files (and their .feed.toml token files)."
+        ),
     ],
     host: Annotated[
-        str, typer.Option(help="Address to listen on (loopback by default).")
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on (loopback by default).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-    days_back: Annotated[int, typer.Option(help="Days of the past a feed keeps.")] = 30,
-    days_ahead: Annotated[int, typer.Option(help="Days of the future a feed holds.")] = 400,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8080,
+    days_back: Annotated[
+        int, typer.Option(metavar="DAYS", help="Days of the past a feed keeps.")
+    ] = 30,
+    days_ahead: Annotated[
+        int, typer.Option(metavar="DAYS", help="Days of the future a feed holds.")
+    ] = 400,
     refresh_hours: Annotated[
-        int, typer.Option(help="How often apps are asked to poll, in hours (REFRESH-INTERVAL).")
+        int,
+        typer.Option(
+            metavar="HOURS", help="How often apps are asked to poll, in hours (REFRESH-INTERVAL)."
+        ),
     ] = 12,
     access_log: Annotated[
         bool, typer.Option(help="Log each request to stderr (tokens are never logged).")
@@ -127,7 +140,10 @@ def url_command(
     course: CourseFile,
     reader: Reader = "patient",
     base: Annotated[
-        str, typer.Option(help="Where `scheduler serve` is reached, e.g. https://feeds.example.org")
+        str,
+        typer.Option(
+            metavar="URL", help="Where `scheduler serve` is reached, e.g. https://feeds.example.org"
+        ),
     ] = "http://127.0.0.1:8080",
 ) -> None:
     """Print the https and webcal links of a course's live calendar.

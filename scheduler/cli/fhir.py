@@ -13,15 +13,19 @@ import typer
 from ..errors import PlanError
 from . import app
 from .common import RegimenArg, output_target, write
+from .help import Group
 
 fhir_app = typer.Typer(
     help="FHIR hand-off: a regimen as a PlanDefinition and back. A patient's plan as a FHIR "
     "Bundle: scheduler plan ... --format fhir.",
     no_args_is_help=True,
+    cls=Group,
 )
 app.add_typer(fhir_app, name="fhir")
 
-Version = Annotated[str, typer.Option("--version", help="FHIR version: r5 (default) or r4b.")]
+Version = Annotated[
+    str, typer.Option("--version", metavar="r5|r4b", help="FHIR version: r5 (default) or r4b.")
+]
 #: A PlanDefinition is a few hundred kilobytes at most; this bounds a wrong or hostile file.
 MAX_JSON_BYTES = 5_000_000
 
@@ -38,7 +42,10 @@ def export_regimen_command(
     regimen: RegimenArg,
     version: Version = "r5",
     output: Annotated[
-        str | None, typer.Option("-o", "--output", help="Output file (default: standard output).")
+        str | None,
+        typer.Option(
+            "-o", "--output", metavar="FILE", help="Output file (default: standard output)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
 ) -> None:
@@ -60,7 +67,9 @@ def export_regimen_command(
 @fhir_app.command("import-regimen")
 def import_regimen_command(
     source: Annotated[Path, typer.Argument(metavar="FILE.json", help="A FHIR PlanDefinition.")],
-    output: Annotated[str, typer.Option("-o", "--output", help="The regimen .toml to write.")],
+    output: Annotated[
+        str, typer.Option("-o", "--output", metavar="FILE", help="The regimen .toml to write.")
+    ],
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
 ) -> None:
     """Turn a FHIR PlanDefinition (cycle actions with timing-daysOfCycle) into a regimen file.

@@ -53,7 +53,10 @@ def regimens_command() -> None:
 def show_command(
     regimen: RegimenArg,
     start: Annotated[
-        str | None, typer.Option(help="Put dates on cycle 1 (YYYY-MM-DD, cycle 1 day 1).")
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD", help="Put dates on cycle 1 (YYYY-MM-DD, cycle 1 day 1)."
+        ),
     ] = None,
 ) -> None:
     """Show a regimen in words, then cycle 1 day by day.
@@ -78,24 +81,36 @@ def show_command(
 def plan_command(
     regimen: PlanArg,
     start: Annotated[
-        str | None, typer.Option(help="First day of cycle 1, YYYY-MM-DD (not for course files).")
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD", help="First day of cycle 1, YYYY-MM-DD (not for course files)."
+        ),
     ] = None,
-    cycles: Annotated[int | None, typer.Option(help="Plan this many cycles.")] = None,
+    cycles: Annotated[int | None, typer.Option(metavar="N", help="Plan this many cycles.")] = None,
     until: Annotated[
-        str | None, typer.Option(help="Plan nothing after this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="Plan nothing after this date (YYYY-MM-DD)."),
     ] = None,
     tz: Annotated[
         str | None,
-        typer.Option("--tz", help="IANA time zone, e.g. Europe/London (default: this machine's)."),
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="IANA time zone, e.g. Europe/London (default: this machine's).",
+        ),
     ] = None,
     at: Annotated[
-        str | None, typer.Option("--time", help="Dose time of day HH:MM, instead of the regimen's.")
+        str | None,
+        typer.Option(
+            "--time", metavar="HH:MM", help="Dose time of day HH:MM, instead of the regimen's."
+        ),
     ] = None,
     output: Annotated[
         str | None,
         typer.Option(
             "-o",
             "--output",
+            metavar="FILE",
             help="Output file, or - for standard output "
             "(default: ID-START.ics or .html; standard output for the other formats).",
         ),
@@ -104,6 +119,7 @@ def plan_command(
         str,
         typer.Option(
             "--format",
+            metavar="FORMAT",
             help="ics (calendar apps), html (a printable month calendar), json, csv, fhir or "
             "fhir-r4b (a FHIR Bundle), or for the "
             "terminal: calendar (month grids) or table.",
@@ -112,38 +128,52 @@ def plan_command(
     week_start: Annotated[
         str | None,
         typer.Option(
+            metavar="monday|sunday",
             help="First day of the week in month grids: monday or sunday "
-            "(default: by the zone's country, else monday)."
+            "(default: by the zone's country, else monday).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     plan_id: Annotated[
         str | None,
-        typer.Option(help="Identity of this plan in event UIDs (default: the start date)."),
+        typer.Option(
+            metavar="ID", help="Identity of this plan in event UIDs (default: the start date)."
+        ),
     ] = None,
     weight: Annotated[
-        str | None, typer.Option(help="Weight in kg, to calculate per-kg and per-m² doses.")
+        str | None,
+        typer.Option(metavar="KG", help="Weight in kg, to calculate per-kg and per-m² doses."),
     ] = None,
     height: Annotated[
-        str | None, typer.Option(help="Height in cm, with --weight, to calculate per-m² doses.")
+        str | None,
+        typer.Option(metavar="CM", help="Height in cm, with --weight, to calculate per-m² doses."),
     ] = None,
     bsa: Annotated[
-        str, typer.Option(help="Body surface area formula: mosteller or dubois.")
+        str,
+        typer.Option(
+            metavar="mosteller|dubois", help="Body surface area formula: mosteller or dubois."
+        ),
     ] = "mosteller",
     remind: Annotated[
         str | None,
         typer.Option(
+            metavar="WHEN,...",
             help="Reminders: e.g. 30m,1d, or none (default: doses at the time, tests and "
-            "appointments the evening before). Some apps (Google) drop reminders on import."
+            "appointments the evening before). Some apps (Google) drop reminders on import.",
         ),
     ] = None,
     recurrence: Annotated[
         str,
-        typer.Option(help="expand (one event per dose) or rrule (repeating doses as series)."),
+        typer.Option(
+            metavar="expand|rrule",
+            help="expand (one event per dose) or rrule (repeating doses as series).",
+        ),
     ] = "expand",
     label: Annotated[
         str | None,
-        typer.Option(help="A label for the calendar's name, e.g. the patient's initials."),
+        typer.Option(
+            metavar="LABEL", help="A label for the calendar's name, e.g. the patient's initials."
+        ),
     ] = None,
 ) -> None:
     """Plan a regimen into dated events, written as an .ics calendar or JSON.

@@ -34,9 +34,9 @@ def publish_command(
             help="The calendar's display name; made if missing (default: the plan's name).",
         ),
     ] = None,
-    user: Annotated[str | None, typer.Option(metavar="U", help="The user name to log in as.")] = (
-        None
-    ),
+    user: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The user name to log in as.")
+    ] = (None),
     password_env: Annotated[
         str | None,
         typer.Option(
