@@ -31,6 +31,43 @@ def test_regimens_lists_the_bundled_ids(capsys: pytest.CaptureFixture[str]) -> N
     assert any(row.startswith("aldesleukin-sc ") and "35 days until stopped" in row for row in rows)
 
 
+@pytest.mark.parametrize("columns", [60, 200])
+def test_regimens_fit_the_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Issue 13: the listing ran to 458 columns whatever the terminal's width."""
+    from scheduler.regimen.catalog import bundled_ids
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(capsys, "regimens")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert max(len(line) for line in out.splitlines()) <= columns
+    assert [row.split()[0] for row in rows] == sorted(bundled_ids())  # ids whole
+    assert header.split()[:3] == ["ID", "CYCLE", "NAME"]
+    first = next(row for row in rows if row.startswith("aldesleukin-hd-iv "))
+    if columns == 60:
+        assert first == "aldesleukin-hd-iv            19 days × 1   Aldesleukin high…"
+        assert "SOURCE" not in header
+    else:
+        assert first.startswith("aldesleukin-hd-iv            19 days × 1                   "
+                                "Aldesleukin high-dose IV: 600,000 IU/kg every 8 hours, days 1-5 "
+                                "and 15-19 (max 14 + 14 doses)  ")  # fmt: skip
+        assert first.endswith("…") and header.endswith("SOURCE")
+
+
+def test_regimens_piped_are_whole_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    from scheduler.regimen.catalog import summaries
+
+    code, out, _ = run(capsys, "regimens")
+    assert code == 0 and "…" not in out
+    for summary, row in zip(summaries(), out.splitlines()[1:], strict=True):
+        assert row.startswith(f"{summary.id} ") and row.endswith(f"  {summary.source}")
+
+
 def test_show_in_words_and_day_by_day(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "aldesleukin-sc", "--start", "2027-01-04")
     assert code == 0

@@ -38,15 +38,14 @@ def regimens_command() -> None:
 
     Example: scheduler regimens
     """
-    from ..regimen.catalog import summaries
+    import os
+    import sys
 
-    rows = [("ID", "CYCLE", "NAME", "SOURCE")]
-    rows += [(s.id, s.cycles, s.name, s.source) for s in summaries()]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        typer.echo(
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
-        )
+    from ..regimen.catalog import listing
+
+    # Fitted to a terminal (or $COLUMNS); whole lines when piped, for grep and scripts.
+    fitted = sys.stdout.isatty() or "COLUMNS" in os.environ
+    typer.echo(listing(terminal_width() if fitted else None), nl=False)
 
 
 @app.command("show")

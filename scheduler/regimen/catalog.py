@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UnknownRegimenError
+from ..words import plural
 
 if TYPE_CHECKING:
     from .model import Regimen
@@ -21,6 +22,7 @@ __all__ = [
     "bundled_ids",
     "bundled_path",
     "cycles_text",
+    "listing",
     "regimens_dir",
     "resolve",
     "summaries",
@@ -73,11 +75,11 @@ def cycles_text(phases: list[tuple[int, int | None, str | None]]) -> str:
     parts = []
     for days, count, up_to in phases:
         if count is not None:
-            parts.append(f"{days} days × {count}")
+            parts.append(f"{plural(days, 'day')} × {count}")
         elif up_to is not None:
-            parts.append(f"{days} days up to {up_to}")
+            parts.append(f"{plural(days, 'day')} up to {up_to}")
         else:
-            parts.append(f"{days} days until stopped")
+            parts.append(f"{plural(days, 'day')} until stopped")
     return " then ".join(parts)
 
 
@@ -116,3 +118,32 @@ def summaries() -> list[Summary]:
             )
         )
     return out
+
+
+#: The listing's columns, and the order they give way when the terminal is narrow: each step
+#: shrinks one column (with an ellipsis) to at most the width given, 0 dropping it. The id is
+#: what the user types next, so it is never cut.
+_COLUMNS = ("ID", "CYCLE", "NAME", "SOURCE")
+_GIVE_WAY = ((3, 20), (2, 24), (3, 0), (1, 12), (2, 10))
+
+
+def listing(width: int | None = None) -> str:
+    """The bundled regimens as a table, one per line, fitted to ``width`` columns when given:
+    the source and then the name are cut with ``…`` (the id never is)."""
+    rows = [_COLUMNS, *((s.id, s.cycles, s.name, s.source) for s in summaries())]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    if width is not None:
+        for column, smallest in _GIVE_WAY:
+            excess = sum(w + 2 for w in widths if w) - 2 - width
+            if excess <= 0:
+                break
+            widths[column] = max(smallest, widths[column] - excess)
+    lines = []
+    for row in rows:
+        cells = [_cut(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True) if w]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
