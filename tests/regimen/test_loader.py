@@ -3,6 +3,7 @@ that name the file, the line, the field path and what is allowed."""
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -30,11 +31,31 @@ def test_valid_file_loads(path: Path) -> None:
     assert load_regimen(path).id == path.stem
 
 
+#: What a citation of a file of our own looks like: a path, a file name, our working folders.
+LOCAL_FILE = re.compile(
+    r"[\w.-]+/[\w./-]+\.(md|txt|toml|pdf|html?)\b|\b[\w-]+\.(md|txt|toml)\b"
+    r"|\bshared/|\bseeds?\b|\breference/|\b\d{3}_|file:",
+    re.IGNORECASE,
+)
+
+
 @pytest.mark.parametrize("regimen_id", bundled_ids())
 def test_bundled_regimens_load_and_cite_a_source(regimen_id: str) -> None:
     regimen = load_regimen(bundled_path(regimen_id))
     assert regimen.id == regimen_id
     assert regimen.source and regimen.source_url.startswith("https://")
+
+
+@pytest.mark.parametrize("regimen_id", bundled_ids())
+def test_bundled_regimens_cite_only_public_sources(regimen_id: str) -> None:
+    """Issue 13, item 5: four regimens cited "shared/reference/regimens.md", a file in neither
+    the repository nor the wheel, and the citation reached every event's description."""
+    regimen = load_regimen(bundled_path(regimen_id))
+    for field, text in (("source", regimen.source), ("notes", regimen.notes)):
+        found = LOCAL_FILE.search(text)
+        assert found is None, f"{regimen_id} {field} names a local file: {found and found[0]!r}"
+    host = regimen.source_url.removeprefix("https://").split("/")[0]
+    assert regimen.source_url.startswith("https://") and "." in host, regimen.source_url
 
 
 def test_seed_regimen_model() -> None:
