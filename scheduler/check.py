@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import read_bytes
+from .words import plural
 
 if TYPE_CHECKING:
     from .regimen.model import Regimen
@@ -145,13 +146,15 @@ def _lines(data: bytes) -> list[Problem]:
     physical = data.split(b"\r\n")
     bare = sum(line.count(b"\n") for line in physical)
     if bare:
-        out.append(Problem("warning", f"{bare} line(s) end in LF alone; RFC 5545 requires CRLF"))
+        out.append(
+            Problem("warning", f"{plural(bare, 'line')} ending in LF alone; RFC 5545 requires CRLF")
+        )
     long = [i + 1 for i, line in enumerate(physical) if len(line) > 75]
     if long:
         out.append(
             Problem(
                 "warning",
-                f"{len(long)} line(s) longer than 75 octets (first: line {long[0]}); "
+                f"{plural(len(long), 'line')} longer than 75 octets (first: line {long[0]}); "
                 "fold them (RFC 5545 §3.1)",
             )
         )

@@ -602,3 +602,28 @@ def test_an_unreadable_file_in_check_is_an_error_line(
     code, out, err = run(capsys, "check", str(tmp_path / "missing.ics"))
     assert (code, out) == (1, "")
     assert err == f"Error: {tmp_path / 'missing.ics'}: no such file\n"
+
+
+def test_counts_of_one_read_as_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 13: messages said "line(s)" and would say "1 doses"; counts go through plural()."""
+    monkeypatch.setenv("SCHEDULER_NOW", "2027-01-02T10:00:00Z")
+    course = tmp_path / "m.toml"
+    code, out, _ = run(capsys, "course", "new", "methotrexate-weekly", "--start", "2027-01-04",
+                       "--cycles", "1", "--tz", "Europe/London", "-o", str(course))  # fmt: skip
+    assert (code, out) == (0, f"Created {course}: 1 dose from 2027-01-04\n")
+    code, out, _ = run(capsys, "course", "show", str(course))
+    assert code == 0 and "Now: 1 dose" in out and "Now: 1 doses" not in out
+    code, out, _ = run(capsys, "show", "aldesleukin-hd-iv")
+    assert "Phase 1 'Course': 19-day cycles, 1 cycle\n" in out
+    odd = tmp_path / "odd.ics"
+    odd.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//other//EN\r\n"
+        b"X-NOTE:" + b"x" * 80 + b"\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\n"
+        b"DTSTART;VALUE=DATE:20270601\r\nSUMMARY:Test\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    _, out, err = run(capsys, "check", str(odd))
+    said = out + err
+    assert "1 line ending in LF alone" in said
+    assert "1 line longer than 75 octets (first: line 4)" in said

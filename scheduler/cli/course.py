@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import PlanError
+from ..words import plural
 from . import app
 from .common import RegimenArg, body, now, parse_clock, parse_date, zone_name
 from .help import Group
@@ -96,7 +97,7 @@ def course_new_command(
         force=force,
     )
     doses = [e for e in events if e.kind == "dose"]
-    typer.echo(f"Created {output}: {len(doses)} doses from {course.start.isoformat()}")
+    typer.echo(f"Created {output}: {plural(len(doses), 'dose')} from {course.start.isoformat()}")
 
 
 def _record(file: Path, make: Callable[[Course], Change], reason: str | None) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import PlanError
+from ..words import plural
 from . import app
 from .common import RegimenArg, output_target, write
 from .help import Group
@@ -96,6 +97,6 @@ def import_regimen_command(
     write(output, toml.encode("utf-8"), force=force)
     phases, drugs = len(regimen.phases), len(regimen.drugs)
     typer.echo(
-        f"Wrote {output}: {regimen.id}, {phases} phase{'s' if phases != 1 else ''}, {drugs} "
-        f"drug{'s' if drugs != 1 else ''}; check it with: scheduler show {output}"
+        f"Wrote {output}: {regimen.id}, {plural(phases, 'phase')}, {plural(drugs, 'drug')}; "
+        f"check it with: scheduler show {output}"
     )

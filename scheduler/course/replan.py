@@ -23,6 +23,7 @@ from ..plan.events import Event
 from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import format_date
+from ..words import plural
 from .file import MAX_FILE_BYTES, MAX_HISTORY, MAX_LABEL, parse_course, save_course
 from .history import Entry
 from .model import Course, is_regimen_path
@@ -105,7 +106,7 @@ def check_change(change: Change, regimen: Regimen) -> tuple[str, str] | None:
     if phase is not None and phase > count:
         return (
             "phase",
-            f"the regimen {regimen.id!r} has {count} phase{'s' if count != 1 else ''}, not {phase}",
+            f"the regimen {regimen.id!r} has {plural(count, 'phase')}, not {phase}",
         )
     if isinstance(change, Omit):
         days = regimen.phases[change.phase - 1].cycle_days

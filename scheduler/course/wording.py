@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..plan.changes import Change, Close, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
 from ..regimen.notation import format_date, weekday_name
+from ..words import plural
 
 if TYPE_CHECKING:
     from .history import Entry
@@ -19,7 +20,7 @@ __all__ = ["days", "describe_course", "entry_words", "words"]
 
 def days(count: int) -> str:
     """``1 day``, ``7 days``."""
-    return f"{count} day" + ("" if count == 1 else "s")
+    return plural(count, "day")
 
 
 def words(change: Change) -> str:
@@ -57,7 +58,7 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
 
     regimen, _zone, events = plan_course(course)
     if course.cycles:
-        bound = f"{course.cycles} cycle" + ("s" if course.cycles != 1 else "")
+        bound = plural(course.cycles, "cycle")
     elif course.until:
         bound = f"until {format_date(course.until)}"
     else:
@@ -76,7 +77,7 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
     doses = [e for e in live if e.kind == "dose"]
     cancelled = [e for e in events if e.cancelled and e.kind == "dose"]
     out.append(
-        f"Now: {len(doses)} doses"
+        f"Now: {plural(len(doses), 'dose')}"
         + (f" ({len(cancelled)} removed by changes)" if cancelled else "")
     )
     if doses:

@@ -16,7 +16,7 @@ The choices, so a FHIR app reads the same dates as the calendar:
   ``text``. A rule whose amount differs between doses gets one Dosage per amount.
 - **Blood tests** are ServiceRequests (intent ``plan``, ``occurrenceDateTime`` the day of an
   all-day test or the instant of a timed one); **visits** are Appointments (status
-  ``proposed``; ``start``/``end`` when timed, ``requestedPeriod`` of the day(s) when all-day).
+  ``proposed``; ``start``/``end`` when timed, ``requestedPeriod`` of the days when all-day).
 - **Precautions** ("no live vaccines until 12 months after the last dose") are CarePlan notes
   naming their first and last day: FHIR R5 has no activity for advice without an order.
 - **Course changes**: every history entry is a CarePlan note (its time and its words). A moved
@@ -47,6 +47,7 @@ from ..plan.events import Event
 from ..planner import Planned
 from ..regimen.amounts import parse_amount
 from ..regimen.model import DoseRule, EventKind, Phase
+from ..words import plural
 from . import mapping
 
 __all__ = ["plan_to_bundle"]
@@ -518,7 +519,7 @@ def _period(value: timedelta) -> dict[str, Any]:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    return plural(n, noun)
 
 
 def _words(text: str) -> str:

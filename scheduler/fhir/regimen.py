@@ -79,6 +79,7 @@ from ..regimen.model import (
     Phase,
     Regimen,
 )
+from ..words import plural
 from .mapping import (
     DAYS_OF_CYCLE_URL,
     EXTENSION_BASE,
@@ -323,7 +324,7 @@ def _cycle_action(
         action["extension"] = extensions
     _action_id(action, cycle_id, version)
     action["title"] = phase.name
-    cycles = "until stopped" if phase.cycles is None else f"for {phase.cycles} cycles"
+    cycles = "until stopped" if phase.cycles is None else f"for {plural(phase.cycles, 'cycle')}"
     action["textEquivalent"] = f"{phase.cycle_days}-day cycle {cycles}"
     action["timingTiming"] = {"repeat": repeat}
     action["groupingBehavior"] = "sentence-group"

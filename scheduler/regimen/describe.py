@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..words import plural
 from .catalog import cycles_text
 from .model import DoseRule, Phase, Regimen
 from .notation import cycle_date, format_date, format_day_list, format_duration, weekday_name
@@ -71,7 +72,7 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
         if drug.max_amount:
             limits.append(f"at most {drug.max_amount} per dose")
         if drug.max_doses_per_course:
-            limits.append(f"at most {drug.max_doses_per_course} doses per course")
+            limits.append(f"at most {plural(drug.max_doses_per_course, 'dose')} per course")
         if drug.min_interval:
             limits.append(f"never less than {format_duration(drug.min_interval)} apart")
         out.append(
@@ -80,7 +81,7 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
         )
     for number, phase in enumerate(regimen.phases, start=1):
         if phase.cycles is not None:
-            count = f"{phase.cycles} cycle" + ("s" if phase.cycles != 1 else "")
+            count = plural(phase.cycles, "cycle")
         elif phase.up_to is not None:
             count = f"repeated for up to {phase.up_to}"
         else:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from ..errors import RegimenError
 from ..files import read_text
 from ..tomlreader import TableReader, load_toml, show
+from ..words import plural
 from . import notation, timing
 from .amounts import Amount, parse_amount
 from .model import (
@@ -339,8 +340,8 @@ class _Reader(TableReader):
         if rule.count > most:
             self.fail(
                 path,
-                f"a count of {rule.count} doses is never reached: the rule gives at most {most} "
-                f"in {held} cycle{'s' if held != 1 else ''} (raise the phase's cycles or lower "
+                f"a count of {plural(rule.count, 'dose')} is never reached: the rule gives at most "
+                f"{most} in {plural(held, 'cycle')} (raise the phase's cycles or lower "
                 "the count)",
             )
 
@@ -390,7 +391,7 @@ class _Reader(TableReader):
             if length != cycle_days:
                 self.fail(
                     f"{path}.pattern",
-                    f"the pattern covers {length} days but the cycle has {cycle_days} "
+                    f"the pattern covers {plural(length, 'day')} but the cycle has {cycle_days} "
                     "(make the on and off days add up to cycle_days)",
                 )
             return days, str(raw["pattern"]).strip(), None
@@ -423,8 +424,9 @@ class _Reader(TableReader):
         if span > cycle_days:
             self.fail(
                 f"{path}.days",
-                f"days {days[0]} to {days[-1]} span {span} days, longer than the {cycle_days}-day "
-                "cycle, so they would overlap the next cycle's (days before day 1 count too)",
+                f"days {days[0]} to {days[-1]} span {plural(span, 'day')}, longer than the "
+                f"{cycle_days}-day cycle, so they would overlap the next cycle's (days before "
+                "day 1 count too)",
             )
         written = value if isinstance(value, str) else notation.format_day_list(days)
         return days, str(written).strip(), None
@@ -593,13 +595,14 @@ class _Reader(TableReader):
         if cap < slots and not rule.cap_reason:
             self.fail(
                 f"{path}.max_doses_per_cycle",
-                f"the cap of {cap} drops {slots - cap} of the {slots} doses this rule places in a "
-                "cycle; if that is intended, say why in cap_reason",
+                f"the cap of {cap} drops {slots - cap} of the {plural(slots, 'dose')} this rule "
+                "places in a cycle; if that is intended, say why in cap_reason",
             )
         if cap >= slots and rule.cap_reason:
             self.fail(
                 f"{path}.cap_reason",
-                f"the cap of {cap} never applies: the rule places only {slots} doses in a cycle",
+                f"the cap of {cap} never applies: the rule places only {plural(slots, 'dose')} "
+                "in a cycle",
             )
 
     def check_overlaps(self, doses: list[DoseRule], path: str) -> None:

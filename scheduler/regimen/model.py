@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
 
+from ..words import plural
 from .amounts import Amount
 from .notation import blocks
 
@@ -136,7 +137,7 @@ class WindowCap:
             window = f"{int(self.window.total_seconds() // 3600)} h"
             minutes = int(self.window.total_seconds() // 60 % 60)
             window += f" {minutes} min" if minutes else ""
-        return f"{self.doses} dose{'s' if self.doses != 1 else ''} in any {window}"
+        return f"{plural(self.doses, 'dose')} in any {window}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import re
 from datetime import date, time, timedelta
 from functools import lru_cache
 
+from ..words import plural
+
 __all__ = [
     "blocks",
     "cycle_date",
@@ -255,7 +257,7 @@ def format_duration(value: timedelta) -> str:
     minutes = int(value.total_seconds() // 60)
     if minutes and minutes % 1440 == 0:
         days = minutes // 1440
-        return f"{days} day" + ("s" if days != 1 else "")
+        return plural(days, "day")
     hours, mins = divmod(minutes, 60)
     out = []
     if hours:
