@@ -25,6 +25,7 @@ def test_wheel_contains_regimens_and_runs_from_anywhere(tmp_path: Path) -> None:
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "scheduler = scheduler.cli:run" in archive.read(entry_points).decode()
     assert "scheduler/regimens/aldesleukin-sc.toml" in names
+    assert "scheduler/py.typed" in names  # PEP 561: type checkers read the library's hints
     assert not any(name.startswith("tests/") for name in names)
 
     site = tmp_path / "site"
