@@ -16,6 +16,7 @@ from .errors import PlanError
 from .plan.engine import PlanOptions, expand
 from .plan.events import Event
 from .regimen.model import Regimen
+from .words import plural
 
 if TYPE_CHECKING:
     from .course.model import Course
@@ -121,16 +122,28 @@ class Planned:
             recurrence=recurrence,
         )
 
-    def summary(self) -> str:
-        """``24 events, 20 doses in 1 cycle, 2027-01-03 to 2027-01-29, times in Europe/London``."""
+    def summary(self, recurrence: str = "expand") -> str:
+        """``24 events, 20 doses in 1 cycle, 2027-01-03 to 2027-01-29, times in Europe/London``.
+
+        With ``recurrence="rrule"`` (an .ics of repeating doses as series) it also says how
+        many calendar entries (VEVENTs) hold those events: ``245 events as 45 calendar entries
+        (repeating doses as series), ...``, the number a calendar app's import reports."""
         doses = [e for e in self.events if e.kind == "dose" and not e.cancelled]
         cycles = len({(e.phase_number, e.cycle) for e in doses})
         span = ""
         if self.events:
             span = f", {self.events[0].start:%Y-%m-%d} to {self.events[-1].start:%Y-%m-%d}"
+        entries = ""
+        if recurrence == "rrule":
+            from .export.series import group
+
+            entries = (
+                f" as {plural(len(group(self.events)), 'calendar entry', 'calendar entries')} "
+                "(repeating doses as series)"
+            )
         return (
-            f"{len(self.events)} events, {len(doses)} doses in {cycles} "
-            f"cycle{'s' if cycles != 1 else ''}{span}{_weekdays(doses)}, times in {self.zone.key}"
+            f"{plural(len(self.events), 'event')}{entries}, {plural(len(doses), 'dose')} in "
+            f"{plural(cycles, 'cycle')}{span}{_weekdays(doses)}, times in {self.zone.key}"
         )
 
 

@@ -627,3 +627,42 @@ def test_counts_of_one_read_as_one(
     said = out + err
     assert "1 line ending in LF alone" in said
     assert "1 line longer than 75 octets (first: line 4)" in said
+
+
+def test_rrule_summary_says_what_was_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 13: with --recurrence rrule the summary said 244 events when 44 VEVENTs were
+    written. aldesleukin-sc, 11 cycles: 220 injections, 22 blood tests, 3 precautions (245); the
+    20 injection slots of a cycle (days 1-5, 8-12, 15-19, 22-26) each repeat every 35 days as one
+    series, so 20 + 22 + 3 = 45 entries."""
+    target = tmp_path / "plan.ics"
+    code, out, err = run(capsys, *PLAN, "--cycles", "11", "--recurrence", "rrule", "-o",
+                         str(target))  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        f"Wrote {target}: 245 events as 45 calendar entries (repeating doses as series), "
+        "220 doses in 11 cycles, 2027-01-03 to 2028-01-15"
+    )
+    assert len(icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")) == 45
+    code, out, _ = run(capsys, *PLAN, "--cycles", "11", "-o", str(target), "--force")
+    assert out.startswith(f"Wrote {target}: 245 events, 220 doses in 11 cycles,")
+
+
+def test_a_long_expanded_plan_warns_about_googles_limit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 13: an expanded .ics past ~1 MB is cut short by Google's import and subscription;
+    say so once, on stderr, and still succeed. 60 cycles of aldesleukin-sc are about 1.5 MB."""
+    target = tmp_path / "long.ics"
+    code, out, err = run(capsys, *PLAN, "--cycles", "60", "-o", str(target))
+    assert code == 0 and out.startswith(f"Wrote {target}: 1323 events")
+    assert target.stat().st_size > 1_000_000
+    assert err.count("\n") == 1
+    assert err.startswith(f"Warning: {target} is 1.5 MB; Google Calendar reads about 1 MB")
+    assert "--recurrence rrule" in err
+    code, _, err = run(capsys, *PLAN, "--cycles", "60", "-o", str(target), "--force",
+                       "--recurrence", "rrule")  # fmt: skip
+    assert (code, err) == (0, "") and target.stat().st_size < 200_000
+    code, _, err = run(capsys, *PLAN, "--cycles", "2", "-o", str(target), "--force")
+    assert (code, err) == (0, "")

@@ -226,7 +226,24 @@ def plan_command(
     write(target, data, force=force)
     if target != "-":
         note = "" if chosen else " (this machine's zone; use --tz to choose)"
-        typer.echo(f"Wrote {target}: {planned.summary()}{note}")
+        said = planned.summary(recurrence if fmt == "ics" else "expand")
+        typer.echo(f"Wrote {target}: {said}{note}")
+    _warn_if_too_big(data, target, fmt, recurrence)
+
+
+def _warn_if_too_big(data: bytes, target: str, fmt: str, recurrence: str) -> None:
+    """One line on stderr when an expanded .ics passes Google's ~1 MB import and subscription
+    limit: series (``--recurrence rrule``) hold the same doses in a fraction of the bytes."""
+    from ..check import GOOGLE_FEED_LIMIT
+
+    if fmt == "ics" and recurrence == "expand" and len(data) > GOOGLE_FEED_LIMIT:
+        name = "the calendar" if target == "-" else target
+        typer.echo(
+            f"Warning: {name} is {len(data) / 1e6:.1f} MB; Google Calendar reads about 1 MB of "
+            "an import or subscription: use --recurrence rrule (repeating doses as series) "
+            "for a much smaller file",
+            err=True,
+        )
 
 
 def _is_course(path: str) -> bool:
