@@ -11,6 +11,10 @@ Library first; the ``scheduler`` command is a thin shell over these::
     events = scheduler.expand(regimen, scheduler.PlanOptions(start=date(2027, 1, 4), zone=zone, cycles=4))
     ics = scheduler.to_ics(events, name="Aldesleukin", stamp=datetime.now(UTC), zone=zone)
 
+``scheduler.planner.plan`` plans as the ``plan`` command does (regimen id, file or course file
+in; a :class:`Planned` calendar out); it is not re-exported, because ``scheduler.plan`` is the
+package of the engine.
+
 Names load on first use, so a command that only lists regimens never imports the engine or the
 exporters (start-up time is a feature of a command-line tool).
 """
@@ -28,23 +32,30 @@ if TYPE_CHECKING:
         SchedulerError,
         UnknownRegimenError,
     )
-    from .export.ics import to_ics
+    from .export.ics import Reminders, to_ics, write_ics
     from .export.json import to_json
+    from .plan.closures import Closures
     from .plan.engine import PlanOptions, expand
     from .plan.events import Event
+    from .planner import Planned
     from .regimen.catalog import bundled_ids
     from .regimen.catalog import resolve as resolve_regimen
+    from .regimen.dosing import Body
     from .regimen.loader import load_regimen, parse_regimen
     from .regimen.model import EventKind, Regimen
 
 __all__ = [
+    "Body",
+    "Closures",
     "Event",
     "EventKind",
     "OutputError",
     "PlanError",
     "PlanOptions",
+    "Planned",
     "Regimen",
     "RegimenError",
+    "Reminders",
     "SchedulerError",
     "UnknownRegimenError",
     "bundled_ids",
@@ -54,6 +65,7 @@ __all__ = [
     "resolve_regimen",
     "to_ics",
     "to_json",
+    "write_ics",
 ]
 
 __version__ = "0.1.0"
@@ -75,6 +87,11 @@ _WHERE = {
     "parse_regimen": ("regimen.loader", "parse_regimen"),
     "to_ics": ("export.ics", "to_ics"),
     "to_json": ("export.json", "to_json"),
+    "write_ics": ("export.ics", "write_ics"),
+    "Reminders": ("export.ics", "Reminders"),
+    "Body": ("regimen.dosing", "Body"),
+    "Closures": ("plan.closures", "Closures"),
+    "Planned": ("planner", "Planned"),
 }
 
 
