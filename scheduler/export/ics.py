@@ -130,6 +130,11 @@ def to_ics(
     ``refresh`` adds the polling hints of a subscribed feed (REFRESH-INTERVAL, RFC 7986, and
     X-PUBLISHED-TTL). Built on :func:`write_ics`, so at its peak it holds about the file once (not the file's
     lines, their join and its encoding: 6.8x the file).
+
+    Raises:
+        ValueError: ``recurrence`` is not ``expand`` or ``rrule``; or a timed event was planned
+            in another zone than ``zone`` (its local times would be written under ``zone``'s
+            TZID and so move); the message names both zones.
     """
     buffer = BytesIO()
     write_ics(
@@ -163,7 +168,9 @@ def write_ics(
     """Write the .ics file of :func:`to_ics` (the same bytes, same arguments) to ``stream``,
     one event at a time, so that a large calendar is never held whole; returns its size.
 
-    Nothing is written if the arguments are refused (ValueError).
+    Raises:
+        ValueError: as :func:`to_ics`; then nothing has been written to ``stream``.
+        OSError: whatever ``stream.write`` raises (a full disk, a closed pipe).
     """
     if recurrence not in RECURRENCE_FORMS:
         raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")

@@ -119,9 +119,13 @@ class PlanOptions:
 def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
     """Expand ``regimen`` into the dated events of one patient's plan, sorted by start.
 
-    Raises :class:`~scheduler.errors.PlanError` (never anything else) when the plan cannot be
-    made: no bound for an open-ended regimen, more than :data:`MAX_EVENTS` events, dates past
-    the year 9999, a change that would bring doses closer than the regimen allows.
+    Raises:
+        PlanError: (never anything else, ``err.field`` naming the option when one is at fault)
+            ``regimen`` is not a :class:`Regimen` or ``options`` not :class:`PlanOptions`; no
+            bound for an open-ended regimen; more than :data:`MAX_EVENTS` events; dates past the
+            year 9999; a change that would bring doses closer than the regimen allows. Bad
+            option values (a string start, a naive zone) are refused earlier, as a PlanError
+            from :class:`PlanOptions` itself.
     """
     if not isinstance(regimen, Regimen):
         raise PlanError(f"expand needs a Regimen (see load_regimen), got {type(regimen).__name__}")
