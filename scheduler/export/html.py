@@ -51,6 +51,8 @@ _BANNER_MM = 9.0
 class _Day:
     doses: dict[str, list[str]] = field(default_factory=dict)
     """Drug (with amount when calculated) -> clock times."""
+    continues: list[str] = field(default_factory=list)
+    """Drugs whose dose started on an earlier day and still runs (a 46-hour pump)."""
     tests: list[str] = field(default_factory=list)
     visits: list[str] = field(default_factory=list)
     precautions: list[str] = field(default_factory=list)
@@ -115,6 +117,11 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
                 name += f" {event.amount}"
             at = event.start.strftime("%H:%M") if isinstance(event.start, datetime) else ""
             days[when].doses.setdefault(name, []).append(at)
+            running = when + timedelta(days=1)
+            while running <= day_of(event.end) and isinstance(event.end, datetime):
+                if running < day_of(event.end) or event.end.time() != datetime.min.time():
+                    days[running].continues.append(event.drug or event.title)
+                running += timedelta(days=1)
         elif event.kind == EventKind.LAB:
             days[when].tests.append(_short(event.title))
         elif event.kind == EventKind.VISIT:
@@ -163,7 +170,7 @@ def _mark_rest(days: dict[date, _Day], first: date, last: date) -> None:
     day = first
     while day <= last + timedelta(days=1):
         info = days.get(day)
-        if day <= last and (info is None or not info.doses):
+        if day <= last and (info is None or not (info.doses or info.continues)):
             run.append(day)
         else:
             kind = "rest-week" if len(run) >= _REST_WEEK else "rest"
@@ -265,17 +272,21 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
                 f'<div class="dose">● {esc(drug)} <span class="time">{", ".join(times)}</span></div>'
             )
             classes.append("has-dose")
+        for drug in dict.fromkeys(info.continues):
+            lines.append(f'<div class="dose continues">● {esc(drug)} continues</div>')
+            classes.append("has-dose")
         for title in info.tests:
             lines.append(f'<div class="test">▲ {esc(title)}</div>')
         for title in info.visits:
             lines.append(f'<div class="visit">■ {esc(title)}</div>')
-        if not info.doses and info.rest == "rest-week":
+        busy = info.doses or info.continues
+        if not busy and info.rest == "rest-week":
             lines.append('<div class="rest">Rest week</div>')
             classes.append("rest-week")
-        elif not info.doses and info.rest == "rest":
+        elif not busy and info.rest == "rest":
             lines.append('<div class="rest">Rest</div>')
             classes.append("rest-day")
-        elif not info.doses and info.rest == "gap":
+        elif not busy and info.rest == "gap":
             lines.append('<div class="rest">No treatment</div>')
             classes.append("rest-week")
         if info.precautions:
@@ -314,6 +325,7 @@ td.other { background: #fff; border-color: #999; }
 .where { font-size: 9pt; margin-bottom: 0.5mm; }
 .dose { font-size: 12pt; font-weight: bold; }
 .dose .time { font-weight: normal; }
+.dose.continues { font-weight: normal; font-style: italic; }
 .test, .visit { font-size: 10pt; font-weight: bold; }
 .rest { font-size: 11pt; font-style: italic; }
 .note { font-size: 8pt; margin-top: 0.3mm; white-space: nowrap; overflow: hidden;

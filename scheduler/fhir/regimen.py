@@ -47,6 +47,8 @@ export then import gives back the same regimen:
   valuePositiveInt): the cycles of the phase the rule applies to ("every 3", "2-6").
 - ``max-doses-per-cycle`` (valuePositiveInt) and ``cap-reason`` (valueString) on a dose action.
 - ``dose-count`` (dose action, valuePositiveInt): doses in the whole phase ("30 fractions").
+- ``end-event`` (dose action, valueString): an appointment when each dose ends ("Pump
+  disconnection" after a 46-hour pump).
 - ``setting`` (dose or event action, valueCode home|clinic|hospital).
 - ``course-event-when`` (top-level action, valueString): "4 weeks after the last dose".
 
@@ -235,6 +237,8 @@ def _dose_action(
         extensions.append({"url": _ext("cap-reason"), "valueString": rule.cap_reason})
     if rule.count is not None:
         extensions.append({"url": _ext("dose-count"), "valuePositiveInt": rule.count})
+    if rule.end_event:
+        extensions.append({"url": _ext("end-event"), "valueString": rule.end_event})
     extensions.append({"url": _ext("setting"), "valueCode": rule.setting})
     action: dict[str, Any] = {"extension": extensions}
     _action_id(action, ident, version)
@@ -836,6 +840,9 @@ class _Importer:
         count = self.value(action, "dose-count", "valuePositiveInt", path)
         if count is not None:
             lines.append(f"count = {count}")
+        ending = self.value(action, "end-event", "valueString", path)
+        if ending is not None:
+            lines.append(f"end_event = {_toml(ending)}")
         if isinstance(dosage.get("patientInstruction"), str):
             lines.append(f"instructions = {_toml(dosage['patientInstruction'])}")
         return lines

@@ -278,6 +278,7 @@ class _Plan:
             events = self.close(events, self.closures)
         if self.stop_after is not None:
             events = [e for e in events if day_of(e.start) <= self.stop_after]
+        events += self.end_events(events)
         self.check_spacing(planned, events)
         self.check_order(events)
         events += self.course_level(events)
@@ -361,6 +362,49 @@ class _Plan:
                 _delta(phase.gap_after) if phase.gap_after else timedelta(0)
             )
         return events
+
+    def end_events(self, events: list[Event]) -> list[Event]:
+        """An appointment when each dose of a rule with ``end_event`` ends ("Pump
+        disconnection"), from the final doses: an omitted dose has none, a moved one moves it."""
+        rules = {
+            (number, rule.key): rule
+            for number, phase in enumerate(self.regimen.phases, start=1)
+            for rule in phase.doses
+            if rule.end_event
+        }
+        if not rules:
+            return []
+        out = []
+        for dose in events:
+            key = (dose.phase_number or 1, dose.slot.removeprefix("dose:").partition("#")[0])
+            rule = rules.get(key) if dose.kind == EventKind.DOSE else None
+            if rule is None or not isinstance(dose.end, datetime):
+                continue
+            end = dose.end
+            uid = _uid(self.regimen.id, self.plan_id,
+                       f"{(dose.phase_number or 1) - 1}/{dose.cycle}/{dose.day}", f"visit:end-{rule.key}")  # fmt: skip
+            started = dose.start
+            assert isinstance(started, datetime)
+
+            self.lines[uid] = _end_lines(rule.end_event, dose.drug or "", started)
+            out.append(
+                replace(
+                    dose,
+                    uid=uid,
+                    kind=EventKind.VISIT,
+                    title=f"{rule.end_event} — cycle {dose.cycle}",
+                    start=end,
+                    end=after(end, timedelta(minutes=15)),
+                    slot=f"visit:end-{rule.key}",
+                    drug=None,
+                    drug_key=None,
+                    route=None,
+                    amount=None,
+                    amount_written=None,
+                    amount_working=None,
+                )
+            )
+        return out
 
     def ends_before(self, phase: Phase, phase_start: date) -> date | None:
         """The first day past the phase's ``up_to`` (counted from the phase or the course)."""
@@ -671,7 +715,8 @@ def _counted_cycles(phase: Phase, omissions: int) -> int:
 
 def _events_in(phase: Phase, cycle: int) -> int:
     """How many events expanding this cycle makes at most (counted before expanding it)."""
-    doses = sum(r.doses_per_cycle() for r in phase.doses if cycle in r.cycles)
+    doses = sum(r.doses_per_cycle() * (2 if r.end_event else 1) for r in phase.doses
+                if cycle in r.cycles)  # fmt: skip
     return doses + sum(len(e.days) for e in phase.events if cycle in e.cycles)
 
 
@@ -978,6 +1023,14 @@ def _dose_lines(head: list[str], timing: str, where: str, instructions: str) -> 
         assert isinstance(start, datetime)
         return [*head, f"When: {format_date(start.date())} at {start:%H:%M}, {timing}; {where}.",
                 instructions]  # fmt: skip
+
+    return lines
+
+
+def _end_lines(title: str, drug: str, started: datetime) -> Lines:
+    def lines(event: Event) -> list[str]:
+        return [f"{title}: {_when(event)}.", f"The {drug} dose that started "
+                f"{format_date(started.date())} at {started:%H:%M} ends now."]  # fmt: skip
 
     return lines
 

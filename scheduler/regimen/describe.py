@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..words import plural
+from . import timing
 from .catalog import cycles_text
 from .model import DoseRule, Phase, Regimen
 from .notation import cycle_date, format_date, format_day_list, format_duration, weekday_name
@@ -203,10 +204,22 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
             continue
         drug = regimen.drug(rule.drug)
         amount = f" {rule.amount}" if rule.amount else ""
-        for day in rule.days_from(start.weekday() if start is not None else 0):
+        weekday = start.weekday() if start is not None else 0
+        for day in rule.days_from(weekday):
             entries.setdefault(day, []).append(
                 f"{drug.name}{amount} {drug.route_abbrev} {_short_when(regimen, phase, rule)}"
             )
+        # A dose that runs past midnight (a 46-hour pump): the days it covers are not rest.
+        for begin in timing.offsets(rule, phase, weekday):
+            end = begin + rule.duration
+            first_day, last_day = begin.days, (end - timedelta(microseconds=1)).days
+            for offset in range(first_day + 1, last_day + 1):
+                day = offset + 1
+                entries.setdefault(day, []).append(
+                    f"{drug.name} continues (until day {last_day + 1} {_clock(end)})"
+                )
+            if rule.end_event:
+                entries.setdefault(last_day + 1, []).append(f"{rule.end_event} ({_clock(end)})")
     for event in phase.events:
         if cycle not in event.cycles:
             continue
@@ -232,6 +245,11 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
             out.append(f"  {_label(day, start)}  rest (days {day}-{days[j]})")
         i = j + 1
     return "\n".join(out)
+
+
+def _clock(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _days(rule: DoseRule) -> str:

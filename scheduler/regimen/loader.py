@@ -513,6 +513,7 @@ class _Reader(TableReader):
             setting=self.setting(raw, path, "home" if drug.route in HOME_ROUTES else "clinic"),
             weekdays=weekdays,
             count=self.count(raw, "count", path),
+            end_event=self.text(raw, "end_event", path, required=False),
         )
         self.check_cap(rule, path)
         return rule

@@ -214,6 +214,8 @@ class DoseRule:
     a cycle that starts on a Wednesday doses Wed, Thu, Fri, then Mon and Tue."""
     count: int | None = None
     """The rule gives this many doses in the phase in all ("30 fractions"), then the phase ends."""
+    end_event: str = ""
+    """An appointment when each dose ends ("Pump disconnection" after a 46-hour infusion)."""
 
     @property
     def time(self) -> time:

@@ -109,6 +109,10 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             "Cap on this rule's doses in a cycle.",
         ),
         "cap_reason": (_TEXT, "Why the cap drops scheduled slots (required when it does)."),
+        "end_event": (
+            _TEXT,
+            'An appointment when the dose ends, e.g. "Pump disconnection" after a 46-hour pump.',
+        ),
         "count": (
             {"type": "integer", "minimum": 1},
             "Doses of this rule in the whole phase (30 fractions); the phase ends with the last.",

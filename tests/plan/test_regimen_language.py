@@ -359,3 +359,36 @@ def test_bank_holidays_in_a_radiotherapy_course_are_made_up_at_the_end() -> None
     assert len(dates) == 30
     assert dates[:4] == ["2027-03-24", "2027-03-25", "2027-03-30", "2027-03-31"]
     assert dates[-5:] == ["2027-04-30", "2027-05-04", "2027-05-05", "2027-05-06", "2027-05-07"]
+
+
+def test_mfolfox6_pump_disconnection_follows_the_46_hour_infusion() -> None:
+    """Issue 13: mFOLFOX6's 46-hour pump had no disconnection in the calendar. From Monday 4
+    January 2027: oxaliplatin and leucovorin 09:00-11:00, the bolus 11:00-11:05, the pump from
+    11:05 for 46 hours, so 'Pump disconnection' is Wednesday 6 January at 09:05. An omitted
+    infusion has no disconnection; a delayed cycle moves it."""
+    events = plan("mfolfox6", start=date(2027, 1, 4), cycles=2)
+    ends = [e for e in events if e.title.startswith("Pump disconnection")]
+    assert [f"{e.start:%Y-%m-%d %H:%M}" for e in ends] == ["2027-01-06 09:05", "2027-01-20 09:05"]
+    assert ends[0].kind == "visit" and ends[0].title == "Pump disconnection — cycle 1"
+    omitted = plan("mfolfox6", start=date(2027, 1, 4), cycles=2,
+                   adjustments=(Omit(phase=1, cycle=2, day=1, slot=None, drug="fluorouracil"),))  # fmt: skip
+    assert [f"{e.start:%Y-%m-%d}" for e in omitted if e.title.startswith("Pump")] == ["2027-01-06"]
+    delayed = plan("mfolfox6", start=date(2027, 1, 4), cycles=2,
+                   adjustments=(Delay(phase=1, cycle=2, days=7),))  # fmt: skip
+    assert [f"{e.start:%Y-%m-%d}" for e in delayed if e.title.startswith("Pump")] == [
+        "2027-01-06", "2027-01-27"]  # fmt: skip
+
+
+def test_show_and_the_printed_calendar_do_not_call_pump_days_rest() -> None:
+    from scheduler.planner import plan as make_plan
+    from scheduler.regimen.describe import one_cycle
+
+    regimen = resolve_regimen("mfolfox6")
+    text = one_cycle(regimen, regimen.phases[0], date(2027, 1, 4))
+    assert "Day   2  Tue 5 Jan 2027  Fluorouracil (5-FU) continues (until day 3 09:05)" in text
+    assert "Pump disconnection (09:05)" in text
+    assert "Day   4  Thu 7 Jan 2027  rest (days 4-14)" in text
+    made = make_plan("mfolfox6", start=date(2027, 1, 4), zone=LONDON, cycles=1)
+    html = made.render("html", stamp=datetime(2027, 1, 2, tzinfo=LONDON)).decode()
+    tuesday = html[html.index('aria-label="Tuesday 5 January"') :].split("</td>")[0]
+    assert "Fluorouracil (5-FU) continues" in tuesday and "Rest" not in tuesday
