@@ -127,9 +127,9 @@ def test_plan_ics_to_stdout_is_reproducible(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["plan", "nope", "--start", "2027-01-04", "--cycles", "1"],
+        (["plan", "nope", "--start", "2027-01-04", "--cycles", "1", "--tz", "UTC"],
          "Error: unknown regimen 'nope' (bundled: "),
-        ([*PLAN[:3], "2027-02-30", "--cycles", "1"],
+        ([*PLAN[:3], "2027-02-30", "--cycles", "1", "--tz", "UTC"],
          "Error: --start '2027-02-30' is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)"),
         ([*PLAN, "--until", "31/12/2027"], "Error: --until '31/12/2027' is not a real date"),
         (["plan", "aldesleukin-sc", "--start", "2027-01-04", "--tz", "Mars/Olympus", "--cycles", "1"],
@@ -141,7 +141,7 @@ def test_plan_ics_to_stdout_is_reproducible(
         ([*PLAN, "--cycles", "1", "--time", "25:00"], "Error: --time: '25:00' is not a time of day"),
         ([*PLAN, "--cycles", "1", "--format", "pdf"], "Error: --format: unknown format 'pdf' (allowed: ics, json, html, csv, table, calendar, fhir, fhir-r4b)"),
         (["plan", "aldesleukin-sc", "--cycles", "1"], "Error: Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)"),
-        (["plan", str(TESTDATA / "invalid" / "day-past-cycle.toml"), "--start", "2027-01-04"],
+        (["plan", str(TESTDATA / "invalid" / "day-past-cycle.toml"), "--start", "2027-01-04", "--tz", "UTC"],
          "day-past-cycle.toml:15: phases[0].doses[0].days: day 36 is past the end"),
         (["show", "nope"], "Error: unknown regimen 'nope'"),
         (["frobnicate"], "Error: No such command 'frobnicate'."),
@@ -289,7 +289,8 @@ def test_bare_python_dash_m_exits_2_with_the_help(tmp_path: Path) -> None:
 
 def test_python_dash_m_and_no_traceback_from_a_subprocess(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "scheduler", "plan", "aldesleukin-sc", "--start", "2027-13-01"],
+        [sys.executable, "-m", "scheduler", "plan", "aldesleukin-sc", "--start", "2027-13-01",
+         "--tz", "UTC"],
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 1
@@ -673,3 +674,26 @@ def test_a_long_expanded_plan_warns_about_googles_limit(
     assert (code, err) == (0, "") and target.stat().st_size < 200_000
     code, _, err = run(capsys, *PLAN, "--cycles", "2", "-o", str(target), "--force")
     assert (code, err) == (0, "")
+
+
+def test_the_patients_zone_is_never_this_machines_by_accident(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 13: without --tz a UTC server planned a London patient's 08:30 dose at 09:30 in
+    summer, silently (with --format json or -o - nothing even said which zone was used)."""
+    for argv in (["plan", "aldesleukin-sc", "--start", "2027-06-07", "--cycles", "1", "-o", "-"],
+                 ["course", "new", "aldesleukin-sc", "--start", "2027-06-07", "--cycles", "1",
+                  "-o", str(tmp_path / "c.toml")]):  # fmt: skip
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (1, "")
+        assert err.startswith(
+            "Error: give the patient's time zone with --tz, e.g. --tz Europe/London, or use "
+            "this machine's with --local-zone"
+        )
+    assert not (tmp_path / "c.toml").exists()
+    code, _, err = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-06-07", "--cycles", "1",
+                       "--tz", "UTC", "--local-zone", "-o", "-")  # fmt: skip
+    assert code == 1 and "give --tz or --local-zone, not both" in err
+    code, out, _ = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-06-07", "--cycles", "1",
+                       "--local-zone", "--format", "json")  # fmt: skip
+    assert code == 0 and out.strip(), err

@@ -42,15 +42,25 @@ def parse_clock(text: str, option: str = "--time") -> time:
         raise PlanError(f"{option}: {err}") from None
 
 
-def zone_name(tz: str | None) -> tuple[str, bool]:
-    """The zone to plan in and whether the user chose it (else this machine's, said aloud)."""
+def zone_name(tz: str | None, local_zone: bool = False) -> tuple[str, bool]:
+    """The zone to plan in and whether the user named it. The patient's zone is never taken
+    from this machine unless asked for with ``--local-zone``: a UTC server would otherwise plan
+    a London patient's 08:30 dose at 09:30 in summer, silently."""
     if tz is not None:
         if not tz.strip():
             raise PlanError("--tz is empty: give an IANA zone such as Europe/London")
+        if local_zone:
+            raise PlanError("give --tz or --local-zone, not both")
         return tz.strip(), True
     from ..plan.zones import system_zone_name
 
     name = system_zone_name()
+    if not local_zone:
+        here = f" (this machine's is {name})" if name else ""
+        raise PlanError(
+            "give the patient's time zone with --tz, e.g. --tz Europe/London, or use this "
+            f"machine's with --local-zone{here}"
+        )
     if not name:
         raise PlanError(
             "cannot tell this machine's time zone: give one with --tz, e.g. --tz Europe/London"

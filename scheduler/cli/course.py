@@ -50,8 +50,15 @@ def course_new_command(
     ] = None,
     tz: Annotated[
         str | None,
-        typer.Option("--tz", metavar="ZONE", help="IANA time zone (default: this machine's)."),
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="The patient's IANA time zone, e.g. Europe/London (required, unless --local-zone).",
+        ),
     ] = None,
+    local_zone: Annotated[
+        bool, typer.Option(help="Plan in this machine's time zone instead of --tz.")
+    ] = False,
     at: Annotated[
         str | None, typer.Option("--time", metavar="HH:MM", help="Dose time HH:MM.")
     ] = None,
@@ -80,7 +87,7 @@ def course_new_command(
 
     if not output.strip():
         raise PlanError("-o is empty: give the name of the course file to create")
-    zone, _chosen = zone_name(tz)
+    zone, _chosen = zone_name(tz, local_zone)
     first = parse_date(start, "--start")
     course, events = new_course(
         regimen,

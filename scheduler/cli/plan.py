@@ -95,9 +95,13 @@ def plan_command(
         typer.Option(
             "--tz",
             metavar="ZONE",
-            help="IANA time zone, e.g. Europe/London (default: this machine's).",
+            help="The patient's IANA time zone, e.g. Europe/London (required, unless "
+            "--local-zone).",
         ),
     ] = None,
+    local_zone: Annotated[
+        bool, typer.Option(help="Plan in this machine's time zone instead of --tz.")
+    ] = False,
     at: Annotated[
         str | None,
         typer.Option(
@@ -201,7 +205,7 @@ def plan_command(
     else:
         if start is None:
             raise PlanError("Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)")
-        zone, chosen = zone_name(tz)
+        zone, chosen = zone_name(tz, local_zone)
     planned = plan(
         regimen,
         start=parse_date(start, "--start") if start is not None else None,
