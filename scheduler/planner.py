@@ -77,7 +77,7 @@ class Planned:
         if fmt == "json":
             from .export.json import to_json
 
-            return to_json(self.events).encode("utf-8")
+            return to_json(self).encode("utf-8")
         if fmt in ("fhir", "fhir-r4b"):
             import json
 

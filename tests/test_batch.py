@@ -78,7 +78,7 @@ def test_aldesleukin_from_monday_4_january_2027_by_hand(
     code, out, err = batch(capsys, str(tmp_path / "plans.csv"), "-o", str(tmp_path / "out"))
     assert (code, err) == (0, [])
     assert out == [f"Planned 1, failed 0, written to {tmp_path / 'out'}"]
-    records = json.loads((tmp_path / "out" / "js.json").read_text())
+    records = json.loads((tmp_path / "out" / "js.json").read_text())["events"]
     doses = [r for r in records if r["kind"] == "dose"]
     cycle1 = [r["start"][:10] for r in doses if r["cycle"] == 1]
     assert cycle1 == [

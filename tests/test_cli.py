@@ -96,7 +96,7 @@ def test_plan_writes_an_ics_file(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_plan_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, *PLAN, "--cycles", "1", "--format", "json", "--time", "07:45")
     assert code == 0
-    records = json.loads(out)
+    records = json.loads(out)["events"]
     doses = [r for r in records if r["kind"] == "dose"]
     assert doses[0]["start"] == "2027-01-04T07:45:00+00:00"
     assert {"kind", "start", "end", "cycle", "day", "title"} <= set(doses[0])
@@ -105,7 +105,7 @@ def test_plan_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
 def test_plan_until(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, *PLAN, "--until", "2027-01-08", "--format", "json")
     assert code == 0
-    starts = [r["start"][:10] for r in json.loads(out) if r["kind"] == "dose"]
+    starts = [r["start"][:10] for r in json.loads(out)["events"] if r["kind"] == "dose"]
     assert starts == ["2027-01-04", "2027-01-05", "2027-01-06", "2027-01-07", "2027-01-08"]
 
 
@@ -305,11 +305,13 @@ def test_plan_with_weight_and_height_shows_the_working(capsys: pytest.CaptureFix
         "--weight", "70", "--format", "json",
     )  # fmt: skip
     assert code == 0
-    first = json.loads(out)[0]
-    assert first["amount"] == "42,000,000 IU"
-    assert first["amount_written"] == "600,000 IU/kg"
+    document = json.loads(out)
+    first = document["events"][0]
+    assert first["amount"] == {"value": 42000000, "unit": "IU", "text": "42,000,000 IU"}
+    assert first["amount_written"] == {"value": 600000, "unit": "IU/kg", "text": "600,000 IU/kg"}
     assert first["amount_working"].startswith("600,000 IU/kg × 70 kg = 42,000,000 IU.")
-    assert "Working: 600,000 IU/kg × 70 kg = 42,000,000 IU." in first["description"]
+    description = "\n".join(document["descriptions"][i] for i in first["description"])
+    assert "Working: 600,000 IU/kg × 70 kg = 42,000,000 IU." in description
 
 
 def test_dubois_formula(capsys: pytest.CaptureFixture[str]) -> None:
@@ -320,7 +322,7 @@ def test_dubois_formula(capsys: pytest.CaptureFixture[str]) -> None:
         "--format", "json",
     )  # fmt: skip
     assert code == 0
-    assert json.loads(out)[0]["amount"] == "148 mg"
+    assert json.loads(out)["events"][0]["amount"] == {"value": 148, "unit": "mg", "text": "148 mg"}
 
 
 @pytest.mark.parametrize(
@@ -555,12 +557,14 @@ def test_every_view_of_a_wednesday_start_says_wednesday(
     assert "Day   1  Wed 9 Dec 2026  Methotrexate 7.5 mg PO 09:00" in out
     plan = ["plan", "methotrexate-weekly", *start, "--cycles", "3", "--tz", "Europe/London"]
     code, out, _ = run(capsys, *plan, "--format", "json")
-    records = json.loads(out)
+    document = json.loads(out)
+    records = document["events"]
     assert [r["start"] for r in records if r["kind"] == "dose"] == [
         "2026-12-09T09:00:00+00:00", "2026-12-16T09:00:00+00:00", "2026-12-23T09:00:00+00:00",
     ]  # fmt: skip
     assert records[0]["title"] == "Methotrexate (ONCE WEEKLY) 7.5 mg — every Wednesday, week 1"
-    assert "When: Wed 9 Dec 2026 at 09:00" in records[0]["description"]
+    lines = [document["descriptions"][i] for i in records[0]["description"]]
+    assert any(line.startswith("When: Wed 9 Dec 2026 at 09:00") for line in lines)
     code, _, _ = run(capsys, *plan, "-o", str(tmp_path / "m.ics"))
     calendar = icalendar.Calendar.from_ical((tmp_path / "m.ics").read_bytes())
     assert [str(e.start.date()) for e in calendar.walk("VEVENT") if "Methotrexate" in str(e["SUMMARY"])] == [
@@ -590,7 +594,7 @@ def test_omit_matches_a_drug_exactly_by_name_or_key(
     assert (code, err) == (0, "")
     assert "cycle 1, day 1 (doxorubicin) omitted (not replaced)" in out
     code, out, _ = run(capsys, "plan", str(course), "--format", "json")
-    records = [r for r in json.loads(out) if r["kind"] == "dose" and r["day"] == 1]
+    records = [r for r in json.loads(out)["events"] if r["kind"] == "dose" and r["day"] == 1]
     live = sorted(r["drug"] for r in records if r["status"] == "confirmed")
     assert live == ["Cyclophosphamide", "Prednisone", "Rituximab", "Vincristine"]
     assert [r["drug"] for r in records if r["status"] == "cancelled"] == ["Doxorubicin"]

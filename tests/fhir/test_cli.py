@@ -36,7 +36,8 @@ def test_export_import_and_plan_the_same_dates(
         code, out, _ = run(capsys, "plan", source, "--start", "2027-01-05", "--cycles", "1",
                            "--tz", "Europe/London", "--format", "json")  # fmt: skip
         assert code == 0
-        plans.append([(e["start"], e["drug"]) for e in json.loads(out) if e["kind"] == "dose"])
+        plans.append([(e["start"], e["drug"]) for e in json.loads(out)["events"]
+                      if e["kind"] == "dose"])  # fmt: skip
     assert plans[0] == plans[1]
     assert [s[:10] for s, drug in plans[0] if drug == "Dexamethasone"] == [
         "2027-01-04", "2027-01-04", "2027-01-05", "2027-01-05", "2027-01-06", "2027-01-06",
