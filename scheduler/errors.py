@@ -50,7 +50,16 @@ class FileError(SchedulerError):
 
 
 class RegimenError(FileError):
-    """A regimen file is unreadable, malformed or breaks a rule of the regimen format."""
+    """A regimen file is unreadable, malformed or breaks a rule of the regimen format.
+
+    ``problems``: every independent problem found in the file, this one first (the loader
+    checks each phase, rule and precaution even after another failed)."""
+
+    problems: list[RegimenError]
+
+    def __init__(self, message: str, **where: object) -> None:
+        super().__init__(message, **where)  # type: ignore[arg-type]
+        self.problems = [self]
 
 
 class CourseError(FileError):

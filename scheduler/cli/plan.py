@@ -266,6 +266,7 @@ def validate_command(
 
     Example: scheduler validate regimens/*.toml
     """
+    from ..errors import RegimenError
     from ..plan.engine import trial
     from ..regimen.loader import load_regimen
 
@@ -277,6 +278,10 @@ def validate_command(
         except PlanError as err:
             failed += 1
             typer.echo(f"Error: {file}: a trial plan fails: {err}", err=True)
+        except RegimenError as err:
+            failed += 1
+            for problem in err.problems:
+                typer.echo(f"Error: {problem}", err=True)
         except SchedulerError as err:
             failed += 1
             typer.echo(f"Error: {err}", err=True)

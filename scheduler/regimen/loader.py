@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +46,8 @@ NOT_STATED = "not stated"
 MAX_CYCLE_DAYS = 366
 #: Regimen files are a few kilobytes; this bounds the work done on a wrong or hostile file.
 MAX_FILE_BYTES = 1_000_000
+#: ``validate`` names at most this many problems of one file.
+MAX_PROBLEMS = 50
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _T = TypeVar("_T")
@@ -77,15 +80,55 @@ def load_regimen(path: str | Path) -> Regimen:
 
 
 def parse_regimen(text: str, origin: str = "<regimen>") -> Regimen:
-    """Validate the TOML text of a regimen; ``origin`` names it in messages."""
+    """Validate the TOML text of a regimen; ``origin`` names it in messages.
+
+    Raises RegimenError for the first problem; its ``problems`` lists every independent problem
+    found (each phase, dose rule, event and precaution is checked even after another failed),
+    which ``scheduler validate`` prints one per line."""
     data = load_toml(text, origin, RegimenError)
-    return _Reader(origin, text).regimen(data)
+    reader = _Reader(origin, text)
+    try:
+        regimen = reader.regimen(data)
+    except RegimenError as err:
+        reader.problems.append(err)
+    except _Reported:
+        pass
+    if reader.problems:
+        first = reader.problems[0]
+        first.problems = list(reader.problems)
+        raise first
+    return regimen
+
+
+class _Reported(Exception):
+    """A section failed and its problems are recorded: stop checking what depends on it."""
 
 
 class _Reader(TableReader):
-    """One pass over the parsed document, remembering where it is for error messages."""
+    """One pass over the parsed document, remembering where it is for error messages.
+
+    Sections that do not depend on each other (each phase, dose rule, event, precaution) are
+    read through :meth:`gather`, which records a problem and goes on, so one run names them all.
+    """
 
     error = RegimenError
+
+    def __init__(self, origin: str, text: str) -> None:
+        super().__init__(origin, text)
+        self.problems: list[RegimenError] = []
+
+    def gather(self, make: Callable[..., _T], *args: Any, **kwargs: Any) -> _T | None:
+        """``make(*args, **kwargs)``, or None after recording its problem (at most
+        :data:`MAX_PROBLEMS`)."""
+        try:
+            return make(*args, **kwargs)
+        except RegimenError as err:
+            self.problems.append(err)
+            if len(self.problems) >= MAX_PROBLEMS:
+                raise _Reported() from None
+            return None
+        except _Reported:
+            return None
 
     def _by_key(self, drugs: tuple[Drug, ...]) -> dict[str, Drug]:
         if getattr(self, "_drugs", None) is not drugs:
@@ -120,25 +163,30 @@ class _Reader(TableReader):
         raw_phases = self.tables(data, "phases", "", "one per phase of the regimen")
         if not raw_phases:
             self.fail("phases", "a regimen needs at least one [[phases]] section")
-        phases = tuple(
-            self.phase(p, f"phases[{i}]", drugs, last=i == len(raw_phases) - 1)
+        read = [
+            self.gather(self.phase, p, f"phases[{i}]", drugs, last=i == len(raw_phases) - 1)
             for i, p in enumerate(raw_phases)
+        ]
+        precautions = tuple(
+            p
+            for i, raw in enumerate(self.tables(data, "precautions", "", "one per precaution"))
+            if (p := self.gather(self.precaution, raw, f"precautions[{i}]")) is not None
         )
+        course_events = tuple(
+            e
+            for i, raw in enumerate(self.tables(data, "course_events", "", "tests and visits"))
+            if (e := self.gather(self.course_event, raw, f"course_events[{i}]")) is not None
+        )
+        if self.problems:  # the checks below need every part; what failed is reported already
+            raise _Reported()
+        phases = tuple(p for p in read if p is not None)
         if not any(phase.doses for phase in phases):
             self.fail("phases", "the regimen has no doses: add a [[phases.doses]] section")
         used = {rule.drug for phase in phases for rule in phase.doses}
         for drug in drugs:
             if drug.key not in used:
                 self.fail(f"drugs.{drug.key}", f"drug {drug.key!r} is never given by any dose rule")
-        precautions = tuple(
-            self.precaution(p, f"precautions[{i}]")
-            for i, p in enumerate(self.tables(data, "precautions", "", "one per precaution"))
-        )
         self.unique([p.key for p in precautions], "precautions", "precaution key")
-        course_events = tuple(
-            self.course_event(e, f"course_events[{i}]")
-            for i, e in enumerate(self.tables(data, "course_events", "", "tests and visits"))
-        )
         self.unique([e.key for e in course_events], "course_events", "course event key")
         self.budget = timing.Budget()
         for drug in drugs:
@@ -259,8 +307,20 @@ class _Reader(TableReader):
             self.fail(f"{path}.continuous", f"expected true or false, got {show(continuous)}")
         raw_doses = self.tables(raw, "doses", path, "one per drug schedule")
         doses: list[DoseRule] = []
+        failed = len(self.problems)
         for i, d in enumerate(raw_doses):
-            doses.append(self.dose(d, f"{path}.doses[{i}]", drugs, cycle_days, doses))
+            rule = self.gather(self.dose, d, f"{path}.doses[{i}]", drugs, cycle_days, doses)
+            if rule is not None:
+                doses.append(rule)
+        raw_events = self.tables(raw, "events", path, "blood tests and appointments")
+        events = tuple(
+            e
+            for i, r in enumerate(raw_events)
+            if (e := self.gather(self.cycle_event, r, f"{path}.events[{i}]", cycle_days))
+            is not None
+        )
+        if len(self.problems) > failed:  # the checks below would only repeat what failed
+            raise _Reported()
         self.check_overlaps(doses, path)
         self.unique([d.key for d in doses], f"{path}.doses", "dose rule key")
         counted = any(rule.count is not None for rule in doses)
@@ -280,10 +340,6 @@ class _Reader(TableReader):
                         f"{path}.doses[{i}].days",
                         'a continuous phase doses every day: use days = "every day"',
                     )
-        events = tuple(
-            self.cycle_event(e, f"{path}.events[{i}]", cycle_days)
-            for i, e in enumerate(self.tables(raw, "events", path, "blood tests and appointments"))
-        )
         self.unique([e.key for e in events], f"{path}.events", "event key")
         return Phase(
             name=name,

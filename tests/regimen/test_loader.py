@@ -111,3 +111,31 @@ def test_listing_summaries_match_the_validated_regimens() -> None:
         regimen = load_regimen(bundled_path(summary.id))
         assert (summary.name, summary.source) == (regimen.name, regimen.source)
         assert summary.cycles == cycle_summary(regimen)
+
+
+def test_every_independent_problem_is_reported() -> None:
+    """Issue 13: validate stopped at the first problem although its help promises each one.
+    Each phase, dose rule, event and precaution is checked even after another failed."""
+    path = TESTDATA / "multiple-problems.toml"
+    with pytest.raises(RegimenError) as caught:
+        load_regimen(path)
+    lines = [str(p).replace(str(path), "{file}") for p in caught.value.problems]
+    assert lines == [
+        "{file}:16: phases[0].doses[0].days: day 22 is past the end of the 21-day cycle (dose "
+        "days are 1 to 21, or -1, -2 ... for days before day 1)",
+        "{file}:22: phases[0].doses[1].time: '25:00' is not a time of day (hours 00-23, minutes "
+        "00-59, e.g. 09:00 or 20:30)",
+        "{file}:28: phases[0].events[0].days: there is no day 0: day 1 is the first day of the "
+        "cycle and -1 the day before it",
+        "{file}:33: precautions[0].after_last_dose: 'forever' is not a period (write e.g. \"12 "
+        'months", "6 weeks", "90 days", "1 year")',
+    ]
+    assert caught.value is caught.value.problems[0]  # plan and every other caller: the first
+
+
+def test_validate_prints_every_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    from scheduler.cli import main
+
+    assert main(["validate", str(TESTDATA / "multiple-problems.toml")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 4 and all(line.startswith("Error: ") for line in err)
