@@ -21,6 +21,7 @@ from .words import plural
 if TYPE_CHECKING:
     from .course.model import Course
     from .export.ics import Reminders
+    from .plan.closures import Closures
     from .regimen.dosing import Body
 
 __all__ = ["FORMATS", "Planned", "plan"]
@@ -177,8 +178,12 @@ def plan(
     body: Body | None = None,
     reminders: str | None = None,
     label: str | None = None,
+    closures: Closures | None = None,
 ) -> Planned:
     """Plan ``source``: a bundled regimen id, a regimen file, a loaded Regimen, or a course file.
+
+    ``closures``: days the clinic is closed (public holidays, weekdays); tests, visits and
+    clinic doses on them move as in a course (docs/courses.md), home doses stay.
 
     A regimen needs ``start`` and ``zone`` (an IANA name or a ZoneInfo); a course file sets
     those itself, and only ``reminders`` and ``label`` may be given with it. ``reminders`` is
@@ -191,7 +196,7 @@ def plan(
         if is_course_file(source):
             given = [name for name, value in (("start", start), ("zone", zone), ("cycles", cycles),
                      ("until", until), ("dose_time", dose_time), ("plan_id", plan_id),
-                     ("body", body)) if value is not None]  # fmt: skip
+                     ("body", body), ("closures", closures)) if value is not None]  # fmt: skip
             if given:
                 raise PlanError(
                     f"{source} is a course file: it sets its own {', '.join(given)} "
@@ -214,6 +219,7 @@ def plan(
         dose_time=dose_time,
         plan_id=plan_id,
         body=body,
+        closures=closures,
     )
     assert isinstance(options.zone, ZoneInfo)
     return Planned(

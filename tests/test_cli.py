@@ -701,3 +701,23 @@ def test_the_patients_zone_is_never_this_machines_by_accident(
     code, out, _ = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-06-07", "--cycles", "1",
                        "--local-zone", "--format", "json")  # fmt: skip
     assert code == 0 and out.strip(), err
+
+
+def test_plan_moves_tests_off_closed_clinic_days(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13: every pre-cycle test of aldesleukin-sc from Mon 4 Jan 2027 fell on a Sunday.
+    With weekends and England's holidays closed, cycle 1's day -1 test moves from Sun 3 Jan past
+    Sat 2 Jan and New Year's Day (Fri 1 Jan) to Thu 31 Dec 2026; cycle 2's from Sun 7 Feb to
+    Fri 5 Feb; the day 15 tests (Mondays) stay; the home injections do not move."""
+    code, out, err = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "2",
+                         "--tz", "Europe/London", "--closed", "Saturday", "--closed", "Sunday",
+                         "--holidays", "GB-ENG", "--format", "json")  # fmt: skip
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    events = document["events"] if isinstance(document, dict) else document
+    labs = [e["start"] for e in events if e["kind"] == "lab"]
+    assert labs == ["2026-12-31", "2027-01-18", "2027-02-05", "2027-02-22"]
+    doses = [e["start"][:10] for e in events if e["kind"] == "dose"]
+    assert doses[0] == "2027-01-04" and len(doses) == 40
+    code, _, err = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1",
+                       "--tz", "UTC", "--closed", "Caturday")  # fmt: skip
+    assert code == 1 and err.startswith("Error: --closed: 'Caturday' is not a weekday")

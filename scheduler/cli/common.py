@@ -14,6 +14,7 @@ import typer
 from ..errors import PlanError
 
 if TYPE_CHECKING:
+    from ..plan.closures import Closures
     from ..regimen.dosing import Body
 
 RegimenArg = Annotated[
@@ -163,3 +164,23 @@ def color_wanted() -> bool:
     import sys
 
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def clinic_closures(holidays: list[str] | None, closed: list[str] | None) -> Closures | None:
+    """``--holidays REGION`` and ``--closed WEEKDAY`` as Closures (None when neither given)."""
+    if not holidays and not closed:
+        return None
+    from ..plan.closures import Closures, region_calendar
+    from ..regimen.notation import parse_weekday
+
+    regions = tuple(r.strip() for r in holidays or ())
+    for region in regions:
+        try:
+            region_calendar(region)
+        except ValueError as err:
+            raise PlanError(f"--holidays: {err}") from None
+    try:
+        days = frozenset(parse_weekday(w) for w in closed or ())
+    except ValueError as err:
+        raise PlanError(f"--closed: {err}") from None
+    return Closures(regions=regions, weekdays=days)

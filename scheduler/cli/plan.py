@@ -12,6 +12,7 @@ from . import app
 from .common import (
     RegimenArg,
     body,
+    clinic_closures,
     color_wanted,
     output_target,
     parse_clock,
@@ -102,6 +103,21 @@ def plan_command(
     local_zone: Annotated[
         bool, typer.Option(help="Plan in this machine's time zone instead of --tz.")
     ] = False,
+    holidays: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="REGION",
+            help="Public holidays that close the clinic, e.g. GB-ENG: tests, visits and clinic "
+            "doses on them move (repeatable).",
+        ),
+    ] = None,
+    closed: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="WEEKDAY",
+            help="A weekday the clinic is closed, e.g. Saturday (repeatable).",
+        ),
+    ] = None,
     at: Annotated[
         str | None,
         typer.Option(
@@ -196,7 +212,8 @@ def plan_command(
     if course_file:
         given = [flag for flag, value in (("--start", start), ("--cycles", cycles),
                  ("--until", until), ("--tz", tz), ("--time", at), ("--weight", weight),
-                 ("--height", height), ("--plan-id", plan_id)) if value is not None]  # fmt: skip
+                 ("--height", height), ("--plan-id", plan_id), ("--holidays", holidays),
+                 ("--closed", closed)) if value is not None and value != []]  # fmt: skip
         if given:
             raise PlanError(
                 f"{regimen} is a course file: it sets {', '.join(given)} itself "
@@ -217,6 +234,7 @@ def plan_command(
         body=body(weight, height, bsa),
         reminders=remind,
         label=label,
+        closures=clinic_closures(holidays, closed),
     )
     data = planned.render(
         fmt,

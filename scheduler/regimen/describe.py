@@ -133,6 +133,12 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
                 )
             )
         out.extend(_table(rows))
+        if phase.events and any(e.setting != "home" for e in phase.events):
+            out.append(
+                "  On a closed clinic day (plan --holidays/--closed, or a course's closures) a "
+                "test or visit before the cycle (day -1) moves to the previous open day, one in "
+                "the cycle to the next open day; clinic doses move with their cycle or run (docs/courses.md), home doses stay."
+            )
         if phase.gap_after is not None and phase.gap_after.amount:
             out.append(f"Then {phase.gap_after} without treatment.")
     for course_event in regimen.course_events:
