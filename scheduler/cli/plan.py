@@ -310,15 +310,28 @@ def validate_command(
 
 
 @app.command("schema")
-def schema_command() -> None:
-    """Print the JSON Schema of the regimen file format (for editors and CI checks).
+def schema_command(
+    which: Annotated[
+        str,
+        typer.Argument(
+            metavar="regimen|plan",
+            help="regimen: the regimen file format (default); plan: plan --format json.",
+        ),
+    ] = "regimen",
+) -> None:
+    """Print a JSON Schema: of the regimen file format (for editors and CI checks), or of the
+    JSON a plan is written as (for integrators).
 
-    Example: scheduler schema > regimen.schema.json
+    Example: scheduler schema > regimen.schema.json; scheduler schema plan > plan.schema.json
     """
     import json
 
-    from ..regimen.schema import json_schema
-
+    if which == "regimen":
+        from ..regimen.schema import json_schema
+    elif which == "plan":
+        from ..export.plan_schema import json_schema
+    else:
+        raise PlanError(f"schema: unknown schema {which!r} (allowed: regimen, plan)")
     write(
         "-", (json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n").encode(), force=False
     )

@@ -24,7 +24,7 @@ START = date(2027, 1, 4)
 
 def test_published_schema_is_current() -> None:
     # If this fails after changing scheduler/export/plan_schema.py:
-    # python -m scheduler.export.plan_schema > schema/plan.schema.json
+    # scheduler schema plan > schema/plan.schema.json
     expected = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     assert PUBLISHED.read_text(encoding="utf-8") == expected
 
@@ -89,3 +89,12 @@ def test_every_field_has_a_description() -> None:
     for section, fields in SECTIONS.items():
         for name, (_schema, description) in fields.items():
             assert description.strip(), f"{section}.{name}"
+
+
+def test_scheduler_schema_plan_prints_the_published_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from scheduler.cli import main
+
+    assert main(["schema", "plan"]) == 0
+    assert capsys.readouterr().out == PUBLISHED.read_text(encoding="utf-8")
