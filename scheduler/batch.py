@@ -127,6 +127,15 @@ class Row:
     lines: Mapping[str, int] = field(default_factory=dict)
     """The line of each key (TOML), to point at the value at fault."""
 
+    def output_error(self, message: str) -> PlansError:
+        """A refusal of the whole plans file, pointing at this row's output."""
+        return PlansError(
+            message,
+            file=self.file,
+            line=self.lines.get("output", self.line),
+            path=f"{self.path}.output" if self.path else "output",
+        )
+
     def where(self, column: str | None = None) -> str:
         """``plans.csv:12: start`` or ``plans.toml:9: plans[2].start`` (without a column: the
         row's line, and ``plans[2]`` in TOML)."""
@@ -606,11 +615,8 @@ def _refuse_shared_outputs(rows: tuple[Row, ...]) -> None:
                 if other.output == row.output
                 else f"the same file as line {other.line} ({other.output!r}) where case is ignored"
             )
-            raise PlansError(
-                f"writes {row.output!r}, {same}: give each row its own output (or label)",
-                file=row.file,
-                line=row.lines.get("output", row.line),
-                path=f"{row.path}.output" if row.path else "output",
+            raise row.output_error(
+                f"writes {row.output!r}, {same}: give each row its own output (or label)"
             )
 
 
@@ -674,11 +680,8 @@ def _refuse_overwriting_inputs(plans: Plans, folder: Path) -> None:
     inputs |= {real(r.task.source) for r in plans.rows if r.task and r.task.kind != "id"}
     for row in plans.rows:
         if os.path.join(real_folder, row.output) in inputs:
-            raise PlansError(
-                f"{row.output!r} would replace a file this batch reads: give another output",
-                file=row.file,
-                line=row.lines.get("output", row.line),
-                path=f"{row.path}.output" if row.path else "output",
+            raise row.output_error(
+                f"{row.output!r} would replace a file this batch reads: give another output"
             )
 
 

@@ -170,17 +170,29 @@ def clinic_closures(holidays: list[str] | None, closed: list[str] | None) -> Clo
     """``--holidays REGION`` and ``--closed WEEKDAY`` as Closures (None when neither given)."""
     if not holidays and not closed:
         return None
-    from ..plan.closures import Closures, region_calendar
+    from ..plan.closures import Closures
+
+    regions = tuple(check_region(r) for r in holidays or ())
+    return Closures(regions=regions, weekdays=frozenset(weekdays(closed, "--closed")))
+
+
+def check_region(region: str) -> str:
+    """A public-holiday region (``GB-ENG``), checked; the message names ``--holidays``."""
+    from ..plan.closures import region_calendar
+
+    cleaned = region.strip()
+    try:
+        region_calendar(cleaned)
+    except ValueError as err:
+        raise PlanError(f"--holidays: {err}") from None
+    return cleaned
+
+
+def weekdays(names: list[str] | None, flag: str) -> tuple[int, ...]:
+    """Weekday names (``Saturday``, ``sat``) as numbers, 0 = Monday; the message names ``flag``."""
     from ..regimen.notation import parse_weekday
 
-    regions = tuple(r.strip() for r in holidays or ())
-    for region in regions:
-        try:
-            region_calendar(region)
-        except ValueError as err:
-            raise PlanError(f"--holidays: {err}") from None
     try:
-        days = frozenset(parse_weekday(w) for w in closed or ())
+        return tuple(parse_weekday(name) for name in names or ())
     except ValueError as err:
-        raise PlanError(f"--closed: {err}") from None
-    return Closures(regions=regions, weekdays=days)
+        raise PlanError(f"{flag}: {err}") from None

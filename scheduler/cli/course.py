@@ -12,7 +12,8 @@ import typer
 from ..errors import PlanError
 from ..words import plural
 from . import app
-from .common import RegimenArg, body, now, parse_clock, parse_date, zone_name
+from .common import RegimenArg, body, check_region, now, parse_clock, parse_date, zone_name
+from .common import weekdays as closed_weekdays
 from .help import Group
 
 if TYPE_CHECKING:
@@ -249,19 +250,9 @@ def course_close_command(
     Example: scheduler course close jsmith.toml --date 2027-12-24 --reason "Christmas Eve: clinic closed"
     """
     from ..plan.changes import Close
-    from ..plan.closures import region_calendar
-    from ..regimen.notation import parse_weekday
 
-    try:
-        days = tuple(parse_weekday(w) for w in weekdays or ())
-    except ValueError as err:
-        raise PlanError(f"--weekday: {err}") from None
-    region = holidays.strip() if holidays is not None else None
-    if region is not None:
-        try:
-            region_calendar(region)
-        except ValueError as err:
-            raise PlanError(f"--holidays: {err}") from None
+    days = closed_weekdays(weekdays, "--weekday")
+    region = check_region(holidays) if holidays is not None else None
     if not (dates or region or days):
         raise PlanError("give --date, --holidays or --weekday")
     change = Close(tuple(parse_date(d, "--date") for d in dates or ()), region, days)

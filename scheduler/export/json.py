@@ -35,31 +35,45 @@ def to_records(events: Sequence[Event]) -> list[dict[str, Any]]:
     objects and descriptions shared."""
     return [
         {
-            "uid": e.uid,
-            "kind": e.kind.value,
-            "category": e.kind.label,
-            "title": e.title,
-            "start": _iso(e.start),
-            "end": _iso(e.end),
-            "all_day": e.all_day,
-            "timezone": e.timezone,
-            "cycle": e.cycle,
-            "day": e.day,
-            "phase": e.phase,
-            "drug": e.drug,
-            "route": e.route,
+            **_head(e),
             "amount": e.amount,
             "amount_written": e.amount_written,
-            "amount_working": e.amount_working,
-            "slot": e.slot,
-            "status": "cancelled" if e.cancelled else "confirmed",
-            "sequence": e.revision,
-            "setting": e.setting,
-            "flag": e.flag or None,
+            **_tail(e),
             "description": e.description,
         }
         for e in events
     ]
+
+
+def _head(e: Event) -> dict[str, Any]:
+    """An event's fields up to the route, as both JSON forms write them."""
+    return {
+        "uid": e.uid,
+        "kind": e.kind.value,
+        "category": e.kind.label,
+        "title": e.title,
+        "start": _iso(e.start),
+        "end": _iso(e.end),
+        "all_day": e.all_day,
+        "timezone": e.timezone,
+        "cycle": e.cycle,
+        "day": e.day,
+        "phase": e.phase,
+        "drug": e.drug,
+        "route": e.route,
+    }
+
+
+def _tail(e: Event) -> dict[str, Any]:
+    """An event's fields after the amounts and before the description."""
+    return {
+        "amount_working": e.amount_working,
+        "slot": e.slot,
+        "status": "cancelled" if e.cancelled else "confirmed",
+        "sequence": e.revision,
+        "setting": e.setting,
+        "flag": e.flag or None,
+    }
 
 
 def to_envelope(planned: Planned) -> dict[str, Any]:
@@ -153,31 +167,10 @@ def _parts(planned: Planned) -> tuple[dict[str, Any], list[_Record]]:
     events = planned.events
     records: list[_Record] = [
         (
-            {
-                "uid": e.uid,
-                "kind": e.kind.value,
-                "category": e.kind.label,
-                "title": e.title,
-                "start": _iso(e.start),
-                "end": _iso(e.end),
-                "all_day": e.all_day,
-                "timezone": e.timezone,
-                "cycle": e.cycle,
-                "day": e.day,
-                "phase": e.phase,
-                "drug": e.drug,
-                "route": e.route,
-            },
+            _head(e),
             _amount(e.amount, e),
             _amount(e.amount_written, e),
-            {
-                "amount_working": e.amount_working,
-                "slot": e.slot,
-                "status": "cancelled" if e.cancelled else "confirmed",
-                "sequence": e.revision,
-                "setting": e.setting,
-                "flag": e.flag or None,
-            },
+            _tail(e),
             lines(e.description),
         )
         for e in events

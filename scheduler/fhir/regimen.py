@@ -282,13 +282,7 @@ def _event_action(
     extensions.append({"url": _ext("rule-key"), "valueId": event.key})
     extensions += _cycle_filter(event.cycles)
     extensions.append({"url": _ext("setting"), "valueCode": event.setting})
-    action: dict[str, Any] = {"extension": extensions}
-    _action_id(action, f"phase-{phase_index}-event-{event.key}", version)
-    action["title"] = event.title
-    if event.instructions:
-        action["description"] = event.instructions
-    action["code"] = [_kind_code(event.kind)] if version == "r4b" else _kind_code(event.kind)
-    action.update(_event_timing(event.time, event.duration))
+    action = _test_or_visit(extensions, f"phase-{phase_index}-event-{event.key}", event, version)
     related = _before_start(event.days, cycle_id, version)
     if related:
         action["relatedAction"] = related
@@ -360,8 +354,18 @@ def _course_event_action(event: CourseEventRule, version: str) -> dict[str, Any]
         {"url": _ext("rule-key"), "valueId": event.key},
         {"url": _ext("course-event-when"), "valueString": f"{event.offset} {direction} {anchor}"},
     ]
+    return _test_or_visit(extensions, f"course-event-{event.key}", event, version)
+
+
+def _test_or_visit(
+    extensions: list[dict[str, Any]],
+    ident: str,
+    event: CycleEventRule | CourseEventRule,
+    version: str,
+) -> dict[str, Any]:
+    """The action of a blood test or visit: its extensions, id, title, text, kind and time."""
     action: dict[str, Any] = {"extension": extensions}
-    _action_id(action, f"course-event-{event.key}", version)
+    _action_id(action, ident, version)
     action["title"] = event.title
     if event.instructions:
         action["description"] = event.instructions

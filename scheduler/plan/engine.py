@@ -881,13 +881,12 @@ class _Cycle:
                 head.append(f"Dose: {dose.amount}.")
                 if dose.working:
                     head.append(f"Working: {dose.working}")
-            counted = (self.phase_index, rule.key) if rule.count is not None else None
             for slot in slots:
                 end = after(slot.start, rule.duration)
                 self.ends[rule.key, slot.day] = end
                 if not self.in_plan(slot.start.date()):
                     continue
-                number = self.count(counted, slot, drug.key, several) if counted else None
+                number = self.count(rule, slot, drug.key, several) if rule.count else None
                 if number is not None and number <= 0:
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
@@ -939,15 +938,15 @@ class _Cycle:
                 )
         return out
 
-    def count(self, counted: tuple[int, str], slot: _Slot, drug: str, several: bool) -> int:
+    def count(self, rule: DoseRule, slot: _Slot, drug: str, several: bool) -> int:
         """A counted rule's number for this dose ("4" of 30); 0 once all are given, -1 for a
         dose on a closed day (left out, and given at the end). An omitted dose does not count,
         so the course still gives its 30 fractions (the omission removes the slot later)."""
+        assert rule.count is not None
+        counted = (self.phase_index, rule.key)
         left = self.plan.counts_left[counted]
         if left <= 0:
             return 0
-        rule = next(r for r in self.phase.doses if r.key == counted[1])
-        assert rule.count is not None
         closures = self.plan.closures
         day = slot.start.date()
         if (
