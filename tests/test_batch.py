@@ -106,7 +106,7 @@ def test_plan_ids_keep_two_patients_on_one_regimen_and_start_apart(
     assert (code, err) == (0, [])
     a, b = ((tmp_path / "out" / f).read_bytes() for f in ("a.ics", "b.ics"))
     uids = [{line for line in x.split(b"\r\n") if line.startswith(b"UID:")} for x in (a, b)]
-    assert len(uids[0]) == 24 and not uids[0] & uids[1]  # 20 doses, 2 tests, 2 precautions
+    assert len(uids[0]) == 25 and not uids[0] & uids[1]  # 20 doses, 2 tests, 2 precautions, 1 ask
     assert a == plan_bytes(capsys, tmp_path / "p.ics", "aldesleukin-sc", "--start", "2027-01-04",
                            "--tz", "Europe/London", "--cycles", "1", "--plan-id", "MRN-001")  # fmt: skip
 

@@ -90,7 +90,9 @@ def test_plan_writes_an_ics_file(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert (code, err) == (0, "")
     assert "44 doses" not in out and "40 doses in 2 cycles" in out
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
-    assert len(calendar.walk("VEVENT")) == 46
+    # 40 doses, 4 blood tests, 2 precautions and the day after the last dose to ask how long
+    # contraception goes on.
+    assert len(calendar.walk("VEVENT")) == 47
 
 
 def test_plan_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -200,7 +202,7 @@ def test_default_output_name(
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, *PLAN, "--cycles", "1")
     assert code == 0
-    assert out.startswith("Wrote aldesleukin-sc-2027-01-04.ics: 24 events, 20 doses in 1 cycle,")
+    assert out.startswith("Wrote aldesleukin-sc-2027-01-04.ics: 25 events, 20 doses in 1 cycle,")
     assert (tmp_path / "aldesleukin-sc-2027-01-04.ics").is_file()
 
 

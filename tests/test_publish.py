@@ -116,14 +116,15 @@ def test_first_publish_creates_every_event_and_a_second_changes_nothing(
 ) -> None:
     course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 2)
     # 2 cycles: 40 doses (days 1-5, 8-12, 15-19, 22-26), 4 blood tests (days -1 and 15), and
-    # the 2 precautions (contraception; live vaccines).
+    # the 2 precautions (contraception; live vaccines) and Sat 6 Mar, the day after the last
+    # dose, to ask how long contraception goes on.
     first = publish(capsys, course, any_server, "First")
-    assert first == "created 46, updated 0, deleted 0, unchanged 0"
+    assert first == "created 47, updated 0, deleted 0, unchanged 0"
     assert (
         publish(capsys, course, any_server, "First")
-        == "created 0, updated 0, deleted 0, unchanged 46"
+        == "created 0, updated 0, deleted 0, unchanged 47"
     )
-    assert len(calendar(any_server, "First").search(event=True)) == 46
+    assert len(calendar(any_server, "First").search(event=True)) == 47
 
 
 @pytest.mark.external
@@ -139,11 +140,11 @@ def test_a_delay_and_an_omission_reach_the_server_and_a_time_range_query_sees_th
 
     assert run(capsys, "course", "delay", course, "--cycle", "2", "--days", "7")[0] == 0
     assert run(capsys, "course", "omit", course, "--cycle", "1", "--day", "3")[0] == 0
-    # The delay moves cycle 2's 20 doses and 2 blood tests and the end of both precautions
-    # (they run from the last dose); the omission cancels Wed 6 Jan's dose. Cycle 1's other 19
+    # The delay moves cycle 2's 20 doses and 2 blood tests, the end of both precautions (they
+    # run from the last dose) and the day to ask (Sat 6 to Sat 13 Mar); the omission cancels Wed 6 Jan's dose. Cycle 1's other 19
     # doses and its 2 blood tests stay as they were.
     counts = publish(capsys, course, any_server, "Delayed")
-    assert counts == "created 0, updated 24, deleted 1, unchanged 21"
+    assert counts == "created 0, updated 25, deleted 1, unchanged 21"
 
     found = calendar(any_server, "Delayed").search(event=True, **window)
     # Cycle 2 a week later: Mon 15 Feb 2027, doses 15-19, 22-26 Feb, 1-5 and 8-12 Mar; nothing
@@ -156,7 +157,7 @@ def test_a_delay_and_an_omission_reach_the_server_and_a_time_range_query_sees_th
     )
     assert dose_starts(january) == at_nine((1, 4), (1, 5), (1, 7), (1, 8))
     assert publish(capsys, course, any_server, "Delayed") == (
-        "created 0, updated 0, deleted 0, unchanged 45"
+        "created 0, updated 0, deleted 0, unchanged 46"
     )
 
 
@@ -167,12 +168,12 @@ def test_events_that_are_not_this_courses_are_left_alone(
     # One clinic calendar: two patients' courses and an event someone else put there.
     first = new_course(capsys, tmp_path / "a.toml", "2027-01-04", 1)
     second = new_course(capsys, tmp_path / "b.toml", "2027-02-01", 1)
-    # 1 cycle: 20 doses, 2 blood tests, 2 precautions.
+    # 1 cycle: 20 doses, 2 blood tests, 2 precautions, the day after the last dose to ask.
     assert (
-        publish(capsys, first, server, "Clinic") == "created 24, updated 0, deleted 0, unchanged 0"
+        publish(capsys, first, server, "Clinic") == "created 25, updated 0, deleted 0, unchanged 0"
     )
     assert (
-        publish(capsys, second, server, "Clinic") == "created 24, updated 0, deleted 0, unchanged 0"
+        publish(capsys, second, server, "Clinic") == "created 25, updated 0, deleted 0, unchanged 0"
     )
     clinic = calendar(server, "Clinic")
     put = requests.put(str(clinic.url) + "dentist.ics", data=FOREIGN.encode(),
@@ -182,19 +183,19 @@ def test_events_that_are_not_this_courses_are_left_alone(
 
     # Stopped after Tue 12 Jan 2027 (cycle 1 day 9): the doses of Wed 13 to Fri 15 Jan, 18-22
     # and 25-29 Jan (13) and the day 15 blood test (Mon 18 Jan) go; both precautions now end
-    # earlier; the day -1 test and the doses of 4-8, 11 and 12 Jan (8 events) stay.
+    # earlier and the day to ask moves from Sat 30 to Wed 13 Jan; the day -1 test and the doses of 4-8, 11 and 12 Jan (8 events) stay.
     code, _, err = run(capsys, "course", "stop", first, "--after", "2027-01-12")
     assert (code, err) == (0, "")
     counts = publish(capsys, first, server, "Clinic")
-    assert counts == "created 0, updated 2, deleted 14, unchanged 8"
+    assert counts == "created 0, updated 3, deleted 14, unchanged 8"
 
     assert publish(capsys, second, server, "Clinic") == (
-        "created 0, updated 0, deleted 0, unchanged 24"
+        "created 0, updated 0, deleted 0, unchanged 25"
     )
     stored = calendar(server, "Clinic").search(event=True)
     uids = [str(v["UID"]) for item in stored for v in item.icalendar_instance.walk("VEVENT")]
     assert "dentist-2027-02-10@example.org" in uids
-    assert len(uids) == 24 + 10 + 1
+    assert len(uids) == 25 + 11 + 1
     dentist = requests.get(str(clinic.url) + "dentist.ics", auth=(USER, PASSWORD), timeout=30)
     assert "SUMMARY:Dentist" in dentist.text
 

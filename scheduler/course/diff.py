@@ -205,6 +205,8 @@ def _span(item: Item) -> str:
         from datetime import timedelta
 
         last = item.end - timedelta(days=1)
+    if last == _day(item.start):
+        return format_date(last)
     return f"{format_date(_day(item.start))} to {format_date(last)}"
 
 

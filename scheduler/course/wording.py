@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..plan.changes import Change, Close, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
+from ..plan.events import asks_team
 from ..regimen.notation import format_date, weekday_name
 from ..words import plural
 
@@ -82,7 +83,9 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
     )
     if doses:
         out.append(f"  last dose {format_date(day_of(doses[-1].start))}")
-    coming = [e for e in live if day_of(e.start) >= today and e.kind != "precaution"][:upcoming]
+    # Precautions span weeks and are not "next"; the one day to ask how long one goes on is.
+    coming = [e for e in live if day_of(e.start) >= today
+              and (e.kind != "precaution" or asks_team(e))][:upcoming]  # fmt: skip
     out.append(f"Next (from {format_date(today)}):" if coming else "Next: nothing planned")
     for event in coming:
         start = event.start

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import PlanError
 from ..plan.clock import day_of
-from ..plan.events import Event
+from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
 from .weeks import default_week_start, month_weeks, months_between
@@ -56,6 +56,8 @@ class _Day:
     tests: list[str] = field(default_factory=list)
     visits: list[str] = field(default_factory=list)
     precautions: list[str] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
+    """Precautions that go on for a time the source does not state: ask the team, this day."""
     where: str = ""
     """``Cycle 1 · day 3``, or empty outside any cycle."""
     rest: str = ""
@@ -67,7 +69,11 @@ def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None)
     events = [e for e in planned.events if not e.cancelled]
     start = week_start if week_start is not None else default_week_start(planned.zone.key)
     days = _days(planned, events)
-    shown = [d for d, info in days.items() if info.doses or info.tests or info.visits or info.where]
+    shown = [
+        d
+        for d, info in days.items()
+        if info.doses or info.tests or info.visits or info.asks or info.where
+    ]
     first = min(shown, default=planned.start)
     last = max(shown, default=planned.start)
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
@@ -126,6 +132,8 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
             days[when].tests.append(_short(event.title))
         elif event.kind == EventKind.VISIT:
             days[when].visits.append(_short(event.title))
+        elif asks_team(event):
+            days[when].asks.append(event.title)
         else:
             covered = day_of(event.start)
             end = day_of(event.end)
@@ -216,7 +224,13 @@ def _month(
     # Every row gets the same fixed height, computed from what else is on the page, so a month
     # always fits one landscape page (A4 or Letter) and the legend and footer are never cut:
     # a day with more than fits shows its first lines (the .ics file has every detail).
-    banner = len(precautions) if final and precautions else 0
+    asked = {e.slot.removesuffix(ASK_SLOT) for e in precautions if asks_team(e)}
+    spans = [e for e in precautions if not asks_team(e)]
+    # An ask day stands in the banner only when it has no precaution of its own (one that
+    # starts after the treatment and runs for a time the source does not state).
+    alone = [e for e in precautions if asks_team(e) and e.slot.removesuffix(ASK_SLOT)
+             not in {s.slot for s in spans}]  # fmt: skip
+    banner = len(spans) + len(alone) if final else 0
     room = _PAGE_MM - _HEADER_MM - _FOOTER_MM - (_BANNER_MM + 4.5 * banner if banner else 0)
     height = min(room / len(weeks), 34.0)
     rows = [f'<table class="grid" style="--row: {height:.1f}mm">', "<thead><tr>"]
@@ -230,19 +244,20 @@ def _month(
         rows.append("</tr>")
     rows.append("</tbody></table>")
     foot = ['<footer class="plan">', _LEGEND]
-    if final and precautions:
+    if banner:
         foot.append('<div class="banner" role="note"><strong>Precautions</strong><ul>')
-        for event in precautions:
+        for event in spans:
             end = day_of(event.end) - timedelta(days=1)
             foot.append(
                 f"<li><strong>{esc(event.title)}</strong>: from {esc(format_date(day_of(event.start)))}"
                 f" until {esc(format_date(end))} inclusive"
-                + (
-                    " — and for a time afterwards: ask your team"
-                    if "does not state" in event.description
-                    else ""
-                )
+                + (" — and for a time afterwards: ask your team" if event.slot in asked else "")
                 + ".</li>"
+            )
+        for event in alone:
+            foot.append(
+                f"<li><strong>{esc(event.title)}</strong>: "
+                f"{esc(format_date(day_of(event.start)))}.</li>"
             )
         foot.append("</ul></div>")
     source = esc(regimen.source)
@@ -291,6 +306,8 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
             classes.append("rest-week")
         if info.precautions:
             lines.append(f'<div class="note">⚠ {esc(" · ".join(info.precautions))}</div>')
+        for title in info.asks:
+            lines.append(f'<div class="note ask">⚠ {esc(title)}</div>')
     label = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
     return (
         f'<td class="{" ".join(dict.fromkeys(classes))}" aria-label="{label}">'

@@ -10,6 +10,7 @@ the day's number in a grid, listed under the grids).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -366,11 +367,13 @@ def _heading(planned: Planned, days: _Days, week_start: int) -> list[str]:
 def _precaution_lines(precautions: Sequence[Event]) -> list[str]:
     out = []
     for event in precautions:
-        last = day_of(event.end) - timedelta(days=1)
-        out.append(
-            f"{MARKS[EventKind.PRECAUTION]} {event.title}: every day from "
-            f"{format_date(day_of(event.start))} to {format_date(last)}"
+        first, last = day_of(event.start), day_of(event.end) - timedelta(days=1)
+        when = (
+            format_date(first)
+            if first == last
+            else f"every day from {format_date(first)} to {format_date(last)}"
         )
+        out.append(f"{MARKS[EventKind.PRECAUTION]} {event.title}: {when}")
     return out
 
 
@@ -424,7 +427,8 @@ def to_calendar(planned: Planned, *, width: int, color: bool, week_start: int | 
     if days.precautions:
         console.print("Precautions (not drawn in the grid):")
         for line in _precaution_lines(days.precautions):
-            console.print("  " + line)
+            console.print(textwrap.fill(line, console.width, initial_indent="  ",
+                                        subsequent_indent="    "))  # fmt: skip
     warnings = _flag_lines(planned.events)
     if warnings:
         console.print("Warnings:")
@@ -435,7 +439,7 @@ def to_calendar(planned: Planned, *, width: int, color: bool, week_start: int | 
 
 def _what(event: Event) -> str:
     """The event's title without the ``— cycle 1, day 1`` the cycle column already says."""
-    return event.title.split(" — ")[0]
+    return event.title.split(" — ")[0] if event.cycle is not None else event.title
 
 
 def _cycle_text(event: Event, phases: int) -> str:
@@ -463,7 +467,7 @@ def to_table(planned: Planned, *, width: int, color: bool, week_start: int | Non
         at = at or f"{event.start:%H:%M}"
         mark = CANCELLED if event.cancelled else MARKS[event.kind]
         what = f"{mark} {_what(event)}"
-        if event.kind == EventKind.PRECAUTION:
+        if event.kind == EventKind.PRECAUTION and day_of(event.end) - start > timedelta(days=1):
             # The last day first, so a narrow table cuts the title rather than the date.
             last = format_date(day_of(event.end) - timedelta(days=1))
             what = f"{mark} until {last}: {_what(event)}"

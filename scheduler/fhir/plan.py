@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ..plan.events import Event
+from ..plan.events import ASK_SLOT, Event, asks_team
 from ..planner import Planned
 from ..regimen.amounts import parse_amount
 from ..regimen.model import DoseRule, EventKind, Phase
@@ -186,13 +186,18 @@ class _Writer:
     def precaution_notes(self) -> list[dict[str, Any]]:
         precautions = {p.key: p for p in self.planned.regimen.precautions}
         notes = []
-        for event in self.planned.events:
-            if event.kind != EventKind.PRECAUTION or event.cancelled:
-                continue
-            key = event.slot.partition(":")[2]
+        live = [
+            e for e in self.planned.events if e.kind == EventKind.PRECAUTION and not e.cancelled
+        ]
+        spans = {e.slot for e in live if not asks_team(e)}
+        for event in live:
+            if asks_team(event) and event.slot.removesuffix(ASK_SLOT) in spans:
+                continue  # the precaution's own note says to ask the team
+            key = event.slot.partition(":")[2].removesuffix(ASK_SLOT)
             precaution = precautions.get(key)
-            text = f"Precaution: {event.title}, from {_day(event.start).isoformat()} to "
-            text += f"{_day(_last(event)).isoformat()}"
+            text = f"Precaution: {event.title}, from {_day(event.start).isoformat()}"
+            if not asks_team(event):
+                text += f" to {_day(_last(event)).isoformat()}"
             if precaution is not None and precaution.after_last_dose is None:
                 text += " (the source gives no time after the last dose: ask the team)"
             if precaution is not None and precaution.instructions:

@@ -56,7 +56,7 @@ from ..regimen.model import (
 from ..regimen.notation import blocks, cycle_date, format_date, format_duration, weekday_name
 from .bounds import MAX_EVENTS, check_date
 from .clock import after, day_of, instant, local
-from .events import Event
+from .events import ASK_SLOT, Event
 
 if TYPE_CHECKING:
     from .changes import Change, Omit, Retime
@@ -591,7 +591,11 @@ class _Plan:
         out = [self.course_event(rule, anchors) for rule in self.regimen.course_events]
         if out and self.closures is not None:
             out = self.close(out, self.closures)
-        out += [self.precaution(p, first, last) for p in self.regimen.precautions]
+        for precaution in self.regimen.precautions:
+            if precaution.during_treatment or precaution.after_last_dose is not None:
+                out.append(self.precaution(precaution, first, last))
+            if precaution.after_last_dose is None:
+                out.append(self.ask_after(precaution, last))
         return out
 
     def describe(self, event: Event) -> str:
@@ -629,6 +633,31 @@ class _Plan:
             all_day=rule.time is None,
             description="",
             slot=f"{rule.kind.value}:{rule.key}",
+            timezone=self.options.zone_name,
+        )
+
+    def ask_after(self, precaution: Precaution, last: date) -> Event:
+        """The day after the last dose of a precaution whose source gives no end ("for a time
+        afterwards"): the calendar must not suggest the precaution ends with the treatment, and
+        no end may be invented, so this day says to ask the care team how long it goes on."""
+        day = last + timedelta(days=1)
+        slot = f"precaution:{precaution.key}{ASK_SLOT}"
+        uid = _uid(self.regimen.id, self.plan_id, "course", slot)
+        text = [f"{precaution.title}: this continues after your last planned dose on "
+                f"{format_date(last)}, for a time the source does not state. Keep to it and ask "
+                "your care team how long.",
+                precaution.instructions,
+                "If your treatment dates change, this date changes too."]  # fmt: skip
+        self.lines[uid] = lambda _event: text
+        return Event(
+            uid=uid,
+            kind=EventKind.PRECAUTION,
+            title=f"{precaution.title} — ask your team how long to continue",
+            start=day,
+            end=day + timedelta(days=1),
+            all_day=True,
+            description="",
+            slot=slot,
             timezone=self.options.zone_name,
         )
 

@@ -7,7 +7,11 @@ from datetime import date, datetime
 
 from ..regimen.model import EventKind
 
-__all__ = ["Event"]
+__all__ = ["ASK_SLOT", "Event", "asks_team"]
+
+ASK_SLOT = ":ask"
+"""The end of the slot of the day after the last dose that a precaution with no stated end gets
+("ask your team how long to continue")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +65,9 @@ class Event:
     notes: tuple[str, ...] = ()
     """What re-planning did to it, in words ("Moved from Mon 3 May 2027 to ... (bank holiday)");
     also at the top of ``description``."""
+
+
+def asks_team(event: Event) -> bool:
+    """The day after the last dose on which a precaution the source gives no end for says to ask
+    the care team how long it goes on (the precaution itself ends with the treatment)."""
+    return event.kind == EventKind.PRECAUTION and event.slot.endswith(ASK_SLOT)

@@ -151,7 +151,8 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
         after = (
             f"{precaution.after_last_dose} after the last dose"
             if precaution.after_last_dose
-            else "an unstated time after the last dose (ask the team)"
+            else "an unstated time after the last dose (the calendar marks the day after the "
+            "last dose: ask the team how long)"
         )
         begins = "from the first dose" if precaution.during_treatment else "after the last dose"
         out.append(f"Precaution: {precaution.title}, {begins} until {after}")

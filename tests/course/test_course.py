@@ -234,6 +234,7 @@ def test_changes_in_words() -> None:
         "Cycle 2 moves from Mon 8 Feb 2027 to Mon 15 Feb 2027: 20 doses and 2 blood tests shift by 7 days",
         "Cycle 3 moves from Mon 15 Mar 2027 to Mon 22 Mar 2027: 20 doses and 2 blood tests shift by 7 days",
         "Use contraception; do not breastfeed: now Mon 4 Jan 2027 to Fri 16 Apr 2027 (was Mon 4 Jan 2027 to Fri 9 Apr 2027)",
+        "Use contraception; do not breastfeed — ask your team how long to continue: now Sat 17 Apr 2027 (was Sat 10 Apr 2027)",
         "No live vaccines: now Mon 4 Jan 2027 to Sun 16 Apr 2028 (was Mon 4 Jan 2027 to Sun 9 Apr 2028)",
     ]
 

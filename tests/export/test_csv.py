@@ -53,7 +53,8 @@ def test_a_dose_row() -> None:
 
 def test_all_day_rows_end_on_their_last_day() -> None:
     """One cycle from Mon 4 Jan 2027: the blood test on day -1 is Sun 3 Jan, one day; the last
-    dose is Fri 29 Jan 2027, so no live vaccines to Sat 29 Jan 2028 inclusive."""
+    dose is Fri 29 Jan 2027, so no live vaccines to Sat 29 Jan 2028 inclusive, and Sat 30 Jan
+    2027 is the one day that says to ask how long contraception goes on."""
     records = rows(to_csv(plan(cycles=1)))
     lab = records[0]
     assert (lab["kind"], lab["start_date"], lab["end_date"], lab["all_day"]) == (
@@ -63,7 +64,12 @@ def test_all_day_rows_end_on_their_last_day() -> None:
     vaccines = next(r for r in records if r["title"] == "No live vaccines")
     assert (vaccines["start_date"], vaccines["end_date"]) == ("2027-01-04", "2028-01-29")
     assert (vaccines["cycle"], vaccines["day"], vaccines["phase"]) == ("", "", "")
-    assert len(records) == 24
+    ask = records[-1]
+    assert (ask["kind"], ask["start_date"], ask["end_date"], ask["all_day"]) == (
+        "precaution", "2027-01-30", "2027-01-30", "true",
+    )  # fmt: skip
+    assert ask["title"].endswith("ask your team how long to continue")
+    assert len(records) == 25  # 20 doses, 2 blood tests, 2 precautions, the day to ask
     assert [r["start_date"] for r in records if r["kind"] == "dose"][-1] == "2027-01-29"
 
 
@@ -97,7 +103,7 @@ def test_cancelled_events_stay_with_their_status_and_sequence() -> None:
         "2",
         "moved: clinic closed",
     )
-    assert len(rows(to_csv(events))) == 24
+    assert len(rows(to_csv(events))) == 25
 
 
 def test_rfc_4180_quoting_and_crlf_and_no_formulas() -> None:

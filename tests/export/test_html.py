@@ -95,6 +95,14 @@ def test_precautions_noted_on_their_days_and_in_a_banner_at_the_end() -> None:
     assert "from Mon 4 Jan 2027 until Sun 5 Mar 2028 inclusive" in banner  # 12 months after 5 Mar
     assert html.count('class="banner"') == 1
     assert html.rindex('class="banner"') > html.rindex("<h2>")  # on the last month's page
+    # Contraception "for a few months afterwards": the banner says to ask, and the day after
+    # the last dose (Fri 5 Mar 2027) carries it in the grid; the banner does not list it twice.
+    assert (
+        "<strong>Use contraception; do not breastfeed</strong>: from Mon 4 Jan 2027 until "
+        "Fri 5 Mar 2027 inclusive — and for a time afterwards: ask your team." in banner
+    )
+    assert "ask your team how long to continue" in cell(html, "Saturday 6 March")[1]
+    assert "ask your team how long to continue" not in banner
 
 
 def test_calculated_amounts_and_several_doses_a_day() -> None:

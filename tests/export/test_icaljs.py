@@ -65,7 +65,7 @@ def test_a_year_of_the_seed_plan_reads_the_same_in_icaljs(
     node_ical: Path, tmp_path: Path, zone: str
 ) -> None:
     events = plan(cycles=11, zone=zone)  # 4 Jan 2027 to Jan 2028: both clock changes
-    assert len(events) == 11 * 22 + 2
+    assert len(events) == 11 * 22 + 3  # 2 precautions and the day to ask how long
     _assert_same(_read_with_icaljs(node_ical, events, zone, tmp_path), events, zone)
 
 

@@ -57,6 +57,11 @@ def test_the_golden_file_says_the_published_schedule() -> None:
     labs = [line.split(":", 1)[1] for block in blocks if "SUMMARY:Blood test" in block
             for line in block.split("\r\n") if line.startswith("DTSTART;VALUE=DATE:")]  # fmt: skip
     assert sorted(labs) == ["20270103", "20270118", "20270207", "20270222"]
+    # Contraception goes on "for a few months afterwards" (no figure): the day after the last
+    # dose (Fri 5 Mar) says to ask the team how long, rather than the calendar ending it.
+    asks = [line.split(":", 1)[1] for block in blocks if "ask your team how long" in block
+            for line in block.split("\r\n") if line.startswith("DTSTART;VALUE=DATE:")]  # fmt: skip
+    assert asks == ["20270306"]
 
 
 def test_same_plan_same_bytes() -> None:
@@ -78,7 +83,7 @@ def test_read_back_matches_the_events() -> None:
     events = plan(cycles=3)
     calendar = icalendar.Calendar.from_ical(_ics(events))
     vevents = calendar.walk("VEVENT")
-    assert len(vevents) == len(events) == 3 * 22 + 2
+    assert len(vevents) == len(events) == 3 * 22 + 3  # 2 precautions and the day to ask
     for event, vevent in zip(events, vevents, strict=True):
         assert vevent.errors == []
         assert vevent["UID"] == event.uid

@@ -65,8 +65,9 @@ def test_the_envelope_says_what_was_planned() -> None:
         "calendar": "Aldesleukin (aldesleukin-sc)",
         "zone": "Europe/London",
         "start": "2027-01-04",
-        # The blood test the day before cycle 1 (Sunday 3 January) to the 20th dose (Friday 29).
-        "bounds": {"first": "2027-01-03", "last": "2027-01-29"},
+        # The blood test the day before cycle 1 (Sunday 3 January) to the day after the 20th
+        # dose (Friday 29), Saturday 30: ask the team how long contraception goes on.
+        "bounds": {"first": "2027-01-03", "last": "2027-01-30"},
     }
     assert head["regimen"]["source_url"].startswith("https://")
     assert list(document) == [*head, "descriptions", "events"]  # no label unless given

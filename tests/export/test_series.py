@@ -137,8 +137,9 @@ def test_aldesleukin_two_cycles_is_one_series_per_cycle_day() -> None:
     )
     singles = [item for item in grouped if isinstance(item, Event)]
     assert all(e.kind != EventKind.DOSE for e in singles)
-    # Two blood tests per cycle and the two precautions.
-    assert sorted(e.kind.value for e in singles) == ["lab"] * 4 + ["precaution"] * 2
+    # Two blood tests per cycle, the two precautions and the day to ask how long contraception
+    # goes on.
+    assert sorted(e.kind.value for e in singles) == ["lab"] * 4 + ["precaution"] * 3
 
     data = _ics(events, "rrule")
     assert data.count(b"RRULE:FREQ=DAILY;INTERVAL=35;COUNT=2\r\n") == 20

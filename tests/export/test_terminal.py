@@ -239,7 +239,7 @@ def test_table_is_one_line_per_event_with_weekday_time_what_and_cycle_day() -> N
     assert lines[0] == "Aldesleukin (aldesleukin-sc)"
     assert lines[1].split() == ["Date", "Time", "What", "Cycle"]
     rows = lines[2:]
-    assert len(rows) == 24  # 20 doses, 2 blood tests, 2 precautions
+    assert len(rows) == 25  # 20 doses, 2 blood tests, 2 precautions, the day to ask
     assert rows[0].split() == ["Sun", "3", "Jan", "2027", "all", "day", "○", "Blood", "test",
                                "before", "the", "cycle", "C1", "D-1"]  # fmt: skip
     assert rows[3].split() == ["Mon", "4", "Jan", "2027", "09:00", "●", "Aldesleukin",
@@ -247,8 +247,12 @@ def test_table_is_one_line_per_event_with_weekday_time_what_and_cycle_day() -> N
     assert "△ until Sat 29 Jan 2028: No live vaccines" in rows[2]
     narrow = to_table(aldesleukin(cycles=1), width=80, color=False, week_start=None)
     assert "△ until Fri 29 Jan 2027: Use contraception; d…" in narrow.splitlines()[3]
-    assert rows[-1].split()[:5] == ["Fri", "29", "Jan", "2027", "09:00"]
-    assert rows[-1].split()[-2:] == ["C1", "D26"]
+    assert rows[-2].split()[:5] == ["Fri", "29", "Jan", "2027", "09:00"]
+    assert rows[-2].split()[-2:] == ["C1", "D26"]
+    # Contraception goes on for a time the source does not state: the day after the last dose
+    # says so, with no "until" (it is one day), and its title is not cut at the " — ".
+    assert rows[-1].split()[:6] == ["Sat", "30", "Jan", "2027", "all", "day"]
+    assert "△ Use contraception; do not breastfeed — ask your team how long" in rows[-1]
     assert [row.split()[4] for row in rows if "○" in row] == ["all", "all"]
     assert max(len(line) for line in lines) <= 100
 

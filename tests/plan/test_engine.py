@@ -159,6 +159,48 @@ def test_unstated_precaution_length_is_not_invented() -> None:
     assert contraception.start == date(2027, 1, 4)
     assert contraception.end == date(2027, 1, 30)  # to the last dose, Fri 29 Jan, inclusive
     assert "does not state" in contraception.description
+    # "For a few months afterwards": the calendar must not suggest it ends with the last dose,
+    # so the day after it (Sat 30 Jan) says to ask the team how long, and nothing is invented.
+    (ask,) = [e for e in events if e.slot == "precaution:contraception:ask"]
+    assert (ask.start, ask.end, ask.all_day) == (date(2027, 1, 30), date(2027, 1, 31), True)
+    assert ask.title == "Use contraception; do not breastfeed — ask your team how long to continue"
+    assert "after your last planned dose on Fri 29 Jan 2027" in ask.description
+    # The live-vaccine precaution states 12 months: no day to ask.
+    assert not [e for e in events if e.slot == "precaution:no-live-vaccines:ask"]
+
+
+AFTER_TREATMENT_UNSTATED = """
+id = "after-unstated"
+name = "Fixture: a precaution from after the treatment for an unstated time"
+indication = "Test fixture"
+source = "test suite"
+[drugs.x]
+name = "X"
+route = "oral"
+[[phases]]
+cycle_days = 7
+cycles = 2
+[[phases.doses]]
+days = "1-3"
+time = "09:00"
+duration = "15m"
+[[precautions]]
+title = "Avoid the sun"
+instructions = "Keep out of strong sun."
+during_treatment = false
+after_last_dose = "not stated"
+"""
+
+
+def test_a_precaution_after_the_treatment_for_an_unstated_time_is_one_day_to_ask() -> None:
+    # Doses Mon 4-Wed 6 and Mon 11-Wed 13 Jan 2027. The precaution starts after the last dose
+    # and the source gives no end: one day, Thu 14 Jan, to ask; never an empty or reversed span.
+    regimen = parse_regimen(AFTER_TREATMENT_UNSTATED)
+    options = PlanOptions(start=date(2027, 1, 4), zone=ZoneInfo("Europe/London"), cycles=2)
+    precautions = [e for e in expand(regimen, options) if e.kind == "precaution"]
+    assert [(e.slot, e.start, e.end) for e in precautions] == [
+        ("precaution:avoid-the-sun:ask", date(2027, 1, 14), date(2027, 1, 15))
+    ]
 
 
 def test_until_cuts_doses_after_the_date() -> None:
