@@ -45,6 +45,8 @@ _PAGE_MM = 186.0
 _HEADER_MM = 25.0
 _FOOTER_MM = 19.0
 _BANNER_MM = 9.0
+_BANNER_CHARS = 110
+"""Characters of a banner line that surely fit one line of landscape A4 or Letter at 10pt."""
 
 
 @dataclass
@@ -224,14 +226,10 @@ def _month(
     # Every row gets the same fixed height, computed from what else is on the page, so a month
     # always fits one landscape page (A4 or Letter) and the legend and footer are never cut:
     # a day with more than fits shows its first lines (the .ics file has every detail).
-    asked = {e.slot.removesuffix(ASK_SLOT) for e in precautions if asks_team(e)}
-    spans = [e for e in precautions if not asks_team(e)]
-    # An ask day stands in the banner only when it has no precaution of its own (one that
-    # starts after the treatment and runs for a time the source does not state).
-    alone = [e for e in precautions if asks_team(e) and e.slot.removesuffix(ASK_SLOT)
-             not in {s.slot for s in spans}]  # fmt: skip
-    banner = len(spans) + len(alone) if final else 0
-    room = _PAGE_MM - _HEADER_MM - _FOOTER_MM - (_BANNER_MM + 4.5 * banner if banner else 0)
+    items = _banner(precautions) if final else []
+    # A banner item longer than a line wraps: count its lines, not its items.
+    lines = sum(-(-len(f"{title}: {text}") // _BANNER_CHARS) for title, text in items)
+    room = _PAGE_MM - _HEADER_MM - _FOOTER_MM - (_BANNER_MM + 4.5 * lines if items else 0)
     height = min(room / len(weeks), 34.0)
     rows = [f'<table class="grid" style="--row: {height:.1f}mm">', "<thead><tr>"]
     rows += [f'<th scope="col">{_WEEKDAYS[w]}</th>' for w in order]
@@ -244,21 +242,10 @@ def _month(
         rows.append("</tr>")
     rows.append("</tbody></table>")
     foot = ['<footer class="plan">', _LEGEND]
-    if banner:
+    if items:
         foot.append('<div class="banner" role="note"><strong>Precautions</strong><ul>')
-        for event in spans:
-            end = day_of(event.end) - timedelta(days=1)
-            foot.append(
-                f"<li><strong>{esc(event.title)}</strong>: from {esc(format_date(day_of(event.start)))}"
-                f" until {esc(format_date(end))} inclusive"
-                + (" — and for a time afterwards: ask your team" if event.slot in asked else "")
-                + ".</li>"
-            )
-        for event in alone:
-            foot.append(
-                f"<li><strong>{esc(event.title)}</strong>: "
-                f"{esc(format_date(day_of(event.start)))}.</li>"
-            )
+        for title, text in items:
+            foot.append(f"<li><strong>{esc(title)}</strong>: {esc(text)}</li>")
         foot.append("</ul></div>")
     source = esc(regimen.source)
     if regimen.source_url:
@@ -271,6 +258,27 @@ def _month(
     )
     foot.append("</footer>")
     return "\n".join([*head, *rows, *foot, "</section>"])
+
+
+def _banner(precautions: list[Event]) -> list[tuple[str, str]]:
+    """The banner's lines as (title, span): each precaution's whole span, and one that
+    goes on for a time the source does not state says to ask the team. A day to ask stands on
+    its own only when it has no precaution of its own (one from after the treatment)."""
+    asked = {e.slot.removesuffix(ASK_SLOT) for e in precautions if asks_team(e)}
+    spans = [e for e in precautions if not asks_team(e)]
+    slots = {e.slot for e in spans}
+    out: list[tuple[str, str]] = []
+    for event in spans:
+        first, last = day_of(event.start), day_of(event.end) - timedelta(days=1)
+        after = (
+            " — and for a time afterwards: ask your team how long" if event.slot in asked else ""
+        )
+        span = f"from {format_date(first)} until {format_date(last)} inclusive{after}."
+        out.append((event.title, span))
+    for event in precautions:
+        if asks_team(event) and event.slot.removesuffix(ASK_SLOT) not in slots:
+            out.append((event.title, f"{format_date(day_of(event.start))}."))
+    return out
 
 
 def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str:
@@ -294,6 +302,12 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
             lines.append(f'<div class="test">▲ {esc(title)}</div>')
         for title in info.visits:
             lines.append(f'<div class="visit">■ {esc(title)}</div>')
+        if info.asks:
+            # Before the rest label and short, so a full cell never cuts it; the banner names
+            # the precautions it is about.
+            lines.append(
+                '<div class="note ask">⚠ Ask your team how long to continue: see Precautions</div>'
+            )
         busy = info.doses or info.continues
         if not busy and info.rest == "rest-week":
             lines.append('<div class="rest">Rest week</div>')
@@ -306,8 +320,7 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
             classes.append("rest-week")
         if info.precautions:
             lines.append(f'<div class="note">⚠ {esc(" · ".join(info.precautions))}</div>')
-        for title in info.asks:
-            lines.append(f'<div class="note ask">⚠ {esc(title)}</div>')
+
     label = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
     return (
         f'<td class="{" ".join(dict.fromkeys(classes))}" aria-label="{label}">'
@@ -347,6 +360,7 @@ td.other { background: #fff; border-color: #999; }
 .rest { font-size: 11pt; font-style: italic; }
 .note { font-size: 8pt; margin-top: 0.3mm; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
+.note.ask { white-space: normal; }
 td.rest-week, .key.rest-week {
   background: repeating-linear-gradient(135deg, #fff 0, #fff 2.2mm, #d0d0d0 2.2mm, #d0d0d0 2.8mm); }
 td.rest-day, .key.rest-day { background: #f2f2f2; }

@@ -99,9 +99,11 @@ def test_precautions_noted_on_their_days_and_in_a_banner_at_the_end() -> None:
     # the last dose (Fri 5 Mar 2027) carries it in the grid; the banner does not list it twice.
     assert (
         "<strong>Use contraception; do not breastfeed</strong>: from Mon 4 Jan 2027 until "
-        "Fri 5 Mar 2027 inclusive — and for a time afterwards: ask your team." in banner
+        "Fri 5 Mar 2027 inclusive — and for a time afterwards: ask your team how long." in banner
     )
-    assert "ask your team how long to continue" in cell(html, "Saturday 6 March")[1]
+    assert (
+        "⚠ Ask your team how long to continue: see Precautions" in cell(html, "Saturday 6 March")[1]
+    )
     assert "ask your team how long to continue" not in banner
 
 

@@ -91,11 +91,11 @@ def screenshot(page: Path, out: Path) -> Path:
     )
 
 
-def write_calendar(folder: Path, start: str, *extra: str) -> Path:
+def write_calendar(folder: Path, start: str, *extra: str, regimen: str = "aldesleukin-sc") -> Path:
     """The page exactly as ``scheduler plan ... --format html -o FILE`` writes it."""
     out = folder / "calendar.html"
     done = subprocess.run(
-        [sys.executable, "-m", "scheduler", "plan", "aldesleukin-sc", "--start", start,
+        [sys.executable, "-m", "scheduler", "plan", regimen, "--start", start,
          "--cycles", "2", "--tz", "Europe/London", "--format", "html", "-o", str(out), *extra],
         capture_output=True, text=True, timeout=60, check=False, cwd=REPO,
         env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
@@ -276,6 +276,15 @@ def test_march_last_doses_and_the_precautions_banner(letter: list[Month]) -> Non
     assert "Cycle 2 · day 26" in march.days[date(2027, 3, 5)]
     flat = _flat(march.text)
     assert "No live vaccines: from Mon 4 Jan 2027 until Sun 5 Mar 2028 inclusive" in flat
+    # Contraception goes on "for a few months afterwards": the banner says so, and the day
+    # after the last dose (Sat 6 Mar) prints the ask whole, before its rest-week label.
+    assert (
+        "Use contraception; do not breastfeed: from Mon 4 Jan 2027 until Fri 5 Mar 2027 "
+        "inclusive — and for a time afterwards: ask your team how long." in flat
+    )
+    saturday = _flat(march.days[date(2027, 3, 6)])
+    assert "Ask your team how long to continue: see Precautions" in saturday
+    assert "Rest week" in saturday
     assert "Precautions" not in _flat(letter[0].text) + _flat(letter[1].text)
 
 
@@ -395,3 +404,26 @@ def test_screenshot_is_kept_as_an_artifact(monday: Path, tmp_path: Path) -> None
     assert _png_size(png) == (1400, 1000)
     # A blank white page compresses to a few kilobytes; the drawn grid is far larger.
     assert png.stat().st_size > 50_000
+
+
+def test_long_precautions_wrap_in_the_banner_and_the_month_still_fits(tmp_path: Path) -> None:
+    """A regimen whose precautions have long titles: each banner line wraps, and the last page
+    still holds every day, the whole banner and the footer on Letter and A4."""
+    text = (REPO / "regimens" / "aldesleukin-sc.toml").read_text("utf-8")
+    long = "Use contraception; do not breastfeed, and tell any doctor, dentist or pharmacist "
+    long += "who treats you that you are having this treatment, even for something else"
+    text = text.replace('title = "Use contraception; do not breastfeed"', f'title = "{long}"')
+    text = text.replace('title = "No live vaccines"', f'title = "No live vaccines. {long}"')
+    regimen = tmp_path / "long.toml"
+    regimen.write_text(text, "utf-8")
+    page = write_calendar(tmp_path, "2027-01-04", regimen=str(regimen))
+    for paper, size in ((page, LETTER_LANDSCAPE), (on_a4(page), A4_LANDSCAPE)):
+        pages = read_pdf(print_pdf(paper, paper.with_suffix(".pdf")))
+        assert [p.title for p in pages] == ["January 2027", "February 2027", "March 2027"]
+        march = pages[-1]
+        assert march.size == pytest.approx(size, abs=0.5)
+        assert sorted(d.day for d in march.days) == list(range(1, 32))
+        flat = _flat(march.text)
+        assert "for a time afterwards: ask your team how long." in flat
+        assert "until Sun 5 Mar 2028 inclusive." in flat
+        assert "follow your team" in march.text, "the footer is cut off"
