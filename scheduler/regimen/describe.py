@@ -165,6 +165,28 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
     return "\n".join(out)
 
 
+RUNNING = "─"
+"""A day in the grid on which a dose that began on an earlier day still runs (a 46-hour pump)."""
+
+
+def _end_days(rule: DoseRule, phase: Phase, weekday: int) -> set[int]:
+    """The cycle days on which a dose of ``rule`` ends (where its end event falls)."""
+    return {
+        (begin + rule.duration - timedelta(microseconds=1)).days + 1
+        for begin in timing.offsets(rule, phase, weekday)
+    }
+
+
+def _running_days(rule: DoseRule, phase: Phase, weekday: int) -> set[int]:
+    """The cycle days a dose of ``rule`` covers after the day it starts on."""
+    out: set[int] = set()
+    for begin in timing.offsets(rule, phase, weekday):
+        end = begin + rule.duration
+        last = (end - timedelta(microseconds=1)).days
+        out.update(offset + 1 for offset in range(begin.days + 1, last + 1))
+    return out
+
+
 def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | None = None) -> str:
     """One cycle as a grid: a row per dose rule and event, a column per day (● dose, ○ test).
     Weekday rules are placed for a cycle whose day 1 is ``start`` (default: a Monday)."""
@@ -179,10 +201,18 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
         drug = regimen.drug(rule.drug)
         label = f"{drug.name} {rule.amount}" if rule.amount else drug.name
         rule_days = rule.days_from(weekday)
-        marks = "".join("●" if d in rule_days else "·" for d in range(1, days + 1))
+        running = _running_days(rule, phase, weekday) - set(rule_days)
+        marks = "".join(
+            "●" if d in rule_days else RUNNING if d in running else "·" for d in range(1, days + 1)
+        )
         before = [d for d in rule_days if d < 0]
         label += f" (also day {format_day_list(before)})" if before else ""
         rows.append((label, marks))
+        if rule.end_event:
+            ends = _end_days(rule, phase, weekday)
+            rows.append(
+                (rule.end_event, "".join("○" if d in ends else "·" for d in range(1, days + 1)))
+            )
     for event in phase.events:
         if cycle not in event.cycles:
             continue
@@ -194,8 +224,9 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
     starting = ""
     if any(r.weekdays is not None for r in phase.doses):
         starting = f", starting on a {weekday_name(weekday)}"
+    key = "● dose, " + (f"{RUNNING} still running, " if any(RUNNING in m for _, m in rows) else "")
     out = [
-        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days{starting}; ● dose, ○ test or visit):",
+        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days{starting}; {key}○ test or visit):",
         f"  {'':<{width}}  {tens}",
         f"  {'day':>{width}}  {units}",
     ]

@@ -392,3 +392,20 @@ def test_show_and_the_printed_calendar_do_not_call_pump_days_rest() -> None:
     html = made.render("html", stamp=datetime(2027, 1, 2, tzinfo=LONDON)).decode()
     tuesday = html[html.index('aria-label="Tuesday 5 January"') :].split("</td>")[0]
     assert "Fluorouracil (5-FU) continues" in tuesday and "Rest" not in tuesday
+
+
+def test_the_cycle_grid_draws_pump_days_as_running_and_the_disconnection() -> None:
+    from scheduler.regimen.describe import cycle_grid
+
+    regimen = resolve_regimen("mfolfox6")
+    lines = cycle_grid(regimen, regimen.phases[0]).splitlines()
+    assert lines[0] == (
+        "Cycle 1 of 'Treatment' (14 days; ● dose, ─ still running, ○ test or visit):"
+    )
+    # The 46-hour infusion starts on day 1 and runs through days 2 and 3 (until 09:05 on day 3),
+    # when the pump is disconnected; days 4-14 are rest.
+    assert lines[-2].split() == ["Fluorouracil", "(5-FU)", "2,400", "mg/m²", "●──···········"]
+    assert lines[-1].split() == ["Pump", "disconnection", "··○···········"]
+    # No dose runs past its day in aldesleukin: no "still running" in the key.
+    other = resolve_regimen("aldesleukin-sc")
+    assert "still running" not in cycle_grid(other, other.phases[0])
