@@ -44,6 +44,7 @@ MARKS = {
 CANCELLED = "×"
 FLAG = "!"
 REST_DAY = "·"
+RUNNING = "─"
 REST_WEEK = "░"
 #: A run of this many days or more without a dose is a rest week, not a rest day.
 REST_WEEK_DAYS = 7
@@ -89,6 +90,8 @@ class _Days:
 
     events: dict[date, list[Event]]
     """Doses, tests and appointments (cancelled ones too) by the day they start on."""
+    running: dict[date, list[str]]
+    """Drugs whose dose began on an earlier day and still runs that day (a 46-hour pump)."""
     precautions: list[Event]
     cycles: list[_Cycle]
     dosed: frozenset[date]
@@ -120,11 +123,22 @@ def _lay_out(planned: Planned) -> _Days:
         else:
             events.setdefault(day_of(event.start), []).append(event)
     cycles = _cycles(planned)
+    running: dict[date, list[str]] = {}
+    for event in planned.events:
+        # A dose that runs past its day (a 46-hour pump) covers the days after it too.
+        if event.kind != EventKind.DOSE or event.cancelled or not isinstance(event.end, datetime):
+            continue
+        day, last = day_of(event.start) + timedelta(days=1), day_of(event.end)
+        if event.end.time() == datetime.min.time():
+            last -= timedelta(days=1)  # ends at midnight: nothing of it on that day
+        while day <= last:
+            running.setdefault(day, []).append(event.drug or event.title)
+            day += timedelta(days=1)
     dosed = frozenset(
         day
         for day, todays in events.items()
         if any(e.kind == EventKind.DOSE and not e.cancelled for e in todays)
-    )
+    ) | frozenset(running)
     rest_days: set[date] = set()
     rest_weeks: set[date] = set()
     if cycles:
@@ -145,6 +159,7 @@ def _lay_out(planned: Planned) -> _Days:
     bounds = days + spans or [day_of(e.start) for e in precautions]
     return _Days(
         events=events,
+        running=running,
         precautions=precautions,
         cycles=cycles,
         dosed=dosed,
@@ -272,7 +287,7 @@ def _event_line(event: Event, look: _Look, color: bool) -> Text:
     else:
         # "Blood test" where it fits, else the short word, else the mark alone.
         choices = [[mark, *at, event.kind.label], [mark, *at, _SHORT[event.kind]],
-                   [mark, _SHORT[event.kind]]]  # fmt: skip
+                   [mark, _SHORT[event.kind]], [mark]]  # fmt: skip
     text = next(
         (" ".join(c) for c in choices if cell_len(" ".join(c)) <= look.width),
         " ".join(choices[-1]),
@@ -321,6 +336,12 @@ def _cell(day: date, month: int, days: _Days, look: _Look, color: bool) -> Text:
         cell.append_text(_event_line(event, look, color))
     if len(shown) < len(todays):
         cell.append("\n" + _fit(f"+{len(todays) - len(shown)} more", width))
+    for drug in dict.fromkeys(days.running.get(day, ())):
+        name = look.names.get(drug, "")
+        choices = [f"{RUNNING} {name} runs", f"{RUNNING} {name}"] if name else [f"{RUNNING} runs"]
+        text = next((c for c in choices if cell_len(c) <= width), RUNNING)
+        cell.append("\n")
+        cell.append(_fit(text, width), style=_STYLES[EventKind.DOSE] if color else "")
     if day in days.rest_weeks or day in days.rest_days:
         cell.append("\n")
         cell.append_text(_rest_line("week" if day in days.rest_weeks else "day", width, color))
@@ -412,6 +433,7 @@ def to_calendar(planned: Planned, *, width: int, color: bool, week_start: int | 
         + (" (time, drug)" if look.times else " (drug)" if look.names else ""),
         f"{MARKS[EventKind.LAB]} blood test",
         f"{MARKS[EventKind.VISIT]} appointment",
+        *([f"{RUNNING} a dose still running"] if days.running else []),
         f"{REST_DAY} rest day",
         f"{REST_WEEK} rest week ({REST_WEEK_DAYS} or more days without a dose)",
         "C2 D1 cycle 2, day 1",

@@ -93,6 +93,26 @@ def test_february_1_to_7_is_the_rest_week_and_cycle_2_starts_on_the_8th() -> Non
     assert "April 2027" not in text
 
 
+def test_a_pump_that_runs_for_46_hours_is_not_rest() -> None:
+    """mFOLFOX6 from Mon 4 Jan 2027: the 46-hour fluorouracil pump starts at 11:05 on day 1 and
+    runs through Tue 5 Jan to 09:05 on Wed 6 Jan, when it is disconnected; rest from Thu 7 Jan
+    (days 4-14, eleven days: a rest week)."""
+    planned = plan("mfolfox6", start=date(2027, 1, 4), zone="Europe/London", cycles=1)
+    text = to_calendar(planned, width=100, color=False, week_start=None)
+    _, cells = month(text, "January 2027")
+    assert "─ FLU runs" in cells[5] and "rest" not in cells[5]
+    assert "◆ Visit" in cells[6] and "─ FLU runs" in cells[6] and "rest" not in cells[6]
+    assert [day for day, cell in cells.items() if "░ rest week" in cell] == list(range(7, 18))
+    assert "─ a dose still running" in text
+    narrow = to_calendar(planned, width=60, color=False, week_start=None)
+    _, small = month(narrow, "January 2027")
+    assert "─ FLU" in small[5] and "…" not in small[5]
+    # aldesleukin's 15-minute injections never run past their day: no such key.
+    assert "still running" not in to_calendar(
+        aldesleukin(), width=100, color=False, week_start=None
+    )
+
+
 def test_without_colour_no_escape_codes_and_marks_still_tell_doses_from_rest() -> None:
     planned = aldesleukin()
     plain = to_calendar(planned, width=100, color=False, week_start=None)
