@@ -200,6 +200,11 @@ CASES: dict[str, Case] = {
     "serve-no-folder": Case(["serve", "--courses", "missing"], "--courses missing: not a folder of course files"),
     "serve-port": Case(["serve", "--courses", "folder", "--port", "70000"], "--port must be from 1 to 65535, got 70000"),
     "serve-window-huge": Case(["serve", "--courses", "folder", "--days-ahead", "99999999"], "--days-ahead must be a whole number from 0 to 3,660"),
+    "closed-every-weekday": Case([*P, *[a for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") for a in ("--closed", d)]], "--closed: every weekday is closed: nothing could ever be scheduled"),
+    "course-close-every-weekday": Case(["course", "close", "c.toml", *[a for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") for a in ("--weekday", d)]], "every weekday is closed", files={"c.toml": COURSE + HISTORY}),
+    "holidays-huge": Case([*P, "--holidays", "X" * 100_000], "--holidays: unknown country 'XXXX"),
+    "closed-huge": Case([*P, "--closed", "X" * 100_000], "…[99,902 characters]…"),
+    "tz-huge": Case([*P, "--tz", "X" * 100_000], "--tz: unknown time zone"),
     "course-cycle-quoted": Case(["plan", "c.toml", "-o", "-"], "history[0].cycle: expected the cycle (no quotes), got '2'", files={"c.toml": course_with("cycle = 2", 'cycle = "2"')}),
     "course-start-quoted": Case(["plan", "c.toml", "-o", "-"], "start: expected a date like 2027-01-04 (no quotes), got '2027-01-04'", files={"c.toml": course_with("start = 2027-01-04", 'start = "2027-01-04"')}),
     "course-day-fraction": Case(["course", "show", "c.toml"], "history[0].day: expected the cycle day (no quotes), got 3.5", files={"c.toml": course_with('action = "delay"\nphase = 1\ncycle = 2\ndays = 7', 'action = "omit"\nphase = 1\ncycle = 2\nday = 3.5')}),
@@ -316,6 +321,15 @@ def test_hostile_input_is_refused_cleanly(name: str, tmp_path: Path) -> None:
     result = scheduler(case.argv, tmp_path, stdout=case.stdout)
     assert_refused(result, case.code, case.expect)
     assert snapshot(tmp_path) == before
+
+
+def test_a_huge_value_is_shortened_in_the_error_line(tmp_path: Path) -> None:
+    """A 100,000-character value is echoed as its start, the count left out and its end, so
+    the one line stays readable (it was the whole value before)."""
+    for name in ("holidays-huge", "closed-huge", "tz-huge"):
+        result = scheduler(CASES[name].argv, tmp_path)
+        assert len(result.stderr) < 600, (name, len(result.stderr))
+        assert "…[99,902 characters]…" in result.stderr, name
 
 
 def test_there_are_at_least_sixty_cases() -> None:

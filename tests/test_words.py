@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scheduler.words import plural
+from scheduler.words import LONGEST_WORD, one_line, plural
 from tests.helpers import REPO
 
 
@@ -14,6 +14,17 @@ def test_plural() -> None:
     assert plural(11, "day") == "11 days"
     assert plural(1, "entry", "entries") == "1 entry"
     assert plural(2, "entry", "entries") == "2 entries"
+
+
+def test_one_line() -> None:
+    assert one_line("a\n  b\tc ") == "a b c"
+    word = "X" * LONGEST_WORD
+    assert one_line(word) == word  # at the limit: whole
+    long = "A" * 80 + "B" * 1_000 + "C" * 20
+    assert (
+        one_line(f"unknown {long} here")
+        == "unknown " + "A" * 80 + "…[1,000 characters]…" + "C" * 20 + " here"
+    )
 
 
 def test_no_message_hedges_a_plural() -> None:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ..errors import OutputError, PlanError, PublishError, SchedulerError
+from ..words import one_line
 from .help import HELP_OPTIONS, Group
 
 __all__ = ["app", "main", "run", "version"]
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error(text: str) -> None:
     try:
-        sys.stderr.write(f"Error: {' '.join(text.split())}\n")
+        sys.stderr.write(f"Error: {one_line(text)}\n")
         sys.stderr.flush()
     except OSError:
         pass

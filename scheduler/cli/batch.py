@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ..errors import SchedulerError
+from ..words import one_line
 from . import app
 from .common import stamp
 
@@ -61,7 +62,7 @@ def batch_command(
         loaded = read_plans(plans)
         outcomes = run(loaded, output, stamp=when, force=force, jobs=jobs)
     except SchedulerError as err:
-        typer.echo(f"Error: {' '.join(message(err).split())}", err=True)
+        typer.echo(f"Error: {one_line(message(err))}", err=True)
         raise typer.Exit(UNUSABLE) from None
     planned = failed = 0
     with _progress(len(loaded.rows)) as (advance, report):
@@ -71,7 +72,7 @@ def batch_command(
             else:
                 failed += 1
                 hint = HINTS.get(outcome.field or "")
-                report(outcome.error + (f" ({hint})" if hint else ""))
+                report(one_line(outcome.error + (f" ({hint})" if hint else "")))
             advance()
     typer.echo(f"Planned {planned}, failed {failed}, written to {output}")
     if failed:

@@ -173,7 +173,10 @@ def clinic_closures(holidays: list[str] | None, closed: list[str] | None) -> Clo
     from ..plan.closures import Closures
 
     regions = tuple(check_region(r) for r in holidays or ())
-    return Closures(regions=regions, weekdays=frozenset(weekdays(closed, "--closed")))
+    try:
+        return Closures(regions=regions, weekdays=frozenset(weekdays(closed, "--closed")))
+    except ValueError as err:  # every weekday closed
+        raise PlanError(f"--closed: {err}") from None
 
 
 def check_region(region: str) -> str:

@@ -256,9 +256,14 @@ class _Plan:
                 elif isinstance(change, Close):
                     from .closures import Closures
 
-                    closures = (closures or Closures()).with_more(
-                        change.dates, [change.holidays] if change.holidays else [], change.weekdays
-                    )
+                    try:
+                        closures = (closures or Closures()).with_more(
+                            change.dates,
+                            [change.holidays] if change.holidays else [],
+                            change.weekdays,
+                        )
+                    except ValueError as err:  # every weekday closed, an unknown region
+                        raise PlanError(str(err), field="closures") from None
         self.closures = closures if closures is not None and not closures.empty else None
         self.lines: dict[str, Lines] = {}
         self.units: dict[str, Unit] = {}

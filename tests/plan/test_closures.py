@@ -240,3 +240,18 @@ def test_a_region_imports_its_own_country_only() -> None:
         [sys.executable, "-c", REGION_IMPORTS], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines() == ["['holidays.countries.united_kingdom']", "Germany True"]
+
+
+def test_changes_that_close_every_weekday_are_a_plan_error() -> None:
+    """Weekends closed by the plan's closures and Monday to Friday by a course change: nothing
+    could ever be scheduled. The library says so as its own error (it was a bare ValueError,
+    shown by the command line as an internal error)."""
+    from scheduler.plan.changes import Close
+
+    options = PlanOptions(
+        start=date(2027, 1, 4), zone=ZoneInfo("Europe/London"), cycles=1,
+        closures=Closures(weekdays=frozenset({5, 6})),
+        adjustments=(Close(weekdays=(0, 1, 2, 3, 4)),),
+    )  # fmt: skip
+    with pytest.raises(PlanError, match="every weekday is closed"):
+        expand(resolve_regimen("aldesleukin-sc"), options)
