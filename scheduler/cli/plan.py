@@ -286,7 +286,7 @@ def validate_command(
     """
     from ..errors import RegimenError
     from ..plan.engine import trial
-    from ..regimen.loader import load_regimen
+    from ..regimen.loader import MAX_PROBLEMS, load_regimen
 
     failed = 0
     for file in files:
@@ -300,6 +300,12 @@ def validate_command(
             failed += 1
             for problem in err.problems:
                 typer.echo(f"Error: {problem}", err=True)
+            if len(err.problems) >= MAX_PROBLEMS:
+                typer.echo(
+                    f"Error: {file}: stopped after {MAX_PROBLEMS} problems; fix these and run "
+                    "validate again",
+                    err=True,
+                )
         except SchedulerError as err:
             failed += 1
             typer.echo(f"Error: {err}", err=True)

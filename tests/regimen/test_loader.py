@@ -139,3 +139,25 @@ def test_validate_prints_every_problem(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["validate", str(TESTDATA / "multiple-problems.toml")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 4 and all(line.startswith("Error: ") for line in err)
+
+
+def test_validate_stops_after_fifty_problems_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """500 phases with a negative cycle length: the first 50 are named, then one line says
+    validate stopped there (the bound on the work a hostile file can ask for)."""
+    from scheduler.cli import main
+    from scheduler.regimen.loader import MAX_PROBLEMS
+
+    head = 'id = "x"\nname = "n"\nindication = "i"\nsource = "s"\n'
+    head += '[drugs.a]\nname = "A"\nroute = "oral"\n'
+    phases = "".join(f"[[phases]]\ncycle_days = -{n}\n" for n in range(1, 501))
+    path = tmp_path / "many.toml"
+    path.write_text(head + phases, encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert MAX_PROBLEMS == 50 and len(err) == 51
+    assert err[0].endswith("phases[0].cycle_days: cycle length must be a whole number of days "
+                           "from 1 to 366, got -1")  # fmt: skip
+    assert "phases[49].cycle_days" in err[49]
+    assert err[50] == f"Error: {path}: stopped after 50 problems; fix these and run validate again"
