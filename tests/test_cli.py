@@ -705,6 +705,46 @@ def test_the_patients_zone_is_never_this_machines_by_accident(
     assert code == 0 and out.strip(), err
 
 
+def test_show_says_what_closed_days_move_as_plan_moves_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """show and plan agree with the same closures. aldesleukin-sc from Mon 4 Jan 2027 with
+    weekends and England's holidays closed: the day -1 test moves from Sun 3 Jan to Thu 31 Dec
+    2026 (Sat 2 Jan closed, Fri 1 Jan New Year's Day). mFOLFOX6 from Mon 27 Dec 2027: 27 and 28
+    Dec are England's Christmas and Boxing Day holidays (observed), so cycle 1 starts on Wed 29
+    Dec, its 4 doses and the pump disconnection with it."""
+    code, out, err = run(capsys, "show", "aldesleukin-sc", "--start", "2027-01-04",
+                         "--holidays", "GB-ENG", "--closed", "Saturday", "--closed", "Sunday")  # fmt: skip
+    assert (code, err) == (0, "")
+    tail = out.split("On closed clinic days in cycle 1")[1].splitlines()[1:]
+    assert tail == [
+        "  Blood test before the cycle — cycle 1 moves from Sun 3 Jan 2027 to Thu 31 Dec 2026 "
+        "(3 days earlier)",
+        "  Closed: Sun 3 Jan 2027 (closed on Sundays)",
+    ]
+    code, out, err = run(
+        capsys, "show", "mfolfox6", "--start", "2027-12-27", "--holidays", "GB-ENG"
+    )
+    assert (code, err) == (0, "")
+    tail = out.split("On closed clinic days in cycle 1")[1].splitlines()[1:]
+    assert tail == [
+        "  Cycle 1 moves from Mon 27 Dec 2027 to Wed 29 Dec 2027: 4 doses and 1 appointment shift "
+        "by 2 days",
+        "  Closed: Mon 27 Dec 2027 (Christmas Day (observed))",
+    ]
+    code, out, _ = run(capsys, "plan", "mfolfox6", "--start", "2027-12-27", "--tz", "Europe/London",
+                       "--cycles", "1", "--holidays", "GB-ENG", "--format", "json")  # fmt: skip
+    assert code == 0
+    doses = [e["start"][:10] for e in json.loads(out)["events"] if e["kind"] == "dose"]
+    assert doses == ["2027-12-29"] * 4
+    code, out, _ = run(capsys, "show", "mfolfox6", "--start", "2027-12-20", "--holidays", "GB-ENG")
+    assert code == 0 and "  nothing of cycle 1 falls on a closed day" in out
+    code, _, err = run(capsys, "show", "mfolfox6", "--closed", "Sunday")
+    assert (
+        code == 1 and err == "Error: --holidays and --closed need --start: they move dated days\n"
+    )
+
+
 def test_plan_moves_tests_off_closed_clinic_days(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 13: every pre-cycle test of aldesleukin-sc from Mon 4 Jan 2027 fell on a Sunday.
     With weekends and England's holidays closed, cycle 1's day -1 test moves from Sun 3 Jan past

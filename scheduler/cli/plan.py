@@ -49,6 +49,22 @@ def regimens_command() -> None:
     typer.echo(listing(terminal_width() if fitted else None), nl=False)
 
 
+HolidaysOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="REGION",
+        help="Public holidays that close the clinic, e.g. GB-ENG: tests, visits and clinic "
+        "doses on them move (repeatable).",
+    ),
+]
+ClosedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="WEEKDAY", help="A weekday the clinic is closed, e.g. Saturday (repeatable)."
+    ),
+]
+
+
 @app.command("show")
 def show_command(
     regimen: RegimenArg,
@@ -58,8 +74,13 @@ def show_command(
             metavar="YYYY-MM-DD", help="Put dates on cycle 1 (YYYY-MM-DD, cycle 1 day 1)."
         ),
     ] = None,
+    holidays: HolidaysOpt = None,
+    closed: ClosedOpt = None,
 ) -> None:
     """Show a regimen in words, then cycle 1 day by day.
+
+    With --holidays or --closed (and --start), also what moves off closed clinic days in cycle
+    1, as plan with the same options moves it.
 
     Example: scheduler show aldesleukin-sc --start 2027-01-04
     """
@@ -67,6 +88,9 @@ def show_command(
     from ..regimen.catalog import resolve
     from ..regimen.describe import cycle_grid, describe, one_cycle
 
+    closures = clinic_closures(holidays, closed)
+    if closures is not None and start is None:
+        raise PlanError("--holidays and --closed need --start: they move dated days", field="start")
     loaded = resolve(regimen)
     first = check_date(parse_date(start, "--start"), "start") if start is not None else None
     typer.echo(describe(loaded, start=first))
@@ -75,6 +99,14 @@ def show_command(
         typer.echo(cycle_grid(loaded, phase, start=first if phase is loaded.phases[0] else None))
         typer.echo("")
         typer.echo(one_cycle(loaded, phase, first if phase is loaded.phases[0] else None))
+        if phase is loaded.phases[0] and closures is not None and first is not None:
+            from ..course.diff import closure_moves
+
+            moves = closure_moves(loaded, first, closures)
+            typer.echo("")
+            typer.echo("On closed clinic days in cycle 1 (as plan moves them with these options):")
+            for line in moves or ["nothing of cycle 1 falls on a closed day"]:
+                typer.echo(f"  {line}")
 
 
 @app.command("plan")
@@ -103,21 +135,8 @@ def plan_command(
     local_zone: Annotated[
         bool, typer.Option(help="Plan in this machine's time zone instead of --tz.")
     ] = False,
-    holidays: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="REGION",
-            help="Public holidays that close the clinic, e.g. GB-ENG: tests, visits and clinic "
-            "doses on them move (repeatable).",
-        ),
-    ] = None,
-    closed: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="WEEKDAY",
-            help="A weekday the clinic is closed, e.g. Saturday (repeatable).",
-        ),
-    ] = None,
+    holidays: HolidaysOpt = None,
+    closed: ClosedOpt = None,
     at: Annotated[
         str | None,
         typer.Option(

@@ -10,14 +10,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanError
 from ..plan.events import Event
 from ..regimen.notation import format_date
 from .wording import days
 
-__all__ = ["Item", "describe_changes", "diff_files", "items_from_events", "items_from_ics"]
+if TYPE_CHECKING:
+    from ..plan.closures import Closures
+    from ..regimen.model import Regimen
+
+__all__ = ["Item", "closure_moves", "describe_changes", "diff_files", "items_from_events",
+           "items_from_ics"]  # fmt: skip
 
 _PLURAL = {"Dose": "doses", "Blood test": "blood tests", "Appointment": "appointments",
            "Precaution": "precautions"}  # fmt: skip
@@ -216,3 +221,27 @@ def _day(value: date | datetime) -> date:
 
 def _clock(value: date | datetime) -> str:
     return value.strftime("%H:%M") if isinstance(value, datetime) else "all day"
+
+
+def closure_moves(regimen: Regimen, start: date, closures: Closures) -> list[str]:
+    """What closed clinic days do to cycle 1 starting on ``start``, in the words of a diff
+    between cycle 1 planned without them and with them, then the closed days that moved
+    something and why: what ``show`` prints, so that it agrees with ``plan`` given the same
+    closures. Empty when nothing moves. Raises PlanError as planning does."""
+    from datetime import UTC
+
+    from ..plan.clock import day_of
+    from ..plan.engine import PlanOptions, expand
+
+    # Days, not clock times, are what closures move: any zone gives the same dates.
+    open_clinic = PlanOptions(start=start, zone=UTC, cycles=1)
+    before = expand(regimen, open_clinic)
+    after = expand(regimen, PlanOptions(start=start, zone=UTC, cycles=1, closures=closures))
+    lines = describe_changes(items_from_events(before), items_from_events(after))
+    if lines == ["No changes."]:
+        return []
+    now = {e.uid: e for e in after}
+    hit = sorted({day_of(e.start) for e in before if e.uid in now
+                  and (now[e.uid].start != e.start or now[e.uid].flag)})  # fmt: skip
+    why = [f"{format_date(d)} ({reason})" for d in hit if (reason := closures.reason(d))]
+    return lines + ([f"Closed: {', '.join(why)}"] if why else [])
