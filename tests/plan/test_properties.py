@@ -218,3 +218,30 @@ def test_divided_weekly_methotrexate_keeps_its_own_limits_in_every_zone(
     """The regimen as written never trips its own safety limits, across clock changes."""
     given_doses = doses(plan("methotrexate-weekly-divided", start=start, zone=zone, cycles=cycles))
     assert len(given_doses) == 3 * cycles
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=STARTS,
+    cycles=st.integers(1, 4),
+    zone=st.sampled_from(ZONES),
+    delay=st.tuples(st.integers(1, 4), st.integers(1, 21)),
+    omit=st.tuples(st.integers(1, 4), st.sampled_from([1, 5, 8, 22, 26])),
+)
+def test_the_precaution_with_no_stated_end_ends_at_the_last_dose_and_asks_the_day_after(
+    start: date, cycles: int, zone: str, delay: tuple[int, int], omit: tuple[int, int]
+) -> None:
+    """Whatever delays and omissions do to the last dose, contraception (no stated end) runs
+    from the first dose to the last inclusive, and the one day to ask is the day after it;
+    the live-vaccine precaution (12 months stated) has no such day."""
+    from scheduler.plan.changes import Delay, Omit
+
+    changes = (Delay(phase=1, cycle=min(delay[0], cycles), days=delay[1]),
+               Omit(phase=1, cycle=min(omit[0], cycles), day=omit[1], slot=None, drug=None))  # fmt: skip
+    events = plan(start=start, cycles=cycles, zone=zone, adjustments=changes)
+    days = [e.start.date() for e in doses(events) if isinstance(e.start, datetime)]
+    span = next(e for e in events if e.slot == "precaution:contraception")
+    (ask,) = [e for e in events if e.slot.endswith(":ask")]
+    assert (span.start, span.end) == (min(days), max(days) + timedelta(days=1))
+    assert (ask.start, ask.end) == (max(days) + timedelta(days=1), max(days) + timedelta(days=2))
+    assert ask.slot == "precaution:contraception:ask"
