@@ -140,8 +140,8 @@ def test_csv_good_rows_written_as_plan_writes_them_bad_rows_reported(
         f"{plans}:3: start: '2027-02-30' is not a real date (write YYYY-MM-DD, e.g. 2027-01-04)",
         f"{plans}:5: zone: unknown time zone 'Europe/Londn' (use an IANA name such as "
         "Europe/London or America/New_York; did you mean Europe/London, Europe/Lisbon, Europe/Vienna?)",
-        f"{plans}:6: regimen: unknown regimen 'aldesleukin' (bundled: "
-        + err[2].split("(bundled: ")[-1],
+        f"{plans}:6: regimen: unknown regimen 'aldesleukin' (did you mean aldesleukin-hd-iv, "
+        "aldesleukin-sc, aldesleukin-sc-18-9? bundled: " + err[2].split(" bundled: ")[-1],
         f"{plans}:7: regimen 'aldesleukin-sc' repeats until stopped, so the plan needs a bound: "
         "a number of cycles or an end date (give cycles or until)",
         f"{plans}:8: cycles: must be from 1 to 10,000, got 0",

@@ -705,6 +705,23 @@ def test_the_patients_zone_is_never_this_machines_by_accident(
     assert code == 0 and out.strip(), err
 
 
+def test_unknown_names_suggest_what_was_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    """A regimen named without its schedule suffix, a city for a zone: the one line says what
+    was probably meant."""
+    code, _, err = run(capsys, "plan", "docetaxel", "--start", "2027-01-04", "--tz", "UTC",
+                       "--cycles", "1")  # fmt: skip
+    assert code == 1
+    assert err.startswith(
+        "Error: unknown regimen 'docetaxel' (did you mean docetaxel-q21d? bundled:"
+    )
+    code, _, err = run(capsys, "plan", "folfox6", "--start", "2027-01-04", "--tz", "UTC")
+    assert code == 1 and "(did you mean mfolfox6? bundled:" in err
+    for typed, meant in (("london", "Europe/London"), ("new york", "America/New_York"),
+                         ("Kolkata", "Asia/Kolkata")):  # fmt: skip
+        code, _, err = run(capsys, *PLAN[:4], "--tz", typed, "--cycles", "1", "-o", "-")
+        assert code == 1 and err.endswith(f"did you mean {meant}?)\n"), err
+
+
 def test_show_says_what_closed_days_move_as_plan_moves_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -40,7 +40,10 @@ def load_zone(name: str) -> ZoneInfo:
     import zoneinfo
 
     names = sorted(zoneinfo.available_timezones()) if len(cleaned) <= 64 else []
-    close = difflib.get_close_matches(cleaned, names, n=3)
+    # A city as people write it ("london", "new york") is the last part of its zone's name.
+    city = cleaned.lower().replace(" ", "_")
+    close = [n for n in names if n.lower().rpartition("/")[2] == city][:3]
+    close = close or difflib.get_close_matches(cleaned, names, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise PlanError(
         f"unknown time zone {name!r} (use an IANA name such as Europe/London or "

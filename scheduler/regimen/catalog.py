@@ -47,8 +47,14 @@ def bundled_ids() -> list[str]:
 def bundled_path(regimen_id: str) -> Path:
     path = regimens_dir() / f"{regimen_id}.toml"
     if not path.is_file():
+        import difflib
+
+        ids = bundled_ids()
+        close = [i for i in ids if i.startswith(regimen_id)] if regimen_id else []
+        close = close or difflib.get_close_matches(regimen_id, ids, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close and len(regimen_id) <= 64 else ""
         raise UnknownRegimenError(
-            f"unknown regimen {regimen_id!r} (bundled: {', '.join(bundled_ids())}; "
+            f"unknown regimen {regimen_id!r} ({hint}bundled: {', '.join(ids)}; "
             "or give the path of a .toml file)"
         )
     return path
