@@ -716,6 +716,8 @@ def test_unknown_names_suggest_what_was_meant(capsys: pytest.CaptureFixture[str]
     )
     code, _, err = run(capsys, "plan", "folfox6", "--start", "2027-01-04", "--tz", "UTC")
     assert code == 1 and "(did you mean mfolfox6? bundled:" in err
+    code, _, err = run(capsys, *PLAN, "--cycles", "1", "--format", "pdf")
+    assert code == 1 and err.endswith("; for a PDF, write html and print it from a browser)\n")
     for typed, meant in (("london", "Europe/London"), ("new york", "America/New_York"),
                          ("Kolkata", "Asia/Kolkata")):  # fmt: skip
         code, _, err = run(capsys, *PLAN[:4], "--tz", typed, "--cycles", "1", "-o", "-")

@@ -224,7 +224,10 @@ def plan_command(
     from ..planner import FORMATS, plan
 
     if fmt not in FORMATS:
-        raise PlanError(f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})", field="format")
+        pdf = "; for a PDF, write html and print it from a browser" if fmt.lower() == "pdf" else ""
+        raise PlanError(
+            f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)}{pdf})", field="format"
+        )
     course_file = Path(regimen).exists() and _is_course(regimen)
     chosen = True
     zone = None
