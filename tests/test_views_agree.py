@@ -315,6 +315,17 @@ def test_a_changed_course_agrees_in_every_view_and_in_course_show(
         (k, d, t if k == "dose" else "") for k, d, t in _only(facts, "dose", "lab", "visit")
     )
     assert from_page(render("html").decode(), [2026, 2027]) == grid
+    # The live feed with a window over the whole course is the same plan; with today inside
+    # it, the feed holds exactly the plan's events that touch the window.
+    from scheduler.feed.calendar import Window, render_feed
+
+    whole = render_feed(course, today=date(2027, 2, 1), window=Window(60, 800), show_label=False)
+    assert from_ics(whole.body, zone) == facts
+    narrow = render_feed(course, today=date(2027, 3, 1), window=Window(7, 14), show_label=False)
+    first, last = date(2027, 2, 22), date(2027, 3, 15)
+    within = truth_within(planned, first, last)
+    assert ("dose", date(2027, 2, 22), "09:00") in within  # cycle 2 (from Mon 15 Feb), day 8
+    assert from_ics(narrow.body, zone) == within
     # course show's "Next" list, from a day inside the plan, is the plan's next events.
     from scheduler.course.file import load_course
     from scheduler.course.wording import describe_course
@@ -329,6 +340,17 @@ def test_a_changed_course_agrees_in_every_view_and_in_course_show(
         + (f" {e.start:%H:%M}" if isinstance(e.start, datetime) else "")
         for e in coming
     ]
+
+
+def truth_within(planned: Planned, first: date, last: date) -> list[Fact]:
+    """The plan's facts for events with a day from ``first`` to ``last`` (a precaution spanning
+    them counts)."""
+    kept = []
+    for e in planned.events:
+        end = _day(e.end) - timedelta(days=1) if e.all_day else _day(e.end)
+        if not e.cancelled and _day(e.start) <= last and max(end, _day(e.start)) >= first:
+            kept.append(_fact(e.kind.value, e.start, e.end, planned.zone))
+    return sorted(kept)
 
 
 def _day(value: date | datetime) -> date:
