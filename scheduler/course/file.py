@@ -50,17 +50,29 @@ def load_course(path: str | Path) -> Course:
     return parse_course(text, origin=str(path))
 
 
+_PHASES = re.compile(r"^[ \t]*\[\[?[ \t]*phases[ \t]*[\].]", re.M)
+_TABLE = re.compile(r"^[ \t]*\[", re.M)
+
+
 def is_course_file(path: str | Path) -> bool:
     """Whether ``path`` is a course file (TOML naming a regimen) rather than a regimen file or a
     calendar. Reads it safely: a FIFO, a device or an oversized file is refused here too."""
     if Path(str(path)).suffix.lower() in (".ics", ".ical", ".ifb"):
         return False
     text = read_text(path, limit=MAX_FILE_BYTES, what="regimen or course file", error=CourseError)
-    try:
-        data = load_toml(text, str(path), CourseError)
-    except CourseError:
-        return False
-    return isinstance(data.get("regimen"), str) and "phases" not in data
+    if _PHASES.search(text):
+        return False  # a regimen's [[phases]]: no need to read the rest
+    # Top-level keys come before the first table, so that part decides; parsing a 600-rule
+    # regimen whole only to find its top-level keys cost 50 ms, twice per plan. When that part
+    # is not TOML on its own (a table header inside a multi-line string), the whole file is read.
+    header = _TABLE.search(text)
+    for part in (text[: header.start()], text) if header else (text,):
+        try:
+            data = load_toml(part, str(path), CourseError)
+        except CourseError:
+            continue
+        return isinstance(data.get("regimen"), str) and "phases" not in data
+    return False
 
 
 def parse_course(text: str, origin: str = "<course>") -> Course:

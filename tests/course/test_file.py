@@ -132,3 +132,33 @@ def test_an_edit_through_a_link_changes_the_course_it_leads_to(tmp_path: Path) -
     assert (tmp_path / "link.toml").is_symlink()
     assert [type(e.change) for e in load_course(tmp_path / "real.toml").history] == [Omit]
     assert (tmp_path / "real.toml.bak").is_file()
+
+
+def test_a_course_is_told_from_a_regimen_by_its_top_level_keys(tmp_path: Path) -> None:
+    """is_course_file reads only what comes before the first table when it can: a course names
+    its regimen there; a regimen has [[phases]]. A top-level multi-line string with a line that
+    starts with "[" is read whole instead. A file that names a regimen at the top and breaks
+    further down is a course, so its error is the course reader's."""
+    from scheduler.course.file import is_course_file
+    from tests.helpers import REPO
+
+    course = tmp_path / "c.toml"
+    course.write_text(COURSE, encoding="utf-8")
+    assert is_course_file(course)
+    assert not is_course_file(REPO / "regimens" / "aldesleukin-sc.toml")
+    tricky = tmp_path / "t.toml"
+    tricky.write_text(COURSE.replace('regimen = "aldesleukin-sc"',
+                                     'label = """Jo\n[not a table]\n"""\nregimen = "aldesleukin-sc"'),
+                      encoding="utf-8")  # fmt: skip
+    assert is_course_file(tricky)
+    broken = tmp_path / "b.toml"
+    broken.write_text('regimen = "aldesleukin-sc"\n[closures\n', encoding="utf-8")
+    assert is_course_file(broken)
+    with pytest.raises(CourseError, match="not valid TOML"):
+        load_course(broken)
+    garbage = tmp_path / "g.toml"
+    garbage.write_text('regimen = "aldesleukin-sc\n', encoding="utf-8")
+    assert not is_course_file(garbage)
+    calendar = tmp_path / "x.ics"
+    calendar.write_text(COURSE, encoding="utf-8")
+    assert not is_course_file(calendar)
