@@ -1,6 +1,6 @@
 """What a refusal costs: the hostile inputs of issue 8 that once ran for seconds and took
 gigabytes (a day range of two billion, a pattern repeated 300 million times, 600 drugs every
-hour, /dev/zero and a FIFO as input files, a 50 MB one-line .ics) are refused from bounds
+hour, 999 rules of one drug, /dev/zero and a FIFO as input files, a 50 MB one-line .ics) are refused from bounds
 checked before the work. Measured as whole ``scheduler`` commands, next to the same minimal
 Typer floor as bench/cli_latency.py (``floor_print``: start Python, import Typer, print a line),
 round-robin, medians; and each refusal's peak resident memory, from the kernel (wait4).
@@ -41,6 +41,18 @@ def prepare(workdir: Path) -> dict[str, list[str]]:
         regimen_with('days = "1"', 'pattern = "1 on, 6 off, x300000000"')
     )
     (workdir / "many.toml").write_text(many_drugs_hourly())
+    # 999 rules of one drug at distinct minutes, every day of a 366-day cycle: checked pair by
+    # pair (500,000 pairs) before the event bound refuses it; took 10 s before the checks
+    # compared prepared sets within one drug.
+    (workdir / "same.toml").write_text(
+        regimen_with("cycle_days = 7", "cycle_days = 366")
+        + "".join(
+            f'[[phases.doses]]\nkey = "k{n}"\ndrug = "tablet"\ndays = "1-366"\n'
+            f'time = "{n // 60 % 24:02d}:{n % 60:02d}"\nduration = "1m"\n'
+            for n in range(1, 1000)
+            if n != 480
+        )
+    )
     (workdir / "big.ics").write_bytes(b"X" * 50_000_000)
     os.mkfifo(workdir / "pipe")
     scheduler = [sys.executable, "-m", "scheduler"]
@@ -50,6 +62,7 @@ def prepare(workdir: Path) -> dict[str, list[str]]:
         "days_2e9": [*scheduler, "validate", "days.toml"],
         "pattern_x3e8": [*scheduler, "validate", "pattern.toml"],
         "600_drugs_hourly": [*scheduler, "plan", "many.toml", *plan],
+        "999_rules_1_drug": [*scheduler, "plan", "same.toml", *plan, "--cycles", "1"],
         "cycles_10000": [*scheduler, "plan", "aldesleukin-sc", *plan, "--cycles", "10000"],
         "dev_zero": [*scheduler, "plan", "/dev/zero", *plan],
         "fifo_course": [*scheduler, "course", "show", "pipe"],

@@ -200,6 +200,8 @@ CASES: dict[str, Case] = {
     "serve-no-folder": Case(["serve", "--courses", "missing"], "--courses missing: not a folder of course files"),
     "serve-port": Case(["serve", "--courses", "folder", "--port", "70000"], "--port must be from 1 to 65535, got 70000"),
     "serve-window-huge": Case(["serve", "--courses", "folder", "--days-ahead", "99999999"], "--days-ahead must be a whole number from 0 to 3,660"),
+    "dose-rules-over-the-cap": Case(["validate", "r.toml"], "phases[0].doses: 1,001 dose rules in one phase, more than the 1,000 a phase may have", files={"r.toml": REGIMEN + "".join(f'[[phases.doses]]\nkey = "k{n}"\ndrug = "tablet"\ndays = "2"\ntime = "08:00"\nduration = "5m"\n' for n in range(1000))}),
+    "thousand-rules-of-one-drug": Case([*PLAN[:1], "r.toml", *START, "--tz", "UTC", "--cycles", "1"], "more than the 100,000 a plan may have", files={"r.toml": REGIMEN.replace("cycle_days = 7", "cycle_days = 366") + "".join(f'[[phases.doses]]\nkey = "k{n}"\ndrug = "tablet"\ndays = "1-366"\ntime = "{n // 60 % 24:02d}:{n % 60:02d}"\nduration = "1m"\n' for n in range(1, 1000) if n != 480)}),  # 08:00 is the first rule's
     "closed-every-weekday": Case([*P, *[a for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") for a in ("--closed", d)]], "--closed: every weekday is closed: nothing could ever be scheduled"),
     "course-close-every-weekday": Case(["course", "close", "c.toml", *[a for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") for a in ("--weekday", d)]], "every weekday is closed", files={"c.toml": COURSE + HISTORY}),
     "holidays-huge": Case([*P, "--holidays", "X" * 100_000], "--holidays: unknown country 'XXXX"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +48,8 @@ MAX_CYCLE_DAYS = 366
 MAX_FILE_BYTES = 1_000_000
 #: ``validate`` names at most this many problems of one file.
 MAX_PROBLEMS = 50
+#: Dose rules in one phase: a published regimen has a few; this bounds the pairwise checks.
+MAX_DOSE_RULES = 1_000
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _T = TypeVar("_T")
@@ -98,6 +100,18 @@ def parse_regimen(text: str, origin: str = "<regimen>") -> Regimen:
         first.problems = list(reader.problems)
         raise first
     return regimen
+
+
+#: Added to a cycle day (which may be as low as minus a cycle) to make it a bit position.
+_DAY_SHIFT = MAX_CYCLE_DAYS + 1
+
+
+def _mask(positions: Iterable[int]) -> int:
+    """The set of ``positions`` (whole numbers from 0) as the bits of one int."""
+    mask = 0
+    for position in positions:
+        mask |= 1 << position
+    return mask
 
 
 class _Reported(Exception):
@@ -306,6 +320,12 @@ class _Reader(TableReader):
         if not isinstance(continuous, bool):
             self.fail(f"{path}.continuous", f"expected true or false, got {show(continuous)}")
         raw_doses = self.tables(raw, "doses", path, "one per drug schedule")
+        if len(raw_doses) > MAX_DOSE_RULES:
+            self.fail(
+                f"{path}.doses",
+                f"{len(raw_doses):,} dose rules in one phase, more than the {MAX_DOSE_RULES:,} "
+                "a phase may have: a published regimen has a few",
+            )
         doses: list[DoseRule] = []
         failed = len(self.problems)
         for i, d in enumerate(raw_doses):
@@ -663,13 +683,26 @@ class _Reader(TableReader):
             )
 
     def check_overlaps(self, doses: list[DoseRule], path: str) -> None:
+        """Two rules of one drug may not give it on the same day unless their times differ.
+        Compared within each drug only, with each rule's cycles, days and times as sets made
+        once, so a phase of :data:`MAX_DOSE_RULES` rules is checked in well under a second."""
+        by_drug: dict[str, list[int]] = {}
+        for index, rule in enumerate(doses):
+            by_drug.setdefault(rule.drug, []).append(index)
+        shared = [i for group in by_drug.values() if len(group) > 1 for i in group]
+        # Cycles and days as bit masks (a few dozen bytes a rule, where sets took kilobytes).
+        cycles = {i: _mask(c for c in range(1, _CYCLE_HORIZON) if c in doses[i].cycles)
+                  for i in shared}  # fmt: skip
+        days = {i: _mask(d + _DAY_SHIFT for d in doses[i].days) for i in shared}
+        times = {i: frozenset(doses[i].times) for i in shared}
         for j, later in enumerate(doses):
-            for i, rule in enumerate(doses[:j]):
-                if rule.drug != later.drug or rule.key == later.after or later.key == rule.after:
+            for i in by_drug[later.drug]:
+                if i >= j:
+                    break
+                rule = doses[i]
+                if rule.key == later.after or later.key == rule.after:
                     continue
-                if not any(
-                    c in rule.cycles and c in later.cycles for c in range(1, _CYCLE_HORIZON)
-                ):
+                if not cycles[i] & cycles[j]:
                     continue
                 if (rule.weekdays is None) != (later.weekdays is None):
                     self.fail(
@@ -677,21 +710,21 @@ class _Reader(TableReader):
                         f"{later.drug!r} is given by weekday in one rule and by day number in "
                         f"doses[{i}] in the same cycles: write both the same way",
                     )
-                shared = sorted(set(rule.days) & set(later.days))
-                if not shared:
-                    continue
                 clash = (
                     rule.every is not None
                     or later.every is not None
                     or rule.after is not None
                     or later.after is not None
-                    or bool(set(rule.times) & set(later.times))
+                    or not times[i].isdisjoint(times[j])
                 )
-                if clash:
+                both = days[i] & days[j]
+                if clash and both:
+                    first = (both & -both).bit_length() - 1 - _DAY_SHIFT
                     self.fail(
                         f"{path}.doses[{j}].days",
-                        f"{later.drug!r} on day {shared[0]} is already given by doses[{i}] "
-                        "(overlapping rules: give each day once per drug, or different times)",
+                        f"{later.drug!r} on day {first} is already given by "
+                        f"doses[{i}] (overlapping rules: give each day once per drug, or "
+                        "different times)",
                     )
 
     def check_min_interval(self, drug: Drug, phases: tuple[Phase, ...]) -> None:
