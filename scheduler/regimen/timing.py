@@ -40,25 +40,40 @@ _HORIZON = 120
 
 def offsets(rule: DoseRule, phase: Phase, weekday: int = 0) -> tuple[timedelta, ...]:
     """The rule's dose starts in one cycle, from day 1 00:00, after its per-cycle cap; for a
-    weekday rule, in a cycle whose day 1 is ``weekday`` (0 = Monday)."""
+    weekday rule, in a cycle whose day 1 is ``weekday`` (0 = Monday). A rule given ``after``
+    another starts when that one ends, along the whole chain (followed in a loop, so a chain of
+    a thousand rules is no deeper than one)."""
+    by_key = {r.key: r for r in phase.doses}
+    chain = [rule]
+    while chain[-1].after is not None:
+        chain.append(by_key[chain[-1].after])
+    leader = chain.pop()
+    out = _capped(leader, _own_offsets(leader, weekday))
+    while chain:
+        follower = chain.pop()
+        ends = dict(zip(leader.days_from(weekday), out, strict=False))
+        days = follower.days_from(weekday)
+        out = _capped(follower, [ends[d] + leader.duration for d in days if d in ends])
+        leader = follower
+    return tuple(out)
+
+
+def _own_offsets(rule: DoseRule, weekday: int) -> list[timedelta]:
+    """Offsets of a rule timed by itself (clock times, or every N hours)."""
     days = rule.days_from(weekday)
-    out: list[timedelta]
-    if rule.after is not None:
-        leader = next(r for r in phase.doses if r.key == rule.after)
-        ends = dict(zip(leader.days_from(weekday), offsets(leader, phase, weekday), strict=False))
-        out = [ends[d] + leader.duration for d in days if d in ends]
-    elif rule.every is not None:
-        out = []
+    if rule.every is not None:
+        out: list[timedelta] = []
         for block in blocks(days):
             first = day_offset(block[0]) * _DAY + _since_midnight(rule)
             count = int(len(block) * _DAY / rule.every)
             out.extend(first + k * rule.every for k in range(count))
-    else:
-        clock = [timedelta(hours=t.hour, minutes=t.minute) for t in rule.times]
-        out = [day_offset(d) * _DAY + c for d in days for c in clock]
-    if rule.max_doses_per_cycle is not None:
-        out = out[: rule.max_doses_per_cycle]
-    return tuple(out)
+        return out
+    clock = [timedelta(hours=t.hour, minutes=t.minute) for t in rule.times]
+    return [day_offset(d) * _DAY + c for d in days for c in clock]
+
+
+def _capped(rule: DoseRule, out: list[timedelta]) -> list[timedelta]:
+    return out if rule.max_doses_per_cycle is None else out[: rule.max_doses_per_cycle]
 
 
 def timeline(
