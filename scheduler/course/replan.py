@@ -6,7 +6,7 @@ edits of one file are applied one after another and none is lost."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from ..errors import CourseError, PlanError
 from ..files import locked, read_bytes
-from ..plan.changes import Change, Omit, Retime
+from ..plan.changes import Change, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
 from ..plan.closures import region_calendar
 from ..plan.engine import expand, sort_events
 from ..plan.events import Event
 from ..regimen.dosing import Body
-from ..regimen.model import Regimen
+from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
 from ..words import plural
 from .file import MAX_FILE_BYTES, MAX_HISTORY, MAX_LABEL, parse_course, save_course
@@ -168,7 +168,7 @@ def _record(
     if not changed and entry.action != "close":
         # A closure is a fact about the clinic, worth keeping even if nothing falls on it yet.
         raise CourseError(f"refused: {words(change)} changes nothing in the plan "
-                          "(check the cycle, day or date)", file=course.origin or None)  # fmt: skip
+                          f"({_why_nothing(change, before)})", file=course.origin or None)  # fmt: skip
     # An event under way today (a precaution "from the first dose until 12 months after the
     # last") may change its future part: same start, both ends still ahead.
     old_events = {e.uid: e for e in before}
@@ -321,3 +321,32 @@ def regimen_reference(regimen: str, course_file: str | Path) -> str:
         return Path(os.path.relpath(target, folder)).as_posix()
     except ValueError:  # another drive (Windows): keep it absolute
         return str(target)
+
+
+def _why_nothing(change: Change, events: Sequence[Event]) -> str:
+    """Why ``change`` touched nothing, from the plan as it stands: the cycle it names is not in
+    the plan, the day it names has no dose, or its date is on or after the last dose."""
+    doses = [e for e in events if e.kind == EventKind.DOSE and not e.cancelled]
+    held = sorted({(e.phase_number or 1, e.cycle) for e in doses if e.cycle is not None})
+    named = (change.phase or 1, change.cycle) if isinstance(change, Delay | Omit | Stop) else None
+    if named is not None and named[1] is not None and named not in held:
+        cycles = [c for p, c in held if p == named[0]]
+        if not cycles:
+            return f"the plan has no doses in phase {named[0]}"
+        span = (f"only cycle {cycles[0]}" if len(cycles) == 1 else
+                f"cycles {cycles[0]} and {cycles[1]}" if len(cycles) == 2 else
+                f"cycles {cycles[0]} to {cycles[-1]}")  # fmt: skip
+        return f"the plan has {span} of phase {named[0]}"
+    if isinstance(change, Stop) and named is not None and named == held[-1]:
+        return f"cycle {named[1]} is already the last"
+    if isinstance(change, Omit):
+        days = {e.day for e in doses if (e.phase_number or 1, e.cycle) == named}
+        if change.day not in days:
+            return f"cycle {change.cycle} has no dose on day {change.day}"
+    when = change.start if isinstance(change, Retime) else getattr(change, "after", None)
+    last = max((day_of(e.start) for e in doses), default=None)
+    if isinstance(when, date) and last is not None and when >= last:
+        return f"the last dose is on {format_date(last)}"
+    if isinstance(change, Retime):
+        return f"the doses from then are already at {change.at:%H:%M}"
+    return "check the cycle, day or date"
