@@ -304,9 +304,11 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
             lines.append(f'<div class="visit">■ {esc(title)}</div>')
         if info.asks:
             # Before the rest label and short, so a full cell never cuts it; the banner names
-            # the precautions it is about.
+            # the precautions it is about, and so does the note's title (on screen, on hover).
+            about = esc(" · ".join(info.asks), quote=True)
             lines.append(
-                '<div class="note ask">⚠ Ask your team how long to continue: see Precautions</div>'
+                f'<div class="note ask" title="{about}">⚠ Ask your team how long to continue: '
+                "see Precautions</div>"
             )
         busy = info.doses or info.continues
         if not busy and info.rest == "rest-week":

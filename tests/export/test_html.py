@@ -105,6 +105,8 @@ def test_precautions_noted_on_their_days_and_in_a_banner_at_the_end() -> None:
         "⚠ Ask your team how long to continue: see Precautions" in cell(html, "Saturday 6 March")[1]
     )
     assert "ask your team how long to continue" not in banner
+    assert ('title="Use contraception; do not breastfeed — ask your team how long to continue"'
+            in html)  # fmt: skip
 
 
 def test_calculated_amounts_and_several_doses_a_day() -> None:
