@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .export.ics import GOOGLE_FEED_LIMIT
 from .files import read_bytes
 from .words import plural
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CALENDAR_BYTES", "Problem", "check_bytes", "check_file"]
 
-GOOGLE_FEED_LIMIT = 1_000_000
 MANY_EXDATES = 100
 #: Calendar apps refuse far smaller files (Google reads about 1 MB of a subscription).
 MAX_CALENDAR_BYTES = 16_000_000

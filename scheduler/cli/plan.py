@@ -278,7 +278,7 @@ def plan_command(
 def _warn_if_too_big(data: bytes, target: str, fmt: str, recurrence: str) -> None:
     """One line on stderr when an expanded .ics passes Google's ~1 MB import and subscription
     limit: series (``--recurrence rrule``) hold the same doses in a fraction of the bytes."""
-    from ..check import GOOGLE_FEED_LIMIT
+    from ..export.ics import GOOGLE_FEED_LIMIT
 
     if fmt == "ics" and recurrence == "expand" and len(data) > GOOGLE_FEED_LIMIT:
         name = "the calendar" if target == "-" else target

@@ -28,6 +28,7 @@ from .vtimezone import vtimezone_lines
 __all__ = [
     "DEFAULT_PRODID",
     "EVENING_BEFORE",
+    "GOOGLE_FEED_LIMIT",
     "RECURRENCE_FORMS",
     "Reminders",
     "Writable",
@@ -37,6 +38,9 @@ __all__ = [
 
 DEFAULT_PRODID = "-//treatment-scheduler//treatment-scheduler 0.1//EN"
 RECURRENCE_FORMS = ("expand", "rrule")
+#: About what Google Calendar reads of an imported or subscribed file; ``check`` and ``plan``
+#: warn past it (here, not in check.py, so that planning need not import the checker).
+GOOGLE_FEED_LIMIT = 1_000_000
 #: A reminder further ahead than this is not a reminder.
 MAX_REMINDER = timedelta(days=28)
 MAX_REMINDERS = 5
