@@ -48,3 +48,14 @@ def doses(events: tuple[Event, ...]) -> list[Event]:
 
 def dose_dates(events: tuple[Event, ...]) -> list[str]:
     return [e.start.date().isoformat() for e in doses(events)]  # type: ignore[union-attr]
+
+
+class Recorder:
+    """A stream for write_ics that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes, /) -> int:
+        self.writes.append(data)
+        return len(data)

@@ -25,6 +25,8 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from scheduler.cli import main
+from scheduler.export.weeks import months_between
+from scheduler.plan.clock import day_of
 from scheduler.plan.closures import Closures
 from scheduler.plan.events import asks_team
 from scheduler.planner import Planned, plan
@@ -202,14 +204,6 @@ def from_table(text: str) -> list[Fact]:
     return sorted(facts)
 
 
-def _months(first: date, last: date) -> list[tuple[int, int]]:
-    out, (year, number) = [], (first.year, first.month)
-    while (year, number) <= (last.year, last.month):
-        out.append((year, number))
-        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    return out
-
-
 _GRID_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December")  # fmt: skip
 
@@ -217,7 +211,7 @@ _GRID_MONTHS = ("January", "February", "March", "April", "May", "June", "July", 
 def from_calendar(text: str, first: date, last: date) -> list[Fact]:
     """Doses (date and time) and tests and visits (dates) of the month grids."""
     facts: list[Fact] = []
-    for year, number in _months(first, last):
+    for year, number in months_between(first, last):
         title = f"{_GRID_MONTHS[number - 1]} {year}"
         if title not in text:
             continue
@@ -332,11 +326,11 @@ def test_a_changed_course_agrees_in_every_view_and_in_course_show(
 
     text = describe_course(load_course(course), date(2027, 3, 22), upcoming=6)
     listed = text.split("Next (from Mon 22 Mar 2027):\n")[1].splitlines()
-    coming = [e for e in planned.events if not e.cancelled and _day(e.start) >= date(2027, 3, 22)
+    coming = [e for e in planned.events if not e.cancelled and day_of(e.start) >= date(2027, 3, 22)
               and (e.kind.value != "precaution" or asks_team(e))][:6]  # fmt: skip
     assert [line.strip().split("  ")[1] for line in listed] == [e.title for e in coming]
     assert [line.strip().split("  ")[0] for line in listed] == [
-        f"{_day(e.start):%a} {_day(e.start).day} {_day(e.start):%b %Y}"
+        f"{day_of(e.start):%a} {day_of(e.start).day} {day_of(e.start):%b %Y}"
         + (f" {e.start:%H:%M}" if isinstance(e.start, datetime) else "")
         for e in coming
     ]
@@ -347,14 +341,10 @@ def truth_within(planned: Planned, first: date, last: date) -> list[Fact]:
     them counts)."""
     kept = []
     for e in planned.events:
-        end = _day(e.end) - timedelta(days=1) if e.all_day else _day(e.end)
-        if not e.cancelled and _day(e.start) <= last and max(end, _day(e.start)) >= first:
+        end = day_of(e.end) - timedelta(days=1) if e.all_day else day_of(e.end)
+        if not e.cancelled and day_of(e.start) <= last and max(end, day_of(e.start)) >= first:
             kept.append(_fact(e.kind.value, e.start, e.end, planned.zone))
     return sorted(kept)
-
-
-def _day(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def test_show_agrees_with_plan_on_cycle_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -366,5 +356,5 @@ def test_show_agrees_with_plan_on_cycle_1(capsys: pytest.CaptureFixture[str]) ->
     listed = re.findall(r"^  Day +(-?\d+)  \w{3} (\d{1,2}) (\w{3}) (\d{4})  (.+)$", out, re.M)
     shown = {_date(d, m, y) for _, d, m, y, what in listed if "rest" not in what}
     planned = plan(case.regimen, start=case.start, zone=case.zone, cycles=1)
-    assert shown == {_day(e.start) for e in planned.events if e.kind.value in ("dose", "lab")}
+    assert shown == {day_of(e.start) for e in planned.events if e.kind.value in ("dose", "lab")}
     assert date(2027, 3, 1) in shown  # day -1: the first dexamethasone

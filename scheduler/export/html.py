@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import PlanError
-from ..plan.clock import day_of
+from ..plan.clock import day_of, later_days
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
@@ -125,11 +125,8 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
                 name += f" {event.amount}"
             at = event.start.strftime("%H:%M") if isinstance(event.start, datetime) else ""
             days[when].doses.setdefault(name, []).append(at)
-            running = when + timedelta(days=1)
-            while running <= day_of(event.end) and isinstance(event.end, datetime):
-                if running < day_of(event.end) or event.end.time() != datetime.min.time():
-                    days[running].continues.append(event.drug or event.title)
-                running += timedelta(days=1)
+            for running in later_days(event.start, event.end):
+                days[running].continues.append(event.drug or event.title)
         elif event.kind == EventKind.LAB:
             days[when].tests.append(_short(event.title))
         elif event.kind == EventKind.VISIT:

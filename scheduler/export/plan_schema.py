@@ -15,6 +15,7 @@ from typing import Any
 
 from ..regimen.amounts import UNITS
 from ..regimen.model import EventKind
+from ..regimen.schema import object_schema
 from .json import FORMAT, VERSION
 
 __all__ = ["OPTIONAL", "SECTIONS", "json_schema"]
@@ -150,19 +151,9 @@ OPTIONAL: dict[str, tuple[str, ...]] = {"plan": ("label",)}
 
 
 def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any]:
-    properties = {
-        name: {**schema, "description": description}
-        for name, (schema, description) in SECTIONS[section].items()
-    }
-    for name, value in (nested or {}).items():
-        properties[name] = {**value, "description": SECTIONS[section][name][1]}
     optional = OPTIONAL.get(section, ())
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": [name for name in SECTIONS[section] if name not in optional],
-        "additionalProperties": False,
-    }
+    required = [name for name in SECTIONS[section] if name not in optional]
+    return object_schema(SECTIONS[section], required, nested)
 
 
 def json_schema() -> dict[str, Any]:

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..plan.clock import day_of
+from ..plan.clock import day_of, later_days
 from ..plan.events import Event
 from ..regimen.model import EventKind
 from ..regimen.notation import format_date
@@ -126,14 +126,10 @@ def _lay_out(planned: Planned) -> _Days:
     running: dict[date, list[str]] = {}
     for event in planned.events:
         # A dose that runs past its day (a 46-hour pump) covers the days after it too.
-        if event.kind != EventKind.DOSE or event.cancelled or not isinstance(event.end, datetime):
+        if event.kind != EventKind.DOSE or event.cancelled:
             continue
-        day, last = day_of(event.start) + timedelta(days=1), day_of(event.end)
-        if event.end.time() == datetime.min.time():
-            last -= timedelta(days=1)  # ends at midnight: nothing of it on that day
-        while day <= last:
+        for day in later_days(event.start, event.end):
             running.setdefault(day, []).append(event.drug or event.title)
-            day += timedelta(days=1)
     dosed = frozenset(
         day
         for day, todays in events.items()

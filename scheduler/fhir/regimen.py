@@ -429,6 +429,15 @@ def regimen_to_plandefinition(regimen: Regimen, version: str = "r5") -> dict[str
 # -- import ---------------------------------------------------------------------------------
 
 
+#: Dose-rule fields carried as extensions of an action: (extension, value[x], regimen field).
+_DOSE_EXTENSIONS = (
+    ("max-doses-per-cycle", "valuePositiveInt", "max_doses_per_cycle"),
+    ("cap-reason", "valueString", "cap_reason"),
+    ("dose-count", "valuePositiveInt", "count"),
+    ("end-event", "valueString", "end_event"),
+)
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -835,18 +844,10 @@ class _Importer:
             )
             lines.append(f"amount = {_toml(_amount_text(amount))}")
         lines += self.common(action, path)
-        cap = self.value(action, "max-doses-per-cycle", "valuePositiveInt", path)
-        if cap is not None:
-            lines.append(f"max_doses_per_cycle = {cap}")
-        reason = self.value(action, "cap-reason", "valueString", path)
-        if reason is not None:
-            lines.append(f"cap_reason = {_toml(reason)}")
-        count = self.value(action, "dose-count", "valuePositiveInt", path)
-        if count is not None:
-            lines.append(f"count = {count}")
-        ending = self.value(action, "end-event", "valueString", path)
-        if ending is not None:
-            lines.append(f"end_event = {_toml(ending)}")
+        for extension, kind, field in _DOSE_EXTENSIONS:
+            value = self.value(action, extension, kind, path)
+            if value is not None:
+                lines.append(f"{field} = {_toml(value)}")
         if isinstance(dosage.get("patientInstruction"), str):
             lines.append(f"instructions = {_toml(dosage['patientInstruction'])}")
         return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-__all__ = ["after", "day_of", "instant", "local"]
+__all__ = ["after", "day_of", "instant", "later_days", "local"]
 
 
 def local(day: date, at: time, zone: tzinfo) -> datetime:
@@ -39,3 +39,13 @@ def instant(value: date | datetime, zone: tzinfo) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return local(value, time(0), zone).astimezone(UTC)
+
+
+def later_days(start: date | datetime, end: date | datetime) -> list[date]:
+    """The days after its first on which a timed span still runs: a 46-hour pump from Monday
+    11:05 to Wednesday 09:05 runs on Tuesday and Wednesday. None for all-day spans, and an end
+    at midnight adds no day."""
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return []
+    last = end.date() - timedelta(days=1) if end.time() == time(0) else end.date()
+    return [start.date() + timedelta(days=n) for n in range(1, (last - start.date()).days + 1)]

@@ -169,21 +169,13 @@ RUNNING = "─"
 """A day in the grid on which a dose that began on an earlier day still runs (a 46-hour pump)."""
 
 
-def _end_days(rule: DoseRule, phase: Phase, weekday: int) -> set[int]:
-    """The cycle days on which a dose of ``rule`` ends (where its end event falls)."""
-    return {
-        (begin + rule.duration - timedelta(microseconds=1)).days + 1
-        for begin in timing.offsets(rule, phase, weekday)
-    }
-
-
-def _running_days(rule: DoseRule, phase: Phase, weekday: int) -> set[int]:
-    """The cycle days a dose of ``rule`` covers after the day it starts on."""
-    out: set[int] = set()
+def _spans(rule: DoseRule, phase: Phase, weekday: int) -> list[tuple[int, int, timedelta]]:
+    """Each dose of ``rule`` in one cycle as (the cycle day it starts on, the cycle day it ends
+    on, its end as an offset from day 1 00:00): a 46-hour pump from day 1 ends on day 3."""
+    out = []
     for begin in timing.offsets(rule, phase, weekday):
         end = begin + rule.duration
-        last = (end - timedelta(microseconds=1)).days
-        out.update(offset + 1 for offset in range(begin.days + 1, last + 1))
+        out.append((begin.days + 1, (end - timedelta(microseconds=1)).days + 1, end))
     return out
 
 
@@ -201,7 +193,9 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
         drug = regimen.drug(rule.drug)
         label = f"{drug.name} {rule.amount}" if rule.amount else drug.name
         rule_days = rule.days_from(weekday)
-        running = _running_days(rule, phase, weekday) - set(rule_days)
+        spans = _spans(rule, phase, weekday)
+        running = {d for first, last, _ in spans for d in range(first + 1, last + 1)}
+        running -= set(rule_days)
         marks = "".join(
             "●" if d in rule_days else RUNNING if d in running else "·" for d in range(1, days + 1)
         )
@@ -209,7 +203,7 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
         label += f" (also day {format_day_list(before)})" if before else ""
         rows.append((label, marks))
         if rule.end_event:
-            ends = _end_days(rule, phase, weekday)
+            ends = {last for _, last, _ in spans}
             rows.append(
                 (rule.end_event, "".join("○" if d in ends else "·" for d in range(1, days + 1)))
             )
@@ -248,16 +242,13 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
                 f"{drug.name}{amount} {drug.route_abbrev} {_short_when(regimen, phase, rule)}"
             )
         # A dose that runs past midnight (a 46-hour pump): the days it covers are not rest.
-        for begin in timing.offsets(rule, phase, weekday):
-            end = begin + rule.duration
-            first_day, last_day = begin.days, (end - timedelta(microseconds=1)).days
-            for offset in range(first_day + 1, last_day + 1):
-                day = offset + 1
+        for first, last, end in _spans(rule, phase, weekday):
+            for day in range(first + 1, last + 1):
                 entries.setdefault(day, []).append(
-                    f"{drug.name} continues (until day {last_day + 1} {_clock(end)})"
+                    f"{drug.name} continues (until day {last} {_clock(end)})"
                 )
             if rule.end_event:
-                entries.setdefault(last_day + 1, []).append(f"{rule.end_event} ({_clock(end)})")
+                entries.setdefault(last, []).append(f"{rule.end_event} ({_clock(end)})")
     for event in phase.events:
         if cycle not in event.cycles:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REQUIRED", "SECTIONS", "json_schema"]
+__all__ = ["REQUIRED", "SECTIONS", "json_schema", "object_schema"]
 
 _TEXT: dict[str, Any] = {"type": "string"}
 _TIME: dict[str, Any] = {"type": "string", "pattern": r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"}
@@ -169,19 +169,30 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any]:
+def object_schema(
+    fields: dict[str, tuple[dict[str, Any], str]],
+    required: list[str] | tuple[str, ...],
+    nested: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A closed JSON Schema object from a table of ``name -> (schema, description)``;
+    ``nested`` replaces the schemas of some fields (keeping their descriptions). The regimen
+    format's schema and the plan JSON's are both built from such tables."""
     properties = {
         name: {**schema, "description": description}
-        for name, (schema, description) in SECTIONS[section].items()
+        for name, (schema, description) in fields.items()
     }
     for name, value in (nested or {}).items():
-        properties[name] = {**value, "description": SECTIONS[section][name][1]}
+        properties[name] = {**value, "description": fields[name][1]}
     return {
         "type": "object",
         "properties": properties,
-        "required": list(REQUIRED[section]),
+        "required": list(required),
         "additionalProperties": False,
     }
+
+
+def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any]:
+    return object_schema(SECTIONS[section], REQUIRED[section], nested)
 
 
 def json_schema() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from scheduler.export.contentline import escape_text, fold
 from scheduler.export.ics import to_ics, write_ics
 from scheduler.plan.events import Event
 from scheduler.regimen.model import EventKind
-from tests.helpers import TESTDATA, plan
+from tests.helpers import TESTDATA, Recorder, plan
 
 STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
@@ -170,23 +170,12 @@ def test_escape_text() -> None:
     assert escape_text("bell\x07tab\tok") == "belltab\tok"
 
 
-class _Recorder:
-    """A stream that keeps each write apart."""
-
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes, /) -> int:
-        self.writes.append(data)
-        return len(data)
-
-
 @pytest.mark.parametrize("recurrence", ["expand", "rrule"])
 def test_write_ics_streams_the_same_bytes_event_by_event(recurrence: str) -> None:
     """Issue 9: a large calendar can be written without holding it whole. The head (calendar
     properties and VTIMEZONE) is one write, each VEVENT one more, and the end one."""
     events = plan(cycles=2)
-    stream = _Recorder()
+    stream = Recorder()
     size = write_ics(events, stream, name="Aldesleukin (aldesleukin-sc)", stamp=STAMP,
                      zone=LONDON, recurrence=recurrence)  # fmt: skip
     whole = to_ics(events, name="Aldesleukin (aldesleukin-sc)", stamp=STAMP, zone=LONDON,
@@ -200,7 +189,7 @@ def test_write_ics_streams_the_same_bytes_event_by_event(recurrence: str) -> Non
 
 
 def test_write_ics_writes_nothing_when_refused() -> None:
-    stream = _Recorder()
+    stream = Recorder()
     with pytest.raises(ValueError, match="unknown recurrence form 'weekly'"):
         write_ics(plan(cycles=1), stream, name="x", stamp=STAMP, zone=LONDON, recurrence="weekly")
     assert stream.writes == []

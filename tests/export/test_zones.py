@@ -9,19 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.export.ics import to_ics, write_ics
-from tests.helpers import plan
+from tests.helpers import Recorder, plan
 
 STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes, /) -> int:
-        self.writes.append(data)
-        return len(data)
 
 
 @pytest.mark.parametrize("recurrence", ["expand", "rrule"])
@@ -37,7 +28,7 @@ def test_to_ics_with_another_zone_relabelled_london_times_as_new_york(recurrence
 
 
 def test_write_ics_with_another_zone_writes_nothing() -> None:
-    stream = _Recorder()
+    stream = Recorder()
     with pytest.raises(ValueError, match="America/New_York"):
         write_ics(plan(cycles=1), stream, name="x", stamp=STAMP, zone=NEW_YORK)
     assert stream.writes == []
