@@ -32,12 +32,13 @@ if TYPE_CHECKING:
         SchedulerError,
         UnknownRegimenError,
     )
-    from .export.ics import Reminders, to_ics, write_ics
+    from .export.ics import to_ics, write_ics
     from .export.json import to_json
+    from .export.planned import Planned
     from .plan.closures import Closures
     from .plan.engine import PlanOptions, expand
     from .plan.events import Event
-    from .planner import Planned
+    from .plan.reminders import Reminders
     from .regimen.catalog import bundled_ids
     from .regimen.catalog import resolve as resolve_regimen
     from .regimen.dosing import Body
@@ -88,10 +89,10 @@ _WHERE = {
     "to_ics": ("export.ics", "to_ics"),
     "to_json": ("export.json", "to_json"),
     "write_ics": ("export.ics", "write_ics"),
-    "Reminders": ("export.ics", "Reminders"),
+    "Reminders": ("plan.reminders", "Reminders"),
     "Body": ("regimen.dosing", "Body"),
     "Closures": ("plan.closures", "Closures"),
-    "Planned": ("planner", "Planned"),
+    "Planned": ("export.planned", "Planned"),
 }
 
 

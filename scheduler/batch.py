@@ -212,6 +212,7 @@ def read_plans(path: str | Path) -> Plans:
     _zone_problem.cache_clear()
     rows = tuple(_row(raw, name, folder) for raw in raws)
     _refuse_shared_outputs(rows)
+    _refuse_shared_identities(rows)
     return Plans(file=name, folder=folder, rows=rows)
 
 
@@ -365,10 +366,14 @@ def _task(values: dict[str, Any], folder: Path, output: str) -> Task:
     regimen = _text(values, "regimen")
     course = _text(values, "course")
     fmt = (_text(values, "format") or "ics").lower()
-    from .planner import FORMATS
+    from .export.formats import check_suffix, format_named
 
-    if fmt not in FORMATS:
-        raise _Bad("format", f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)})")
+    try:
+        format_named(fmt)
+        if "output" in values:
+            check_suffix(output, fmt)
+    except PlanError as err:
+        raise _Bad("format", str(err)) from None
     label = _text(values, "label")
     if regimen and course:
         raise _Bad(None, "give a regimen or a course, not both")
@@ -567,8 +572,11 @@ def _output_name(raw: _Raw, origin: str) -> str:
                 path=column,
             )
         return name
+    from .export.formats import FORMATS
+
     fmt = raw.values.get("format")
-    extension = ".json" if isinstance(fmt, str) and fmt.strip().lower() == "json" else ".ics"
+    chosen = FORMATS.get(fmt.strip().lower()) if isinstance(fmt, str) else None
+    extension = chosen.suffix if chosen is not None and chosen.suffix else ".ics"
     label = raw.values.get("label")
     base = _slug(label) if isinstance(label, str) else ""
     if not base:
@@ -617,6 +625,51 @@ def _refuse_shared_outputs(rows: tuple[Row, ...]) -> None:
             )
             raise row.output_error(
                 f"writes {row.output!r}, {same}: give each row its own output (or label)"
+            )
+
+
+def _identity(task: Task) -> tuple[str, ...] | None:
+    """What a row's event UIDs derive from: a course's id, or a regimen with its plan id (the
+    one ``plan`` would use: given, else from the start and label). None when a course file
+    cannot be read here (its row fails when planned)."""
+    if task.kind == "course":
+        from .course.file import load_course
+
+        try:
+            return ("course", load_course(task.source).id)
+        except (SchedulerError, OSError):
+            return None
+    from .planner import labelled_identity
+
+    assert task.start is not None
+    label = " ".join((task.label or "").split())
+    plan_id = task.plan_id or labelled_identity(task.start, label) or task.start.isoformat()
+    return ("plan", task.source, plan_id)
+
+
+def _refuse_shared_identities(rows: tuple[Row, ...]) -> None:
+    """Two rows may not share event identities (two patients on one regimen and start without a
+    label or plan id, or one course twice): in one shared calendar the second would replace the
+    first patient's events."""
+    first: dict[tuple[str, ...], Row] = {}
+    for row in rows:
+        key = _identity(row.task) if row.task is not None else None
+        if key is None:
+            continue
+        other = first.setdefault(key, row)
+        if other is not row:
+            what = (
+                f"plans the course with id {key[1]!r}, as line {other.line} does"
+                if key[0] == "course"
+                else f"would give its events the same UIDs as line {other.line} (same regimen, "
+                "start and label, no plan_id): give each patient a label or a plan_id"
+            )
+            raise PlansError(
+                f"{what}; two rows sharing an identity would overwrite each other's events in "
+                "a shared calendar",
+                file=row.file,
+                line=row.line,
+                path=row.path or None,
             )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .export.ics import GOOGLE_FEED_LIMIT
-from .files import read_bytes
+from .files import MAX_CALENDAR_BYTES, read_bytes
 from .words import plural
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ __all__ = ["MAX_CALENDAR_BYTES", "Problem", "check_bytes", "check_file"]
 
 MANY_EXDATES = 100
 #: Calendar apps refuse far smaller files (Google reads about 1 MB of a subscription).
-MAX_CALENDAR_BYTES = 16_000_000
 #: Lines are folded at 75 octets; an unfolded description of a few kilobytes is plausible.
 MAX_LINE_BYTES = 100_000
 #: Occurrences of repeating events checked against a regimen's spacing, at most.

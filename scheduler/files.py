@@ -27,7 +27,18 @@ from pathlib import Path
 
 from .errors import FileError, OutputError
 
-__all__ = ["LockTimeout", "locked", "read_bytes", "read_text", "write_atomic", "write_stdout"]
+__all__ = [
+    "MAX_CALENDAR_BYTES",
+    "LockTimeout",
+    "locked",
+    "read_bytes",
+    "read_text",
+    "write_atomic",
+    "write_stdout",
+]
+
+#: The largest calendar file (.ics) read: the checker and course diff read no more.
+MAX_CALENDAR_BYTES = 16_000_000
 
 #: How long an edit waits for another edit of the same file before giving up.
 LOCK_TIMEOUT = 30.0

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import PlanError, SchedulerError
+from ..export.formats import FORMATS
 from . import app
 from .common import (
     RegimenArg,
@@ -23,6 +24,9 @@ from .common import (
     write,
     zone_name,
 )
+
+#: The --format help: every format in the table, in its words.
+FORMAT_WORDS = ", ".join(f.words for f in FORMATS.values())
 
 PlanArg = Annotated[
     str,
@@ -154,15 +158,14 @@ def plan_command(
         ),
     ] = None,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             metavar="FORMAT",
-            help="ics (calendar apps), html (a printable month calendar), json, csv, fhir or "
-            "fhir-r4b (a FHIR Bundle), or for the "
-            "terminal: calendar (month grids) or table.",
+            help=f"{FORMAT_WORDS} (default: what -o FILE's suffix names, e.g. plan.json is "
+            "json; else ics).",
         ),
-    ] = "ics",
+    ] = None,
     week_start: Annotated[
         str | None,
         typer.Option(
@@ -221,13 +224,14 @@ def plan_command(
     With --weight (and --height) per-kg and per-m² doses are calculated; each event shows the
     working. Example: scheduler plan r-chop-21 --start 2027-01-04 --weight 70 --height 175
     """
-    from ..planner import FORMATS, plan
+    from ..export.formats import check_suffix, format_for_file, format_named
+    from ..planner import plan
 
-    if fmt not in FORMATS:
-        pdf = "; for a PDF, write html and print it from a browser" if fmt.lower() == "pdf" else ""
-        raise PlanError(
-            f"unknown format {fmt!r} (allowed: {', '.join(FORMATS)}{pdf})", field="format"
-        )
+    if fmt is None:
+        fmt = format_for_file(output) if output not in (None, "-") else "ics"
+    format_named(fmt)
+    if output not in (None, "-"):
+        check_suffix(output, fmt)
     course_file = Path(regimen).exists() and _is_course(regimen)
     chosen = True
     zone = None

@@ -53,8 +53,7 @@ def items_from_ics(path: str | Path) -> list[Item]:
     """Events of an .ics file (recurring series count as one item each)."""
     import icalendar
 
-    from ..check import MAX_CALENDAR_BYTES
-    from ..files import read_bytes
+    from ..files import MAX_CALENDAR_BYTES, read_bytes
 
     data = read_bytes(path, limit=MAX_CALENDAR_BYTES, what="calendar file")
     try:

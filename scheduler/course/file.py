@@ -133,7 +133,7 @@ class _Reader(TableReader):
                 self.fail("weight_kg" if "weight" in str(err) else "height_cm", str(err))
         reminders = self.text(data, "reminders", "", required=False) or "default"
         try:
-            from ..export.ics import Reminders
+            from ..plan.reminders import Reminders
 
             Reminders.parse(reminders)
         except ValueError as err:

@@ -53,6 +53,13 @@ class Course:
     line_of: Callable[[str], int | None] | None = field(default=None, compare=False, repr=False)
     """The line of a field path in the file it was read from, for messages."""
 
+    @property
+    def personal(self) -> bool:
+        """Whether the id is this patient's own. Courses made before ids were random (UUIDs) have
+        the id ``<regimen>-<start>``, shared by every patient on that regimen and start: their
+        event UIDs collide in one calendar, and plan's summary says so."""
+        return not self.id.endswith(f"-{self.start.isoformat()}")
+
     def fail(self, path: str, message: str) -> CourseError:
         """An error about field ``path`` of this course, pointing at its line when known."""
         line = self.line_of(path) if self.line_of else None

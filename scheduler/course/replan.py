@@ -6,6 +6,7 @@ edits of one file are applied one after another and none is lost."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -268,14 +269,19 @@ def new_course(
     reminders: str = "default",
     holidays: tuple[str, ...] = (),
     force: bool = False,
+    identity: str | None = None,
 ) -> tuple[Course, tuple[Event, ...]]:
     """Create the course file ``course_file`` for a patient starting ``regimen`` on ``start``.
+
+    The course gets a new random identity (a UUID, kept in the file as its ``id``) that every
+    event UID derives from, so two patients' courses never share a calendar entry whatever their
+    regimen, start and label; ``identity`` gives one instead (tests, or a clinic system's own).
 
     Everything is checked first — the regimen loads, the zone and reminders are real, the plan
     can be made — and the file is created exclusively (``force`` replaces a regular file).
     """
+    from ..plan.reminders import parse_reminders
     from ..plan.zones import load_zone
-    from ..planner import parse_reminders
     from ..regimen.catalog import resolve
 
     loaded = resolve(regimen)
@@ -285,7 +291,7 @@ def new_course(
     if len(text) > MAX_LABEL:
         raise PlanError(f"label is longer than {MAX_LABEL} characters", field="label")
     course = Course(
-        id=f"{loaded.id}-{start.isoformat()}",
+        id=identity if identity is not None else str(uuid.uuid4()),
         regimen=regimen_reference(regimen, course_file),
         start=start,
         timezone=zone.strip(),

@@ -27,7 +27,7 @@ from ..regimen.notation import day_offset, format_date
 from .weeks import default_week_start, month_weeks, months_between
 
 if TYPE_CHECKING:
-    from ..planner import Planned
+    from .planned import Planned
 
 __all__ = ["MAX_MONTHS", "to_html"]
 

@@ -12,15 +12,14 @@ large calendar is never held whole; ``to_ics`` is the same bytes in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..plan.events import Event
+from ..plan.reminders import EVENING_BEFORE, Reminders, Trigger
 from ..regimen.model import EventKind
-from ..regimen.notation import parse_duration
 from .contentline import escape_text, line
 from .series import Series, group
 from .vtimezone import vtimezone_lines
@@ -41,70 +40,8 @@ RECURRENCE_FORMS = ("expand", "rrule")
 #: About what Google Calendar reads of an imported or subscribed file; ``check`` and ``plan``
 #: warn past it (here, not in check.py, so that planning need not import the checker).
 GOOGLE_FEED_LIMIT = 1_000_000
-#: A reminder further ahead than this is not a reminder.
-MAX_REMINDER = timedelta(days=28)
-MAX_REMINDERS = 5
-#: A reminder at 18:00 on the evening before the event, in the patient's zone.
-EVENING_BEFORE = "evening before"
 # Precautions span weeks or months: show them without blocking the patient's time.
 _TRANSPARENT = {EventKind.PRECAUTION}
-
-Trigger = timedelta | str
-"""Time before the start (timedelta(0): at the time), or :data:`EVENING_BEFORE`."""
-
-
-@dataclass(frozen=True)
-class Reminders:
-    """Which VALARMs each kind of event gets.
-
-    The default: doses at the time of the dose; blood tests and appointments at 18:00 the
-    evening before; precautions none. ``--remind 30m,1d`` gives every dose, test and appointment
-    those reminders instead; ``--remind none`` gives none.
-    """
-
-    by_kind: dict[EventKind, tuple[Trigger, ...]] = field(
-        default_factory=lambda: {
-            EventKind.DOSE: (timedelta(0),),
-            EventKind.LAB: (EVENING_BEFORE,),
-            EventKind.VISIT: (EVENING_BEFORE,),
-        }
-    )
-
-    @classmethod
-    def none(cls) -> Reminders:
-        return cls(by_kind={})
-
-    @classmethod
-    def parse(cls, text: str) -> Reminders:
-        """``"30m,1d"``, ``"0m"`` (at the time), ``"none"`` or ``"default"``."""
-        cleaned = text.strip().lower()
-        if cleaned == "none":
-            return cls.none()
-        if cleaned == "default":
-            return cls()
-        parts = cleaned.split(",")
-        if len(parts) > MAX_REMINDERS:
-            raise ValueError(f"{len(parts)} reminders: give at most {MAX_REMINDERS} (e.g. 30m,1d)")
-        triggers: list[Trigger] = []
-        for part in parts:
-            part = part.strip()
-            if part in ("0", "0m", "at the time"):
-                triggers.append(timedelta(0))
-                continue
-            try:
-                before = parse_duration(part)
-            except ValueError as err:
-                raise ValueError(
-                    f"reminder {part!r}: {err} (write e.g. 30m,1d, or none, or default)"
-                ) from None
-            if before > MAX_REMINDER:
-                raise ValueError(
-                    f"reminder {part!r} is more than {MAX_REMINDER.days} days before the event "
-                    "(write e.g. 30m,1d)"
-                )
-            triggers.append(before)
-        chosen = tuple(dict.fromkeys(triggers))
-        return cls(by_kind={k: chosen for k in (EventKind.DOSE, EventKind.LAB, EventKind.VISIT)})
 
 
 class Writable(Protocol):

@@ -17,7 +17,7 @@ from ..plan.events import Event
 from ..regimen.amounts import UNITS, parse_amount
 
 if TYPE_CHECKING:
-    from ..planner import Planned
+    from .planned import Planned
 
 __all__ = ["FORMAT", "VERSION", "to_envelope", "to_json", "to_records"]
 

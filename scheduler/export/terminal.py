@@ -30,7 +30,7 @@ from ..regimen.notation import format_date
 from .weeks import default_week_start, month_weeks, months_between
 
 if TYPE_CHECKING:
-    from ..planner import Planned
+    from .planned import Planned
 
 __all__ = ["MARKS", "MIN_WIDTH", "REST_DAY", "REST_WEEK", "to_calendar", "to_table"]
 

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from ..export.planned import Planned
 from ..plan.events import ASK_SLOT, Event, asks_team
-from ..planner import Planned
 from ..regimen.amounts import parse_amount
 from ..regimen.model import DoseRule, EventKind, Phase
 from ..words import plural

@@ -1,0 +1,134 @@
+"""A planned calendar: the value every exporter reads — one regimen's or course's events, the
+zone, the reminders, the label — and what it is called. It sits below the exporters (they import
+it; it imports none of them at load time), so nothing imports upward."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ..plan.events import Event
+from ..plan.reminders import Reminders
+from ..regimen.model import Regimen
+from ..words import plural
+
+if TYPE_CHECKING:
+    from ..course.model import Course
+
+__all__ = ["Planned"]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A planned calendar: the events of one regimen or course, and how to present them."""
+
+    regimen: Regimen
+    zone: ZoneInfo
+    events: tuple[Event, ...]
+    start: date
+    reminders: Reminders
+    label: str = ""
+    course: Course | None = None
+    personal: bool = True
+    """Whether the events' UIDs carry an identity of this patient's plan (a course's own id, or
+    a plan id or label given to a plain plan). A plain plan without either shares its UIDs with
+    every other plain plan of the same regimen and start, so its summary says so."""
+
+    @property
+    def name(self) -> str:
+        """The calendar's display name: the drugs and the regimen id, then the label if any."""
+        name = " + ".join(d.name for d in self.regimen.drugs) + f" ({self.regimen.id})"
+        return f"{name} — {self.label}" if self.label else name
+
+    @property
+    def default_file(self) -> str:
+        """``ID-START.ics``."""
+        return self.file_for("ics")
+
+    def file_for(self, fmt: str) -> str:
+        """``ID-START`` and the format's suffix for the formats written to a file by default
+        (``.ics``, ``.html``); ``-`` (standard output) for the others."""
+        from .formats import format_named
+
+        chosen = format_named(fmt)
+        if not chosen.file_by_default or chosen.suffix is None:
+            return "-"
+        return f"{self.regimen.id}-{self.start.isoformat()}{chosen.suffix}"
+
+    def render(
+        self,
+        fmt: str,
+        *,
+        stamp: datetime,
+        recurrence: str = "expand",
+        week_start: int | None = None,
+        width: int = 100,
+        color: bool = False,
+    ) -> bytes:
+        """The calendar in format ``fmt`` (a name of :data:`scheduler.export.formats.FORMATS`):
+        ``ics`` (``recurrence`` expand or rrule), ``json``, ``fhir``/``fhir-r4b``, ``html``
+        (``week_start`` 0 = Monday, 6 = Sunday, default from the zone's country), ``csv``, or
+        for a terminal ``calendar`` or ``table``, ``width`` columns wide, in ``color`` or not.
+        Raises PlanError (``field="format"`` or ``"recurrence"``) for an unknown name."""
+        from .formats import Rendering, format_named
+
+        return format_named(fmt).write(
+            self,
+            Rendering(
+                stamp=stamp, recurrence=recurrence, week_start=week_start, width=width, color=color
+            ),
+        )
+
+    def summary(self, recurrence: str = "expand") -> str:
+        """``24 events, 20 doses in 1 cycle, 2027-01-03 to 2027-01-29, times in Europe/London``.
+
+        With ``recurrence="rrule"`` (an .ics of repeating doses as series) it also says how
+        many calendar entries (VEVENTs) hold those events: ``245 events as 45 calendar entries
+        (repeating doses as series), ...``, the number a calendar app's import reports. A plan
+        whose UIDs carry no patient identity says so at the end."""
+        doses = [e for e in self.events if e.kind == "dose" and not e.cancelled]
+        cycles = len({(e.phase_number, e.cycle) for e in doses})
+        span = ""
+        if self.events:
+            span = f", {self.events[0].start:%Y-%m-%d} to {self.events[-1].start:%Y-%m-%d}"
+        entries = ""
+        if recurrence == "rrule":
+            from .series import group
+
+            entries = (
+                f" as {plural(len(group(self.events)), 'calendar entry', 'calendar entries')} "
+                "(repeating doses as series)"
+            )
+        anonymous = "" if self.personal else f"; {NO_IDENTITY}"
+        return (
+            f"{plural(len(self.events), 'event')}{entries}, {plural(len(doses), 'dose')} in "
+            f"{plural(cycles, 'cycle')}{span}{_weekdays(doses)}, times in {self.zone.key}"
+            f"{anonymous}"
+        )
+
+
+NO_IDENTITY = (
+    "no patient identity in its event UIDs: another patient's plan of this regimen and start "
+    "would share them in one calendar (give --label or --plan-id, or make a course)"
+)
+
+
+def _weekdays(doses: list[Event]) -> str:
+    """``, Methotrexate on Wednesdays`` for each drug given once a week on one weekday: the
+    weekday comes from the start date, so the summary names it."""
+    from ..plan.clock import day_of
+    from ..regimen.notation import weekday_name
+
+    days: dict[str, list[date]] = {}
+    for event in doses:
+        if event.drug is not None:
+            days.setdefault(event.drug, []).append(day_of(event.start))
+    out = []
+    for drug, dates in days.items():
+        weekly = len(dates) > 1 and all((b - a).days >= 7 for a, b in itertools.pairwise(dates))
+        if weekly and len({d.weekday() for d in dates}) == 1:
+            out.append(f", {drug} on {weekday_name(dates[0].weekday())}s")
+    return "".join(out)
