@@ -633,10 +633,10 @@ def _identity(task: Task) -> tuple[str, ...] | None:
     one ``plan`` would use: given, else from the start and label). None when a course file
     cannot be read here (its row fails when planned)."""
     if task.kind == "course":
-        from .course.file import load_course
+        from .course.store import FileStore
 
         try:
-            return ("course", load_course(task.source).id)
+            return ("course", FileStore().get(task.source).course.id)
         except (SchedulerError, OSError):
             return None
     from .planner import labelled_identity

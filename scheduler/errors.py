@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
+    "CourseConflict",
     "CourseError",
     "FhirError",
     "FileError",
     "OutputError",
     "PlanError",
     "PlansError",
+    "PrivacyWarning",
     "PublishError",
     "RegimenError",
     "SchedulerError",
@@ -64,6 +66,16 @@ class RegimenError(FileError):
 
 class CourseError(FileError):
     """A course file is unreadable or malformed, or an edit to it is refused."""
+
+
+class CourseConflict(CourseError):
+    """A course changed after it was read: a write expecting that version is refused, so that
+    no one's edit is silently lost (read it again, and redo the change on the latest version)."""
+
+
+class PrivacyWarning(UserWarning):
+    """Patient data that other users of the machine can read (a course file not 0600). Not an
+    error: the command goes on; the CLI prints it as one ``Warning:`` line."""
 
 
 class PlansError(FileError):

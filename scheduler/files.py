@@ -33,6 +33,7 @@ __all__ = [
     "locked",
     "read_bytes",
     "read_text",
+    "read_with_stat",
     "write_atomic",
     "write_stdout",
 ]
@@ -69,6 +70,14 @@ def read_bytes(
     Anything else (no such file, a folder, a FIFO, a device, a file over the limit) raises
     ``error`` naming the file and what is allowed, before more than ``limit`` bytes are read.
     """
+    return read_with_stat(path, limit=limit, what=what, error=error)[0]
+
+
+def read_with_stat(
+    path: str | Path, *, limit: int, what: str = "file", error: type[FileError] = FileError
+) -> tuple[bytes, os.stat_result]:
+    """:func:`read_bytes`, and the status of the very file read (its inode, size, times, mode):
+    what a version of the file is made from, with no gap between the read and the stat."""
     name = str(path)
     if not name.strip():
         raise error(f"no {what} given (an empty file name)")
@@ -100,7 +109,7 @@ def read_bytes(
             size += len(chunk)
             if size > limit:
                 raise error(too_big, file=name)
-        return b"".join(chunks)
+        return b"".join(chunks), info
     except OSError as err:
         raise error(f"cannot read it ({err.strerror})", file=name) from None
     finally:

@@ -19,10 +19,11 @@ from .plan.reminders import parse_reminders
 from .regimen.model import Regimen
 
 if TYPE_CHECKING:
+    from .course.model import Course
     from .plan.closures import Closures
     from .regimen.dosing import Body
 
-__all__ = ["Planned", "parse_reminders", "plan"]
+__all__ = ["Planned", "parse_reminders", "plan", "plan_stored"]
 
 
 def plan(
@@ -104,10 +105,19 @@ def labelled_identity(start: date, label: str) -> str | None:
 
 
 def _plan_course(source: str | Path, *, reminders: str | None, label: str | None) -> Planned:
-    from .course.file import load_course
+    from .course.store import FileStore
+
+    return plan_stored(FileStore().get(str(source)).course, reminders=reminders, label=label)
+
+
+def plan_stored(
+    course: Course, *, reminders: str | None = None, label: str | None = None
+) -> Planned:
+    """Plan a course read from a store (:mod:`scheduler.course.store`) as ``plan(COURSE_FILE)``
+    plans the file: its own start, zone, bound and history; ``reminders`` and ``label`` may
+    be given instead of the course's."""
     from .course.replan import plan_course
 
-    course = load_course(source)
     regimen, zone, events = plan_course(course)
     return Planned(
         regimen=regimen,

@@ -130,6 +130,7 @@ def test_batch_refuses_one_course_planned_twice_even_as_a_copy(
 ) -> None:
     assert run(capsys, *NEW, "-o", str(tmp_path / "a.toml"))[0] == 0
     (tmp_path / "copy.toml").write_bytes((tmp_path / "a.toml").read_bytes())
+    (tmp_path / "copy.toml").chmod(0o600)
     plans = tmp_path / "plans.csv"
     plans.write_text("course,output\na.toml,a.ics\ncopy.toml,b.ics\n")
     code, _, err = run(capsys, "batch", str(plans), "-o", str(tmp_path / "out"))

@@ -190,13 +190,13 @@ CASES: dict[str, Case] = {
     "show-start-9999": Case(["show", "methotrexate-weekly", "--start", "9999-12-31"], "--start 9999-12-31 is outside the dates this tool plans"),
     "unknown-field-suggests": Case(["validate", "r.toml"], "unknown field 'cycle_dayz' (did you mean 'cycle_days'?", files={"r.toml": regimen_with("cycle_days = 7", "cycle_dayz = 7")}),
     # -- course files, hand-edited -----------------------------------------------------------
-    "feed-url-without-token": Case(["course", "url", "c.toml"], "c.toml has no feed token for 'patient': run: scheduler course rotate-token c.toml --for patient", files={"c.toml": COURSE}),
+    "feed-url-without-token": Case(["course", "url", "c.toml", "--local"], "c.toml has no feed token for 'patient': run: scheduler course rotate-token c.toml --for patient", files={"c.toml": COURSE}),
     "feed-url-bad-base": Case(["course", "url", "c.toml", "--base", "ftp://x"], "--base must be an http(s) address, got 'ftp://x'", files={"c.toml": COURSE}),
     "feed-reader-name": Case(["course", "rotate-token", "c.toml", "--for", "../Bad Name"], "'../Bad Name' is not a reader name", files={"c.toml": COURSE}),
     "feed-revoke-unknown": Case(["course", "revoke-token", "c.toml", "--for", "caregiver"], "has no feed token for 'caregiver' (tokens: none)", files={"c.toml": COURSE}),
-    "feed-token-file-fifo": Case(["course", "url", "c.toml"], "c.feed.toml: is a named pipe (FIFO)", files={"c.toml": COURSE, "c.feed.toml": FIFO}),
-    "feed-token-file-garbage": Case(["course", "url", "c.toml"], "is not a valid token file", files={"c.toml": COURSE, "c.feed.toml": "[[tokens"}),
-    "feed-token-file-bad-token": Case(["course", "url", "c.toml"], "a [[tokens]] entry is not valid: 'patient'", files={"c.toml": COURSE, "c.feed.toml": '[[tokens]]\nname = "patient"\ntoken = "short"\ncreated = 2027-01-01T00:00:00Z\n'}),
+    "feed-token-file-fifo": Case(["course", "url", "c.toml", "--local"], "c.feed.toml: is a named pipe (FIFO)", files={"c.toml": COURSE, "c.feed.toml": FIFO}),
+    "feed-token-file-garbage": Case(["course", "url", "c.toml", "--local"], "is not a valid token file", files={"c.toml": COURSE, "c.feed.toml": "[[tokens"}),
+    "feed-token-file-bad-token": Case(["course", "url", "c.toml", "--local"], "a [[tokens]] entry is not valid: 'patient'", files={"c.toml": COURSE, "c.feed.toml": '[[tokens]]\nname = "patient"\ntoken = "short"\ncreated = 2027-01-01T00:00:00Z\n'}),
     "serve-no-folder": Case(["serve", "--courses", "missing"], "--courses missing: not a folder of course files"),
     "serve-port": Case(["serve", "--courses", "folder", "--port", "70000"], "--port must be from 1 to 65535, got 70000"),
     "serve-window-huge": Case(["serve", "--courses", "folder", "--days-ahead", "99999999"], "--days-ahead must be a whole number from 0 to 3,660"),
@@ -253,6 +253,7 @@ CASES: dict[str, Case] = {
 def _make(folder: Path, files: dict[str, object]) -> None:
     (folder / "folder").mkdir()
     (folder / "course.toml").write_text(COURSE)
+    (folder / "course.toml").chmod(0o600)  # as the tool makes course files
     (folder / "regimen.toml").write_text(REGIMEN)
     (folder / "plan.ics").write_text(ICS, newline="")
     for name, spec in files.items():
@@ -268,6 +269,8 @@ def _make(folder: Path, files: dict[str, object]) -> None:
         else:
             assert isinstance(spec, str)
             path.write_text(spec)
+        if name.endswith(".toml") and path.is_file():
+            path.chmod(0o600)  # course and token files, as the tool makes them
 
 
 def snapshot(folder: Path) -> dict[str, object]:

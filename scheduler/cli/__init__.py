@@ -9,6 +9,8 @@ Every domain error becomes one line, ``Error: ...``, on stderr with exit code 1;
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -142,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     command = _command(sys.argv[1:] if argv is None else argv)
     try:
-        result = command.main(args=argv, prog_name="scheduler", standalone_mode=False)
+        with _warnings_as_lines():
+            result = command.main(args=argv, prog_name="scheduler", standalone_mode=False)
     except SchedulerError as err:
         _error(message(err))
         return 1
@@ -173,6 +176,28 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"internal error ({type(err).__name__}: {err}); please report this")
         return 70
     return result if isinstance(result, int) else 0
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """The library's warnings (a course file others can read) as one ``Warning:`` line each on
+    stderr, once per message, instead of Python's two-line form with a source line."""
+    import warnings
+
+    from ..errors import PrivacyWarning
+
+    said: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        text = one_line(str(message))
+        if text not in said:
+            said.add(text)
+            sys.stderr.write(f"Warning: {text}\n")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PrivacyWarning)
+        warnings.showwarning = show
+        yield
 
 
 def _error(text: str) -> None:

@@ -265,8 +265,8 @@ def course_show_command(file: CourseFile) -> None:
 
     Example: scheduler course show jsmith.toml
     """
-    from ..course.file import load_course
+    from ..course.store import FileStore
     from ..course.wording import describe_course
 
-    course = load_course(file)
+    course = FileStore().get(str(file)).course
     typer.echo(describe_course(course, today=now().astimezone(course.zone()).date()))

@@ -22,10 +22,12 @@ Reader = Annotated[
 ]
 
 _SUBSCRIPTION_FACTS = (
-    "Subscribed calendars update themselves, but on the app's schedule: Google polls every "
-    "12-24 hours whatever the feed asks, Apple and Outlook every few hours. Google, Apple and "
-    "ICSx5 drop reminders (alarms) from subscribed calendars: set reminders in the app, or "
-    "import the .ics once for reminders and subscribe for changes."
+    "Give each patient one route, never both (both puts every event in the calendar twice, and "
+    "the imported copy reminds on old dates after a change): SUBSCRIBE to this link for a "
+    "calendar that updates itself on the app's schedule (Google every 12-24 hours, Apple and "
+    "Outlook every few hours) but shows no reminders on Google, Apple or ICSx5 (set them in "
+    "the app); or IMPORT an .ics (scheduler plan COURSE) for reminders, with no updates (after "
+    "a change, delete the imported calendar and import the new file)."
 )
 
 
@@ -116,9 +118,9 @@ def rotate_token_command(
 
     Example: scheduler course rotate-token js.toml --for caregiver
     """
-    from ..feed.tokens import rotate
+    from ..course.store import FileStore
 
-    token = rotate(course, reader, now=now(), show_label=show_label)
+    token = FileStore().rotate_token(str(course), reader, now=now(), show_label=show_label)
     typer.echo(f"New feed token for {token.name} of {course}; the old link no longer works.")
     typer.echo(f"Links: scheduler course url {course} --for {token.name}")
 
@@ -129,9 +131,9 @@ def revoke_token_command(course: CourseFile, reader: Reader = "patient") -> None
 
     Example: scheduler course revoke-token js.toml --for caregiver
     """
-    from ..feed.tokens import revoke
+    from ..course.store import FileStore
 
-    revoke(course, reader)
+    FileStore().revoke_token(str(course), reader)
     typer.echo(f"Revoked the feed token for {reader} of {course}.")
 
 
@@ -140,21 +142,29 @@ def url_command(
     course: CourseFile,
     reader: Reader = "patient",
     base: Annotated[
-        str,
+        str | None,
         typer.Option(
-            metavar="URL", help="Where `scheduler serve` is reached, e.g. https://feeds.example.org"
+            metavar="URL",
+            help="The public address `scheduler serve` is reached at, behind HTTPS, e.g. "
+            "https://feeds.example.org (required unless --local).",
         ),
-    ] = "http://127.0.0.1:8080",
+    ] = None,
+    local: Annotated[
+        bool,
+        typer.Option(
+            help="Allow a link to this machine (default http://127.0.0.1:8080), for testing: "
+            "it never works on the patient's phone."
+        ),
+    ] = False,
 ) -> None:
     """Print the https and webcal links of a course's live calendar.
 
     Example: scheduler course url js.toml --base https://feeds.example.org
     """
-    from ..feed.tokens import load_access
+    from ..course.store import FileStore
 
-    if not base.startswith(("https://", "http://")) or any(c.isspace() for c in base):
-        raise PlanError(f"--base must be an http(s) address, got {base!r}")
-    token = load_access(course).get(reader)
+    base = _base(base, local)
+    token = FileStore().tokens(str(course)).get(reader)
     if token is None:
         raise OutputError(
             f"{course} has no feed token for {reader!r}: "
@@ -163,8 +173,42 @@ def url_command(
     link = f"{base.rstrip('/')}/feeds/{token.token}.ics"
     typer.echo(link)
     typer.echo("webcal://" + link.split("://", 1)[1])
-    if link.startswith("http://") and "127.0.0.1" not in link and "localhost" not in link:
+    if link.startswith("http://") and not _loopback(base):
         typer.echo(
             "note: serve feeds over https: the link is the only key to the calendar", err=True
         )
     typer.echo(_SUBSCRIPTION_FACTS, err=True)
+
+
+def _base(base: str | None, local: bool) -> str:
+    """The address links start with: given, public, http(s); a loopback one only with --local."""
+    where = (
+        "give --base, the public https address the feed server is reached at (e.g. "
+        "https://feeds.example.org)"
+    )
+    if base is None:
+        if local:
+            return "http://127.0.0.1:8080"
+        raise PlanError(f"no --base: {where}; or --local for a link that works only on this "
+                        "machine", field="base")  # fmt: skip
+    if not base.startswith(("https://", "http://")) or any(c.isspace() for c in base):
+        raise PlanError(f"--base must be an http(s) address, got {base!r}")
+    if _loopback(base) and not local:
+        raise PlanError(f"--base {base} is this machine: a patient's phone cannot reach it; "
+                        f"{where}, or add --local to mean it", field="base")  # fmt: skip
+    return base
+
+
+def _loopback(base: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(base).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -363,15 +363,15 @@ def save_course(
     force: bool = False,
     previous: bytes | None = None,
 ) -> None:
-    """Write the course atomically. A new course is created exclusively (``force`` replaces a
+    """Write the course atomically and privately (0600: patient data). A new course is created exclusively (``force`` replaces a
     regular file); an edit keeps ``previous`` (the bytes it was read from) as ``FILE.bak``."""
     target = Path(path)
     data = dump_course(course).encode("utf-8")
     if new:
-        write_atomic(target, data, force=force)
+        write_atomic(target, data, force=force, mode=0o600)
         return
     if previous is None and target.is_file():
         previous = read_bytes(target, limit=MAX_FILE_BYTES, what="course file", error=CourseError)
     if previous is not None:
-        write_atomic(target.with_name(target.name + ".bak"), previous, force=True)
-    write_atomic(target, data, force=True)
+        write_atomic(target.with_name(target.name + ".bak"), previous, force=True, mode=0o600)
+    write_atomic(target, data, force=True, mode=0o600)

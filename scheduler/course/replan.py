@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import CourseError, PlanError
-from ..files import locked, read_bytes
 from ..plan.changes import Change, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
 from ..plan.closures import region_calendar
@@ -25,9 +24,10 @@ from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
 from ..words import plural
-from .file import MAX_FILE_BYTES, MAX_HISTORY, MAX_LABEL, parse_course, save_course
+from .file import MAX_HISTORY, MAX_LABEL
 from .history import Entry
 from .model import Course, is_regimen_path
+from .store import CourseStore, FileStore
 from .wording import words
 
 __all__ = [
@@ -233,6 +233,7 @@ def edit_course(
     *,
     reason: str = "",
     now: datetime,
+    store: CourseStore | None = None,
 ) -> Edit:
     """Record a change in the course file at ``path``, safely against parallel edits.
 
@@ -240,19 +241,15 @@ def edit_course(
     (``make`` may look at the course, e.g. to turn a target date into a delay), check it with
     :func:`record` against the day of ``now`` in the course's zone, and write the new version
     atomically, keeping the version read as ``FILE.bak``. Refused edits leave the file untouched.
+    ``store`` is where the course lives (default: the course files, :class:`FileStore`).
     """
-    path = os.path.realpath(path)  # a link to a course edits the course it leads to
-    with locked(path, error=CourseError):
-        raw = read_bytes(path, limit=MAX_FILE_BYTES, what="course file", error=CourseError)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CourseError("is not UTF-8 text", file=str(path)) from None
-        course = parse_course(text, origin=str(path))
+    chosen = store if store is not None else FileStore()
+    with chosen.editing(str(path)) as current:
+        course = current.course
         entry = Entry(at=now, change=make(course), reason=reason.strip())
         updated, before, after = _record(course, entry, now.astimezone(course.zone()).date())
-        save_course(updated, path, previous=raw)
-    return Edit(path, entry, before, after)
+        chosen.put(current.key, updated, expected=current.version)
+    return Edit(current.key, entry, before, after)
 
 
 def new_course(
@@ -270,6 +267,7 @@ def new_course(
     holidays: tuple[str, ...] = (),
     force: bool = False,
     identity: str | None = None,
+    store: CourseStore | None = None,
 ) -> tuple[Course, tuple[Event, ...]]:
     """Create the course file ``course_file`` for a patient starting ``regimen`` on ``start``.
 
@@ -312,7 +310,7 @@ def new_course(
         except ValueError as err:
             raise PlanError(str(err), field="holidays") from None
     events = expand(loaded, course.options(course.zone()))
-    save_course(course, course_file, new=True, force=force)
+    (store if store is not None else FileStore()).create(str(course_file), course, force=force)
     return course, events
 
 

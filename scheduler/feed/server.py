@@ -24,9 +24,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from ..course.tokens import SUFFIX, digest, load_access, well_formed
 from ..errors import SchedulerError
 from .calendar import DEFAULT_REFRESH, Feed, Window, render_feed
-from .tokens import SUFFIX, digest, load_access, well_formed
 
 __all__ = ["FeedIndex", "create_app"]
 

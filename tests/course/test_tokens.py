@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from scheduler.cli import main
-from scheduler.feed.tokens import feed_file, load_access
+from scheduler.course.tokens import feed_file, load_access
 
 
 def test_parallel_rotations_for_different_readers_are_all_kept(tmp_path: Path) -> None:
