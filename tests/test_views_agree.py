@@ -311,15 +311,21 @@ def test_a_changed_course_agrees_in_every_view_and_in_course_show(
     assert from_page(render("html").decode(), [2026, 2027]) == grid
     # The live feed with a window over the whole course is the same plan; with today inside
     # it, the feed holds exactly the plan's events that touch the window.
+    from scheduler.course.store import FileStore
     from scheduler.feed.calendar import Window, render_feed
 
-    whole = render_feed(course, today=date(2027, 2, 1), window=Window(60, 800), show_label=False)
+    stored = FileStore().get(course)
+    whole = render_feed(stored, today=date(2027, 2, 1), window=Window(60, 800), show_label=False)
     assert from_ics(whole.body, zone) == facts
-    narrow = render_feed(course, today=date(2027, 3, 1), window=Window(7, 14), show_label=False)
+    narrow = render_feed(stored, today=date(2027, 3, 1), window=Window(7, 14), show_label=False)
     first, last = date(2027, 2, 22), date(2027, 3, 15)
     within = truth_within(planned, first, last)
     assert ("dose", date(2027, 2, 22), "09:00") in within  # cycle 2 (from Mon 15 Feb), day 8
-    assert from_ics(narrow.body, zone) == within
+    # ... and, since the course goes on after 15 March, a note on that day saying so.
+    assert narrow.later > 0 and whole.later == 0
+    continues = ("precaution", date(2027, 3, 15), "2027-03-15")
+    assert sorted(from_ics(narrow.body, zone)) == sorted([*within, continues])
+    assert b"SUMMARY:Your treatment calendar continues after today" in narrow.body
     # course show's "Next" list, from a day inside the plan, is the plan's next events.
     from scheduler.course.file import load_course
     from scheduler.course.wording import describe_course

@@ -55,6 +55,21 @@ def serve_command(
             metavar="HOURS", help="How often apps are asked to poll, in hours (REFRESH-INTERVAL)."
         ),
     ] = 12,
+    cache_mb: Annotated[
+        int,
+        typer.Option(
+            metavar="MB",
+            help="Memory for rendered feeds, in MB (least recently used go first; default 64, "
+            "about 1,000 year-long feeds).",
+        ),
+    ] = 64,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds a client has to send a request's line and headers (then dropped).",
+        ),
+    ] = 10.0,
     access_log: Annotated[
         bool, typer.Option(help="Log each request to stderr (tokens are never logged).")
     ] = True,
@@ -67,6 +82,7 @@ def serve_command(
     from datetime import timedelta
 
     from ..feed.calendar import Window
+    from ..feed.run import serve
     from ..feed.server import create_app
 
     if not courses.is_dir():
@@ -75,15 +91,15 @@ def serve_command(
         raise PlanError(f"--port must be from 1 to 65535, got {port}")
     if not 1 <= refresh_hours <= 168:
         raise PlanError(f"--refresh-hours must be from 1 to 168, got {refresh_hours}")
+    if not 1 <= cache_mb <= 65_536:
+        raise PlanError(f"--cache-mb must be from 1 to 65,536, got {cache_mb}")
+    if not 0.1 <= header_timeout <= 300:
+        raise PlanError(f"--header-timeout must be from 0.1 to 300 seconds, got {header_timeout}")
     try:
         window = Window(back=days_back, ahead=days_ahead)
     except ValueError as err:
         raise PlanError(f"--{str(err).replace('days ', 'days-')}") from None
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:
+    if not _loopback(f"http://[{host}]/" if ":" in host else f"http://{host}/"):
         typer.echo(
             f"note: listening on {host}, not only this machine: put it behind HTTPS "
             "(a reverse proxy) before anyone subscribes",
@@ -91,16 +107,13 @@ def serve_command(
         )
     import logging
 
-    import uvicorn
-
+    logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
     if access_log:
-        logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
         logging.getLogger("scheduler.feed").setLevel(logging.INFO)
     application = create_app(courses, window=window, refresh=timedelta(hours=refresh_hours),
-                             today=lambda: now().date())  # fmt: skip
+                             today=lambda: now().date(), cache_bytes=cache_mb * 1024 * 1024)  # fmt: skip
     typer.echo(f"Serving course calendars from {courses} at http://{host}:{port}/feeds/", err=True)
-    uvicorn.run(application, host=host, port=port, access_log=False, log_level="warning",
-                server_header=False)  # fmt: skip
+    serve(application, host=host, port=port, header_timeout=header_timeout)
 
 
 @course_app.command("rotate-token")

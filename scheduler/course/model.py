@@ -80,6 +80,14 @@ class Course:
             return str(Path(self.origin).parent / ref)
         return ref
 
+    def regimen_path(self) -> Path:
+        """The file the regimen is read from (a bundled id's file in the package): what a
+        cache of this course's plan must also watch."""
+        from ..regimen.catalog import bundled_path
+
+        ref = self.regimen_file()
+        return Path(ref) if is_regimen_path(ref) or Path(ref).exists() else bundled_path(ref)
+
     def regimen_model(self) -> Regimen:
         from ..regimen.catalog import resolve
 

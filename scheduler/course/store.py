@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -44,6 +44,9 @@ class Stored:
     course: Course
     version: str
     """Opaque; equal exactly when the stored course is the same (for caches and conflicts)."""
+    modified: datetime
+    """When this version was stored (UTC, whole seconds): what a feed's DTSTAMP and
+    Last-Modified say."""
 
 
 class CourseStore(Protocol):
@@ -55,6 +58,10 @@ class CourseStore(Protocol):
 
     def version(self, key: str) -> str:
         """The version of the course at ``key`` without reading it (cheap: for caches)."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether a course is stored at ``key``."""
         ...
 
     def create(self, key: str, course: Course, *, force: bool = False) -> Stored:
@@ -100,6 +107,10 @@ def _version(info: os.stat_result) -> str:
     return f"{info.st_ino}.{info.st_size}.{info.st_mtime_ns}.{info.st_ctime_ns}"
 
 
+def _modified(info: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(int(info.st_mtime), UTC)
+
+
 class FileStore:
     """Courses as TOML files (docs/courses.md). A key is a course file's path; ``folder`` is
     where :meth:`keys` looks (the feed server's courses folder)."""
@@ -124,7 +135,7 @@ class FileStore:
             ) from None
         course = parse_course(text, origin=name)
         _warn_if_exposed(name, info)
-        return Stored(name, course, _version(info))
+        return Stored(name, course, _version(info), _modified(info))
 
     def version(self, key: str | Path) -> str:
         try:
@@ -134,11 +145,14 @@ class FileStore:
         except OSError as err:
             raise CourseError(f"cannot read it ({err.strerror})", file=str(key)) from None
 
+    def exists(self, key: str | Path) -> bool:
+        return os.path.isfile(key)
+
     def create(self, key: str | Path, course: Course, *, force: bool = False) -> Stored:
         from ..files import write_atomic
 
         write_atomic(key, dump_course(course).encode("utf-8"), force=force, mode=PRIVATE)
-        return Stored(str(key), course, self.version(key))
+        return self._stored(str(key), course)
 
     def put(self, key: str | Path, course: Course, *, expected: str) -> Stored:
         name = str(key)
@@ -199,6 +213,10 @@ class FileStore:
 
     # -- inside -------------------------------------------------------------------------------
 
+    def _stored(self, name: str, course: Course) -> Stored:
+        info = os.stat(name)
+        return Stored(name, course, _version(info), _modified(info))
+
     def _holding(self, name: str) -> bool:
         return os.path.realpath(name) in self._held.__dict__.get("names", ())
 
@@ -216,7 +234,7 @@ class FileStore:
         target = Path(name)
         write_atomic(target.with_name(target.name + ".bak"), previous, force=True, mode=PRIVATE)
         write_atomic(target, dump_course(course).encode("utf-8"), force=True, mode=PRIVATE)
-        return Stored(name, course, self.version(name))
+        return self._stored(name, course)
 
 
 def _warn_if_exposed(name: str, info: os.stat_result) -> None:

@@ -1,88 +1,85 @@
 """The feed server: an ASGI application (Starlette) serving each course's calendar at
-``/feeds/<token>.ics``, run by uvicorn (``scheduler serve``).
+``/feeds/<token>.ics``; :mod:`scheduler.feed.run` runs it under uvicorn (``scheduler serve``).
 
-- Only two routes: ``/feeds/<token>.ics`` and ``/health``. Everything else, and every unknown or
-  malformed token, is the same plain 404: no listing, no path is ever opened from the URL (a
-  token is looked up by its digest in an index built from the token files).
-- The index is rebuilt when the courses folder changes (a token rotated or revoked, a course
-  added), checked with one ``stat`` per request.
-- A feed is cached per course version (the course file's inode, size and mtime) and day, so a
-  revalidation with ``If-None-Match`` or ``If-Modified-Since`` costs a ``stat`` and a 304; a
-  changed course is planned again on the next request.
-- The access log never shows a token.
+- Only two routes: ``/feeds/<token>.ics`` and ``/health``. Everything else, and every unknown,
+  malformed or duplicated token, is the same plain 404: no listing, no path is ever opened from
+  the URL (a token is looked up by its digest in :class:`~scheduler.feed.index.FeedIndex`).
+- Courses and tokens are read through the course store (:mod:`scheduler.course.store`).
+- Endpoints are plain functions, run in Starlette's thread pool: planning, reading files and
+  sweeping the index never hold up the event loop (other requests, ``/health``).
+- A feed is cached while everything its body depends on is unchanged: the course's version,
+  the regimen file it uses, the day (the window) and the reader's label setting. The cache is
+  bounded in bytes (least recently used go first). Revalidation: ``If-None-Match`` compared
+  weakly (RFC 9110 §13.1.2: what a gzip proxy sends back is ``W/"..."``), else
+  ``If-Modified-Since`` against a Last-Modified that moves whenever the body can.
+- No log line shows a token, whatever the path or query; control characters are escaped.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import re
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from ..course.tokens import SUFFIX, digest, load_access, well_formed
+from ..course.store import CourseStore, FileStore
+from ..course.tokens import well_formed
 from ..errors import SchedulerError
-from .calendar import DEFAULT_REFRESH, Feed, Window, render_feed
+from ..export.formats import FORMATS
+from .cache import Cached, FeedCache
+from .calendar import DEFAULT_REFRESH, Feed, Window, file_modified, render_feed
+from .index import Entry, FeedIndex
 
-__all__ = ["FeedIndex", "create_app"]
+__all__ = ["DEFAULT_CACHE_BYTES", "Throttled", "create_app", "fresh", "loggable"]
 
 log = logging.getLogger("scheduler.feed")
 _NOT_FOUND = b"Not Found\n"
 _TEXT = "text/plain; charset=utf-8"
+_CALENDAR = FORMATS["ics"].media_type
+#: The default bound of the rendered-feed cache: about 1,000 year-long feeds.
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+#: Anything that could be a token (43 URL-safe base64 characters), in a path or query.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 
-@dataclass(frozen=True)
-class _Entry:
-    course: Path
-    reader: str
-    show_label: bool
+class Throttled:
+    """Log a kind of message at most once per ``every`` seconds, saying how many were held back
+    (a flood of one failure must not fill the disk)."""
 
-
-class FeedIndex:
-    """Token digest -> course, for the token files in one folder; rebuilt when it changes."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._stamp: int | None = None
-        self._entries: dict[bytes, _Entry] = {}
+    def __init__(self, logger: logging.Logger, every: float = 60.0) -> None:
+        self.logger, self.every = logger, every
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, token: str) -> _Entry | None:
-        self._refresh()
-        return self._entries.get(digest(token))
-
-    def __len__(self) -> int:
-        self._refresh()
-        return len({e.course for e in self._entries.values()})
-
-    def _refresh(self) -> None:
-        stamp = os.stat(self.folder).st_mtime_ns
-        if stamp == self._stamp:
-            return
+    def __call__(self, kind: str, level: int, message: str, *args: object) -> None:
+        now = time.monotonic()
         with self._lock:
-            entries: dict[bytes, _Entry] = {}
-            for path in sorted(self.folder.glob("*" + SUFFIX)):
-                course = path.with_name(path.name[: -len(SUFFIX)] + ".toml")
-                try:
-                    access = load_access(course)
-                except SchedulerError as err:
-                    log.warning("skipped %s: %s", path.name, err)
-                    continue
-                for token in access.tokens:
-                    entries[digest(token.token)] = _Entry(course, token.name, token.show_label)
-            self._entries, self._stamp = entries, stamp
+            if now - self._last.get(kind, float("-inf")) < self.every:
+                self._held[kind] = self._held.get(kind, 0) + 1
+                return
+            self._last[kind] = now
+            held = self._held.pop(kind, 0)
+        if held:
+            message += " (and %d more like it since the last)"
+            args = (*args, held)
+        self.logger.log(level, message, *args)
 
 
 def create_app(
     folder: str | Path,
     *,
+    store: CourseStore | None = None,
     window: Window | None = None,
     refresh: timedelta = DEFAULT_REFRESH,
     today: Callable[[], date] = date.today,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
+    sweep: float = 5.0,
 ) -> Any:
     """The ASGI application serving the courses in ``folder``."""
     from starlette.applications import Starlette
@@ -90,25 +87,40 @@ def create_app(
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    index = FeedIndex(Path(folder))
+    courses = store or FileStore(folder)
+    index = FeedIndex(courses, folder=folder, sweep=sweep)
     chosen = window or Window()
-    cache: dict[tuple[Path, bool], tuple[tuple[int, int, int, date], Feed]] = {}
+    cache = FeedCache(cache_bytes)
+    throttled = Throttled(log)
 
-    def feed_for(entry: _Entry) -> Feed:
-        info = os.stat(entry.course)
-        key = (info.st_ino, info.st_size, info.st_mtime_ns, today())
-        cached = cache.get((entry.course, entry.show_label))
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        made = render_feed(entry.course, today=key[3], window=chosen, show_label=entry.show_label,
-                           refresh=refresh)  # fmt: skip
-        cache[entry.course, entry.show_label] = (key, made)
+    def feed_for(entry: Entry) -> Feed:
+        day = today()
+        version = courses.version(entry.key)
+        held = cache.get((entry.key, entry.show_label))
+        if (
+            held is not None
+            and held.course_version == version
+            and held.day == day
+            and _file_version(held.regimen) == held.regimen_version
+        ):
+            return held.feed
+        stored = courses.get(entry.key)
+        regimen = stored.course.regimen_path()
+        regimen_version = _file_version(regimen)
+        made = render_feed(stored, regimen_modified=file_modified(regimen), today=day,
+                           window=chosen, show_label=entry.show_label, refresh=refresh)  # fmt: skip
+        cache.put((entry.key, entry.show_label),
+                  Cached(stored.version, regimen, regimen_version, day, made))  # fmt: skip
         return made
 
     def not_found() -> Response:
         return Response(_NOT_FOUND, status_code=404, media_type=_TEXT)
 
-    async def feed(request: Request) -> Response:
+    def unavailable() -> Response:
+        return Response(b"The calendar cannot be made now.\n", status_code=503, media_type=_TEXT,
+                        headers={"Retry-After": "60"})  # fmt: skip
+
+    def feed(request: Request) -> Response:
         name = request.path_params["name"]
         token = name[:-4] if name.endswith(".ics") else ""
         entry = index.lookup(token if well_formed(token) else name)  # same work either way
@@ -116,26 +128,35 @@ def create_app(
             return not_found()
         try:
             made = feed_for(entry)
-        except FileNotFoundError:
-            return not_found()
         except SchedulerError as err:
-            log.error("%s (%s): %s", entry.course.name, entry.reader, err)
-            return Response(
-                b"The calendar cannot be made now.\n", status_code=503, media_type=_TEXT
-            )
+            if not courses.exists(entry.key):
+                return not_found()  # the course went since the index was read
+            # Once a minute per kind of failure (not per course: running out of file
+            # descriptors fails every course alike).
+            kind = getattr(err, "message", str(err))
+            throttled(kind, logging.ERROR, "%s (%s): %s", Path(entry.key).name, entry.reader, err)
+            return unavailable()
+        except OSError as err:  # out of file descriptors, a disk error: say it, briefly
+            throttled("oserror", logging.ERROR, "cannot read the courses: %s", err.strerror)
+            return unavailable()
         headers = {
             "ETag": made.etag,
             "Last-Modified": format_datetime(made.last_modified, usegmt=True),
             "Cache-Control": "private, max-age=0, must-revalidate",
         }
-        if _fresh(request.headers, made):
+        if fresh(request.headers, made):
             return Response(status_code=304, headers=headers)
-        return Response(made.body, media_type="text/calendar; charset=utf-8", headers=headers)
+        return Response(made.body, media_type=_CALENDAR, headers=headers)
 
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "courses": len(index)})
+    def health(_request: Request) -> Response:
+        duplicates = index.duplicates()
+        body: dict[str, object] = {"status": "ok" if not duplicates else "duplicate tokens",
+                                   "courses": index.courses()}  # fmt: skip
+        if duplicates:
+            body["duplicate_tokens"] = duplicates
+        return JSONResponse(body)
 
-    async def missing(_request: Request) -> Response:
+    def missing(_request: Request) -> Response:
         return not_found()
 
     routes = [
@@ -146,23 +167,56 @@ def create_app(
     return _Logged(Starlette(routes=routes))
 
 
-def _fresh(headers: Any, made: Feed) -> bool:
-    """RFC 9110 §13.1: If-None-Match wins; otherwise If-Modified-Since."""
+def _file_version(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return "-"
+    return f"{info.st_ino}.{info.st_size}.{info.st_mtime_ns}.{info.st_ctime_ns}"
+
+
+def fresh(headers: Any, made: Feed) -> bool:
+    """RFC 9110 §13.1: If-None-Match (weak comparison, §13.1.2) wins; otherwise
+    If-Modified-Since."""
     match = headers.get("if-none-match")
     if match is not None:
-        return match.strip() == "*" or made.etag in [m.strip() for m in match.split(",")]
+        if match.strip() == "*":
+            return True
+        ours = _opaque(made.etag)
+        return any(_opaque(tag) == ours for tag in match.split(","))
     since = headers.get("if-modified-since")
     if since is None:
         return False
     try:
         when: datetime = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return False
     return when.tzinfo is not None and made.last_modified <= when
 
 
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def loggable(path: str, query: bytes = b"") -> str:
+    """A request's path (and query) as an access log may show it: anything that could be a token
+    replaced by ``…``, control and other unprintable characters escaped, at most 200 long."""
+    text = path + ("?" + query.decode("latin-1") if query else "")
+    text = _SECRET.sub("…", text)
+    escaped = "".join(c if c.isprintable() and c not in '\\"' else _escape(c) for c in text)
+    return escaped if len(escaped) <= 200 else escaped[:199] + "…"
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in '\\"':
+        return "\\" + char
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 class _Logged:
-    """An access log line per request, with the token replaced: ``GET /feeds/…ics 200``."""
+    """An access log line per request, with no token: ``GET /feeds/….ics 200``."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -178,8 +232,10 @@ class _Logged:
                 status[0] = message["status"]
             await send(message)
 
-        await self.app(scope, receive, sending)
-        path = scope.get("path", "")
-        shown = "/feeds/…" if path.startswith("/feeds/") else path[:60]
-        client = (scope.get("client") or ("-",))[0]
-        log.info('%s "%s %s" %d', client, scope.get("method", "-"), shown, status[0])
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            shown = loggable(scope.get("path", ""), scope.get("query_string", b""))
+            client = (scope.get("client") or ("-",))[0]
+            method = loggable(str(scope.get("method", "-")))[:16]
+            log.info('%s "%s %s" %d', client, method, shown, status[0])

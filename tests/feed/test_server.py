@@ -9,36 +9,21 @@ starting 4 Jan, 8 Feb, 15 Mar, 19 Apr, 24 May, 28 Jun, 2 Aug ...; doses on days 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scheduler.cli import main
+from .serving import at, fetch, new_course, serving
+from .serving import token_of as course_token
 
 NOW = "2027-06-01T10:00:00Z"  # "today" for the server and the edits: window from 2 May 2027
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cli(*argv: str) -> int:
-    os.environ["SCHEDULER_NOW"] = NOW
-    try:
-        return main(list(argv))
-    finally:
-        del os.environ["SCHEDULER_NOW"]
+    return at(NOW, *argv)
 
 
 @pytest.fixture(scope="module")
@@ -46,54 +31,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """A courses folder with one course (11 cycles) and a patient token, served on loopback
     with a 30-day look-back and a 60-day look-ahead (to 31 July 2027)."""
     folder = tmp_path_factory.mktemp("courses")
-    os.environ["SCHEDULER_NOW"] = "2027-01-02T10:00:00Z"
-    try:
-        assert main(["course", "new", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "11",
-                     "--tz", "Europe/London", "--label", "J S", "-o", str(folder / "js.toml")]) == 0  # fmt: skip
-        assert main(["course", "rotate-token", str(folder / "js.toml")]) == 0
-    finally:
-        del os.environ["SCHEDULER_NOW"]
-    port = _free_port()
+    new_course(folder, "js", "--label", "J S")
     log = folder.parent / "serve.log"
-    env = {**os.environ, "SCHEDULER_NOW": NOW}
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "serve", "--courses", str(folder), "--port",
-             str(port), "--days-back", "30", "--days-ahead", "60"],
-            stdout=sink, stderr=sink, env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    server.kill()
-                    pytest.fail(f"the feed server did not start: {log.read_text()}")
-                time.sleep(0.1)
-        try:
-            yield base, folder, log
-        finally:
-            server.terminate()
-            server.wait(10)
+    with serving(folder, "--days-back", "30", "--days-ahead", "60", now=NOW, log=log) as (base, _):
+        yield base, folder, log
 
 
 def token_of(folder: Path, reader: str = "patient") -> str:
-    text = (folder / "js.feed.toml").read_text()
-    match = re.search(rf'name = "{reader}"\ntoken = "([^"]+)"', text)
-    assert match, text
-    return match.group(1)
-
-
-def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+    return course_token(folder / "js.toml", reader)
 
 
 def starts(body: bytes) -> list[str]:
@@ -186,5 +131,5 @@ def test_health_and_an_access_log_without_tokens(served: tuple[str, Path, Path])
     fetch(f"{base}/feeds/{token}.ics")
     time.sleep(0.2)
     text = log.read_text()
-    assert '"GET /feeds/…" 200' in text
+    assert '"GET /feeds/….ics" 200' in text
     assert token not in text
