@@ -22,15 +22,25 @@ if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
 
-# Headless Chromium prints the HTML calendar to PDF and PNG (tests/export/test_html_browser.py):
-# Debian's package, never a browser download.
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+# Debian packages the tests start for real: headless Chromium prints the HTML calendar to PDF
+# and PNG (tests/export/test_html_browser.py; Debian's package, never a browser download);
+# nginx with openssl puts the feed server behind HTTPS (tests/feed/test_proxy.py); wrk is the
+# load generator of bench/feed.py. Missing ones are installed when we may (root with apt).
+missing=()
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+  || missing+=(chromium)
+for tool in nginx openssl wrk; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "note: chromium not found; the browser tests will be skipped (they fail under CI=true)" >&2
+    echo "note: ${missing[*]} not found; their tests will be skipped (they fail under CI=true)" >&2
   fi
 fi
+# Installing nginx may start Debian's default site on port 80; the tests run their own.
+if [ "${CI:-}" = true ] && command -v service >/dev/null 2>&1; then service nginx stop >/dev/null 2>&1 || true; fi
 
 .venv/bin/ruff check scheduler tests bench
 .venv/bin/ruff format --check scheduler tests bench
