@@ -10,7 +10,6 @@ request, so a long plan makes every test slow."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,9 +66,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def new_course(capsys: pytest.CaptureFixture[str], path: Path, start: str, cycles: int) -> str:
+def new_course(
+    capsys: pytest.CaptureFixture[str], path: Path, start: str, cycles: int, *extra: str
+) -> str:
     code, _, err = run(capsys, "course", "new", "aldesleukin-sc", "--start", start,
-                       "--cycles", str(cycles), "--tz", "Europe/London", "-o", str(path))  # fmt: skip
+                       "--cycles", str(cycles), "--tz", "Europe/London", "-o", str(path),
+                       *extra)  # fmt: skip
     assert (code, err) == (0, "")
     return str(path)
 
@@ -90,6 +92,15 @@ def calendar(url: str, name: str) -> Any:
 
     client = caldav.DAVClient(url=url, username=USER, password=PASSWORD)
     return client.principal().calendar(name=name)
+
+
+def stored(url: str, name: str) -> dict[str, str]:
+    """Every resource of the calendar: its URL -> its text as the server gives it back."""
+    found = calendar(url, name).search(event=True)
+    return {
+        str(item.url): requests.get(str(item.url), auth=(USER, PASSWORD), timeout=30).text
+        for item in found
+    }
 
 
 def dose_starts(found: list[Any]) -> list[datetime]:
@@ -201,6 +212,88 @@ def test_events_that_are_not_this_courses_are_left_alone(
 
 
 @pytest.mark.external
+def test_two_patients_on_the_same_regimen_and_start_in_one_calendar_stay_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, any_server: str
+) -> None:
+    """Issue 18: with the course id made of the regimen and the start, two patients' courses
+    shared every UID, and the second patient's stopped course deleted 22 of the first's events."""
+    other = new_course(capsys, tmp_path / "cd.toml", "2027-01-04", 1, "--label", "C D")
+    first = new_course(capsys, tmp_path / "ab.toml", "2027-01-04", 1, "--label", "A B")
+    assert publish(capsys, other, any_server, "Ward") == (
+        "created 25, updated 0, deleted 0, unchanged 0"
+    )
+    theirs = stored(any_server, "Ward")
+    assert len(theirs) == 25
+    assert publish(capsys, first, any_server, "Ward") == (
+        "created 25, updated 0, deleted 0, unchanged 0"
+    )
+
+    # A B stops after Tue 12 Jan 2027; C D goes on as planned.
+    code, _, err = run(capsys, "course", "stop", first, "--after", "2027-01-12")
+    assert (code, err) == (0, "")
+    counts = publish(capsys, first, any_server, "Ward")
+    assert counts == "created 0, updated 3, deleted 14, unchanged 8"
+
+    after = stored(any_server, "Ward")
+    assert len(after) == 25 + 11
+    assert {url: after.get(url) for url in theirs} == theirs  # every one of C D's, as it was
+    assert publish(capsys, other, any_server, "Ward") == (
+        "created 0, updated 0, deleted 0, unchanged 25"
+    )
+
+
+LUNCH = (
+    "BEGIN:VEVENT\r\nUID:lunch-2027-01-13@example.org\r\nDTSTAMP:20261120T120000Z\r\n"
+    "DTSTART:20270113T120000Z\r\nDTEND:20270113T130000Z\r\nSUMMARY:Lunch with Sam\r\n"
+    "END:VEVENT\r\n"
+)
+
+
+@pytest.mark.external
+def test_a_resource_holding_our_event_and_someone_elses_is_never_written_over_nor_deleted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, xandikos: str
+) -> None:
+    """Before, publish overwrote (or deleted) any resource holding one of its UIDs, with all
+    else it held. Xandikos keeps a resource with two events as given; Radicale refuses one."""
+    course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 1)
+    publish(capsys, course, xandikos, "Shared")
+    ward = str(calendar(xandikos, "Shared").url)
+    dentist = requests.put(ward + "dentist.ics", data=FOREIGN.encode(),
+                           headers={"Content-Type": "text/calendar"}, timeout=30)  # fmt: skip
+    assert dentist.status_code == 201, dentist.text
+    # Someone adds their lunch to the resource of the dose of Wed 13 Jan 2027, 09:00 London.
+    wednesday = next(
+        item
+        for item in calendar(xandikos, "Shared").search(event=True)
+        for v in item.icalendar_instance.walk("VEVENT")
+        if v["DTSTART"].dt == datetime(2027, 1, 13, 9, 0, tzinfo=LONDON)
+        and "Dose" in [str(c) for c in v["CATEGORIES"].cats]
+    )
+    data = str(wednesday.data)
+    end = data.rindex("END:VCALENDAR")
+    mixed = requests.put(str(wednesday.url), data=(data[:end] + LUNCH + data[end:]).encode(),
+                         headers={"Content-Type": "text/calendar"}, timeout=30)  # fmt: skip
+    assert mixed.status_code in (201, 204), mixed.text
+    before = stored(xandikos, "Shared")
+
+    # Not written over (nor written again elsewhere: its UID is taken).
+    assert publish(capsys, course, xandikos, "Shared") == (
+        "created 0, updated 0, deleted 0, unchanged 24, skipped 1 (hold other events)"
+    )
+    # Stopped after Tue 12 Jan: the 14 events of the stop less the mixed one go, and it stays.
+    code, _, err = run(capsys, "course", "stop", course, "--after", "2027-01-12")
+    assert (code, err) == (0, "")
+    assert publish(capsys, course, xandikos, "Shared") == (
+        "created 0, updated 3, deleted 13, unchanged 8, skipped 1 (hold other events)"
+    )
+    after = stored(xandikos, "Shared")
+    assert len(after) == 8 + 3 + 2
+    assert after[str(wednesday.url)] == before[str(wednesday.url)]
+    assert "SUMMARY:Lunch with Sam" in after[str(wednesday.url)]
+    assert after[ward + "dentist.ics"] == before[ward + "dentist.ics"]
+
+
+@pytest.mark.external
 def test_a_wrong_password_is_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,7 +312,6 @@ def test_a_wrong_password_is_one_line(
 def test_an_unreachable_server_is_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    pytest.importorskip("caldav")
     course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 1)
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     code, out, err = run(capsys, "publish", course, "--caldav", url + "/dav/")
@@ -271,19 +363,6 @@ def test_a_regimen_is_not_a_course(capsys: pytest.CaptureFixture[str], tmp_path:
     assert err == (
         f"Error: {regimen} is not a course file: publish takes a course (make one with "
         "'scheduler course new')\n"
-    )
-
-
-def test_without_the_caldav_client_says_how_to_install_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    course = new_course(capsys, tmp_path / "js.toml", "2027-01-04", 1)
-    monkeypatch.setitem(sys.modules, "caldav", None)  # import caldav -> ImportError
-    code, out, err = run(capsys, "publish", course, "--caldav", "https://dav.example.org/")
-    assert (code, out) == (1, "")
-    assert err == (
-        "Error: publishing needs the caldav client, which is not installed: "
-        "pip install 'treatment-scheduler[caldav]'\n"
     )
 
 

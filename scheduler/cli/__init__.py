@@ -96,15 +96,20 @@ FLAGS = {
     "calendar": "--calendar",
     "user": "--user",
     "password_env": "--password-env",
+    "timeout": "--timeout",
 }
 #: Errors about more than one option end with what to give instead.
-HINTS = {"bound": "give --cycles N or --until YYYY-MM-DD", "force": "use --force to replace it"}
+HINTS = {
+    "bound": "give --cycles N or --until YYYY-MM-DD",
+    "force": "use --force to replace it",
+    "insecure": "or --insecure to send it anyway",
+}
 
 from . import batch, check, course, feed, fhir, plan  # noqa: E402  (registers the commands on app)
 
 del batch, check, course, feed, fhir, plan
 
-from . import publish  # noqa: E402  (the CalDAV command; the caldav client is imported when run)
+from . import publish  # noqa: E402  (the CalDAV command; its client is imported when run)
 
 del publish
 

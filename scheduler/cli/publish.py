@@ -44,6 +44,21 @@ def publish_command(
             help="The environment variable holding the password (never the password itself).",
         ),
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Send the password over plain http:// to another machine (refused without).",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            min=0.1,
+            help="Seconds each request may take in all, its answer included (default 30).",
+        ),
+    ] = None,
 ) -> None:
     """Publish a course into a CalDAV calendar: create or update its events by UID, delete the
     events its changes removed, leave the rest alone.
@@ -53,14 +68,16 @@ def publish_command(
 
     The password is read from the environment variable named by --password-env, never from the
     command line. Events are planned as 'scheduler plan COURSE' plans them. A second run with no
-    change does nothing. Events in the calendar that this course did not make are never touched.
+    change does nothing. A resource holding anything but one event of this course is never
+    written over nor deleted (it is counted as skipped). A password goes over plain http:// only
+    to this machine, unless --insecure.
     """
-    from ..publish import publish_course
+    from ..publish import TIMEOUT, publish_course
 
     password = _password(password_env, user)
-    done = publish_course(
-        course, url=caldav, calendar=calendar, user=user, password=password, stamp=stamp()
-    )
+    done = publish_course(course, url=caldav, calendar=calendar, user=user, password=password,
+                          stamp=stamp(), timeout=TIMEOUT if timeout is None else timeout,
+                          insecure=insecure)  # fmt: skip
     made = " (made)" if done.made else ""
     typer.echo(f"Published to '{done.calendar}'{made} at {done.url}: {done.summary()}")
 
