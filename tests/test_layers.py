@@ -16,7 +16,7 @@ LAYERS = {
     "plan": 2,
     "course": 3,
     "export": 4, "fhir": 4,
-    "planner": 5, "check": 5,
+    "planner": 5, "check": 5, "dav": 5,
     "batch": 6, "publish": 6, "feed": 6,
     "cli": 7,
     "__main__": 8, "__init__": 8,
