@@ -1,4 +1,10 @@
-"""Rendered feeds kept for revalidations, bounded in bytes: least recently used go first."""
+"""What the feed server keeps between requests, in two bounded parts:
+
+- **validators** of every feed rendered (its ETag and Last-Modified, and the versions of what
+  its body depends on), a few hundred bytes each, so that a revalidation is a few ``stat``\\ s and
+  a 304 even when the body itself is no longer held: calendar apps mostly revalidate;
+- **bodies**, bounded in bytes, least recently used first out.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,35 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .calendar import Feed
 
-__all__ = ["Cached", "FeedCache"]
+__all__ = ["MAX_VALIDATORS", "Cached", "FeedCache", "Validator"]
 
-#: What a cached feed costs beyond its body (the entry, its key and headers), in bytes.
+#: What a cached body costs beyond its bytes (the entry, its key and headers).
 _OVERHEAD = 1_000
+#: Validators kept (about 300 bytes each): a clinic's every course and reader.
+MAX_VALIDATORS = 200_000
+
+
+@dataclass(frozen=True)
+class Validator:
+    """A rendered feed's validators and everything its body depends on: they stand while all of
+    these are unchanged."""
+
+    course_version: str
+    regimen: Path
+    regimen_version: str
+    day: object
+    etag: str
+    last_modified: datetime
 
 
 @dataclass(frozen=True)
 class Cached:
-    """A rendered feed and everything its body depends on: it is served again only while all
-    of these are unchanged."""
+    """A rendered feed with what it depends on."""
 
     course_version: str
     regimen: Path
@@ -27,13 +48,20 @@ class Cached:
     day: object
     feed: Feed
 
+    def validator(self) -> Validator:
+        return Validator(self.course_version, self.regimen, self.regimen_version, self.day,
+                         self.feed.etag, self.feed.last_modified)  # fmt: skip
+
 
 class FeedCache:
-    """A thread-safe LRU of rendered feeds holding at most ``max_bytes`` of them."""
+    """Thread-safe LRUs: validators (at most ``max_validators``) and bodies (at most
+    ``max_bytes``)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_validators: int = MAX_VALIDATORS) -> None:
         self.max_bytes = max_bytes
+        self.max_validators = max_validators
         self._items: OrderedDict[Hashable, tuple[Cached, int]] = OrderedDict()
+        self._validators: OrderedDict[Hashable, Validator] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -45,9 +73,20 @@ class FeedCache:
             self._items.move_to_end(key)
             return item[0]
 
+    def validator(self, key: Hashable) -> Validator | None:
+        with self._lock:
+            found = self._validators.get(key)
+            if found is not None:
+                self._validators.move_to_end(key)
+            return found
+
     def put(self, key: Hashable, value: Cached) -> None:
         size = len(value.feed.body) + _OVERHEAD
         with self._lock:
+            self._validators[key] = value.validator()
+            self._validators.move_to_end(key)
+            while len(self._validators) > self.max_validators:
+                self._validators.popitem(last=False)
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
@@ -61,7 +100,7 @@ class FeedCache:
 
     @property
     def size(self) -> int:
-        """Bytes held."""
+        """Bytes of bodies held."""
         return self._bytes
 
     def __len__(self) -> int:

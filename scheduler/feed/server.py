@@ -31,7 +31,7 @@ from ..course.store import CourseStore, FileStore
 from ..course.tokens import well_formed
 from ..errors import SchedulerError
 from ..export.formats import FORMATS
-from .cache import Cached, FeedCache
+from .cache import Cached, FeedCache, Validator
 from .calendar import DEFAULT_REFRESH, Feed, Window, file_modified, render_feed
 from .index import Entry, FeedIndex
 
@@ -41,7 +41,8 @@ log = logging.getLogger("scheduler.feed")
 _NOT_FOUND = b"Not Found\n"
 _TEXT = "text/plain; charset=utf-8"
 _CALENDAR = FORMATS["ics"].media_type
-#: The default bound of the rendered-feed cache: about 1,000 year-long feeds.
+#: The default bound of the rendered-feed cache: about 230 feeds of a 400-day window of daily
+#: doses (275 KB each); validators of every feed are kept besides (see cache.py).
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Anything that could be a token (43 URL-safe base64 characters), in a path or query.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,}")
@@ -93,16 +94,18 @@ def create_app(
     cache = FeedCache(cache_bytes)
     throttled = Throttled(log)
 
-    def feed_for(entry: Entry) -> Feed:
-        day = today()
-        version = courses.version(entry.key)
-        held = cache.get((entry.key, entry.show_label))
-        if (
+    def standing(held: Cached | Validator | None, version: str, day: date) -> bool:
+        """Whether what was rendered still stands: same course, regimen file and day."""
+        return (
             held is not None
             and held.course_version == version
             and held.day == day
             and _file_version(held.regimen) == held.regimen_version
-        ):
+        )
+
+    def feed_for(entry: Entry, version: str, day: date) -> Feed:
+        held = cache.get((entry.key, entry.show_label))
+        if held is not None and standing(held, version, day):
             return held.feed
         stored = courses.get(entry.key)
         regimen = stored.course.regimen_path()
@@ -127,7 +130,19 @@ def create_app(
         if entry is None or not well_formed(token):
             return not_found()
         try:
-            made = feed_for(entry)
+            day, version = today(), courses.version(entry.key)
+            # A revalidation needs no body: the validators of the feed last rendered stand
+            # while the course, its regimen file and the day are the same.
+            known = cache.validator((entry.key, entry.show_label))
+            if (
+                known is not None
+                and _conditional(request.headers)
+                and standing(known, version, day)
+                and fresh(request.headers, known.etag, known.last_modified)
+            ):
+                return Response(status_code=304,
+                                headers=_validators(known.etag, known.last_modified))  # fmt: skip
+            made = feed_for(entry, version, day)
         except SchedulerError as err:
             if not courses.exists(entry.key):
                 return not_found()  # the course went since the index was read
@@ -139,12 +154,8 @@ def create_app(
         except OSError as err:  # out of file descriptors, a disk error: say it, briefly
             throttled("oserror", logging.ERROR, "cannot read the courses: %s", err.strerror)
             return unavailable()
-        headers = {
-            "ETag": made.etag,
-            "Last-Modified": format_datetime(made.last_modified, usegmt=True),
-            "Cache-Control": "private, max-age=0, must-revalidate",
-        }
-        if fresh(request.headers, made):
+        headers = _validators(made.etag, made.last_modified)
+        if fresh(request.headers, made.etag, made.last_modified):
             return Response(status_code=304, headers=headers)
         return Response(made.body, media_type=_CALENDAR, headers=headers)
 
@@ -175,14 +186,26 @@ def _file_version(path: Path) -> str:
     return f"{info.st_ino}.{info.st_size}.{info.st_mtime_ns}.{info.st_ctime_ns}"
 
 
-def fresh(headers: Any, made: Feed) -> bool:
+def _conditional(headers: Any) -> bool:
+    return "if-none-match" in headers or "if-modified-since" in headers
+
+
+def _validators(etag: str, last_modified: datetime) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": "private, max-age=0, must-revalidate",
+    }
+
+
+def fresh(headers: Any, etag: str, last_modified: datetime) -> bool:
     """RFC 9110 §13.1: If-None-Match (weak comparison, §13.1.2) wins; otherwise
     If-Modified-Since."""
     match = headers.get("if-none-match")
     if match is not None:
         if match.strip() == "*":
             return True
-        ours = _opaque(made.etag)
+        ours = _opaque(etag)
         return any(_opaque(tag) == ours for tag in match.split(","))
     since = headers.get("if-modified-since")
     if since is None:
@@ -191,7 +214,7 @@ def fresh(headers: Any, made: Feed) -> bool:
         when: datetime = parsedate_to_datetime(since)
     except (TypeError, ValueError, IndexError):
         return False
-    return when.tzinfo is not None and made.last_modified <= when
+    return when.tzinfo is not None and last_modified <= when
 
 
 def _opaque(tag: str) -> str:

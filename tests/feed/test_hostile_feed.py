@@ -342,3 +342,23 @@ def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
         assert done.returncode != 0
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
         assert option[0] in done.stderr
+
+
+def test_revalidations_stand_when_the_cache_has_dropped_the_bodies(tmp_path: Path) -> None:
+    folder = tmp_path / "courses"
+    folder.mkdir()
+    courses = [new_course(folder, f"p{n}") for n in range(6)]
+    with serving(folder, "--cache-mb", "1", now=NOW, log=tmp_path / "log") as (base, _):
+        tags = {}
+        for course in courses:  # 400 days of doses: about 275 KB each, 3 fit in 1 MB
+            status, headers, body = fetch(url(base, course))
+            assert status == 200 and len(body) > 200_000
+            tags[course] = headers["etag"]
+        for course in courses:
+            status, headers, body = fetch(url(base, course), **{"If-None-Match": tags[course]})
+            assert (status, body, headers["etag"]) == (304, b"", tags[course])
+        # A change still shows, body dropped or not.
+        at(NOW, "course", "delay", str(courses[0]), "--cycle", "2", "--days", "7")
+        status, headers, body = fetch(url(base, courses[0]), **{"If-None-Match": tags[courses[0]]})
+        assert status == 200 and headers["etag"] != tags[courses[0]]
+        assert "20270208T0900" not in starts(body) and "20270215T0900" in starts(body)

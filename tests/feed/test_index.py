@@ -66,3 +66,13 @@ def test_the_cache_keeps_to_its_bound_dropping_the_least_recently_used() -> None
     assert cache.get("d") is None and cache.get("c") is not None
     cache.put("huge", _cached(20_000))  # larger than the whole cache: never kept
     assert cache.get("huge") is None and cache.size <= 10_000
+
+
+def test_validators_outlive_the_bodies_they_came_from() -> None:
+    cache = FeedCache(max_bytes=5_000, max_validators=3)
+    for key in "abcd":
+        cache.put(key, _cached(3_000))
+    assert len(cache) == 1 and cache.get("d") is not None  # one body fits
+    assert cache.validator("a") is None  # beyond the 3 validators kept
+    kept = cache.validator("b")
+    assert kept is not None and kept.etag == '"e"' and cache.get("b") is None
