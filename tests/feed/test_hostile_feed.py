@@ -17,6 +17,7 @@ import resource
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -336,7 +337,7 @@ def test_more_connections_than_file_descriptors_neither_floods_the_log_nor_stays
 def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
     for option in (["--header-timeout", "0"], ["--header-timeout", "nan"], ["--cache-mb", "0"]):
         done = subprocess.run(
-            ["python", "-m", "scheduler", "serve", "--courses", str(tmp_path), *option],
+            [sys.executable, "-m", "scheduler", "serve", "--courses", str(tmp_path), *option],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert done.returncode != 0
