@@ -11,6 +11,7 @@ large calendar is never held whole; ``to_ics`` is the same bytes in memory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
@@ -42,6 +43,7 @@ RECURRENCE_FORMS = ("expand", "rrule")
 GOOGLE_FEED_LIMIT = 1_000_000
 # Precautions span weeks or months: show them without blocking the patient's time.
 _TRANSPARENT = {EventKind.PRECAUTION}
+_METHOD = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class Writable(Protocol):
@@ -73,7 +75,8 @@ def to_ics(
     lines, their join and its encoding: 6.8x the file).
 
     Raises:
-        ValueError: ``recurrence`` is not ``expand`` or ``rrule``; or a timed event was planned
+        ValueError: ``recurrence`` is not ``expand`` or ``rrule``; ``method`` is not a method
+            name (letters, digits, -: never a caller's CR/LF); or a timed event was planned
             in another zone than ``zone`` (its local times would be written under ``zone``'s
             TZID and so move); the message names both zones.
     """
@@ -115,6 +118,12 @@ def write_ics(
     """
     if recurrence not in RECURRENCE_FORMS:
         raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")
+    if method is not None and not _METHOD.fullmatch(method):
+        # METHOD is an iana-token (RFC 5545 §3.7.2): a caller's CR/LF must never start a line.
+        raise ValueError(
+            f"method must be an iCalendar method name such as PUBLISH (letters, digits and -, "
+            f"at most 64), or None; got {method[:40]!r}"
+        )
     _check_zone(events, zone)
     chunks = _chunks(
         events,

@@ -79,6 +79,25 @@ def test_calendar_properties() -> None:
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
 
 
+@pytest.mark.parametrize(
+    "method", ["PUBLISH\r\nBEGIN:VEVENT", "PUBLISH\n", "", "PUB LISH", "X" * 65, "PUBLISH;X=1"]
+)
+def test_a_method_that_is_not_a_method_name_is_refused_and_nothing_written(method: str) -> None:
+    from io import BytesIO
+
+    written = BytesIO()
+    with pytest.raises(ValueError, match="method must be an iCalendar method name"):
+        write_ics(plan(cycles=1), written, name="x", stamp=STAMP, zone=LONDON, method=method)
+    assert written.getvalue() == b""
+
+
+def test_other_method_names_and_none_are_written_as_given() -> None:
+    events = plan(cycles=1)
+    assert b"\r\nMETHOD:REQUEST\r\n" in to_ics(events, name="x", stamp=STAMP, zone=LONDON,
+                                               method="REQUEST")  # fmt: skip
+    assert b"METHOD" not in to_ics(events, name="x", stamp=STAMP, zone=LONDON, method=None)
+
+
 def test_read_back_matches_the_events() -> None:
     events = plan(cycles=3)
     calendar = icalendar.Calendar.from_ical(_ics(events))
