@@ -122,7 +122,7 @@ def _spacing(text: str, regimen: Regimen) -> list[Problem]:
         a, b = found.first, found.second
         limit = found.limit
         if found.broken == "safety limit":
-            text = f"closer than the safety limit of {format_duration(limit.minimum)}"
+            text = f"closer than the safety limit of {limit.shown}"
         elif found.broken == "spacing":
             text = (
                 f"closer than {format_duration(limit.minimum)}, the closest {regimen.id} gives them"

@@ -32,7 +32,8 @@ export then import gives back the same regimen:
 - ``drug-title``, ``drug-notes`` (Medication, valueString): calendar title and notes of a drug.
 - ``drug-max-amount`` (Medication, valueQuantity): the largest amount per dose.
 - ``drug-max-doses-per-course`` (Medication, valuePositiveInt).
-- ``drug-min-interval`` (Medication, valueDuration in minutes): no two doses closer.
+- ``drug-min-interval`` (Medication, valueDuration): no two doses closer; in days (UCUM ``d``)
+  for a limit in calendar days ("6 days"), in minutes for one in elapsed time ("11h").
 - ``drug-at-most`` (Medication, complex: ``doses`` valuePositiveInt, ``window`` valueDuration in
   minutes, ``calendar-days`` valueBoolean): at most so many doses in any window.
 - ``phase-up-to`` (cycle action, valueString): the time bound as the format writes it,
@@ -121,6 +122,11 @@ def _duration(value: timedelta) -> dict[str, Any]:
     return {"value": _minutes(value), "unit": "min", "system": UCUM, "code": "min"}
 
 
+def _days(value: timedelta) -> dict[str, Any]:
+    """A limit in calendar days ("6 days"), kept in days so that it reads back as days."""
+    return {"value": value.days, "unit": "d", "system": UCUM, "code": "d"}
+
+
 def _days_extensions(days: tuple[int, ...]) -> list[dict[str, Any]]:
     positive = [d for d in days if d > 0]
     if not positive:
@@ -176,7 +182,12 @@ def _medication(drug: Drug) -> dict[str, Any]:
         )
     if drug.min_interval is not None:
         extensions.append(
-            {"url": _ext("drug-min-interval"), "valueDuration": _duration(drug.min_interval)}
+            {
+                "url": _ext("drug-min-interval"),
+                "valueDuration": _duration(drug.min_interval)
+                if drug.min_interval_elapsed
+                else _days(drug.min_interval),
+            }
         )
     if drug.window_cap is not None:
         cap = drug.window_cap
@@ -928,8 +939,13 @@ class _Importer:
             lines.append(f"max_doses_per_course = {per_course}")
         interval = self.value(medication, "drug-min-interval", "valueDuration", mpath)
         if interval is not None:
+            minutes = self.minutes(interval, f"{mpath}.extension(drug-min-interval)")
+            in_days = interval.get("code", interval.get("unit")) in ("d", "wk")
+            # Days are calendar days and hours elapsed time (docs/regimen-format.md).
             lines.append(
-                f'min_interval = "{self.minutes(interval, f"{mpath}.extension(drug-min-interval)")}m"'
+                f'min_interval = "{minutes // 1440} days"'
+                if in_days and minutes % 1440 == 0
+                else f'min_interval = "{minutes}m"'
             )
         cap = self.ext(medication, "drug-at-most", mpath)
         if cap is not None:

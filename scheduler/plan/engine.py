@@ -53,7 +53,14 @@ from ..regimen.model import (
     Precaution,
     Regimen,
 )
-from ..regimen.notation import blocks, cycle_date, format_date, format_duration, weekday_name
+from ..regimen.notation import (
+    blocks,
+    cycle_date,
+    format_date,
+    format_duration,
+    format_elapsed,
+    weekday_name,
+)
 from .bounds import MAX_EVENTS, check_date
 from .clock import after, day_of, instant, local
 from .events import ASK_SLOT, Event
@@ -276,7 +283,7 @@ class _Plan:
     # -- the steps ---------------------------------------------------------------------------
 
     def events(self) -> tuple[Event, ...]:
-        events = self.course_caps(self.cycles())
+        events = self.keep_elapsed(self.course_caps(self.cycles()))
         planned = events
         events = self.omit(events)
         if self.closures is not None:
@@ -482,6 +489,57 @@ class _Plan:
             e for e in events if e.drug not in capped or e.kind != EventKind.DOSE or e.uid in keep
         ]
 
+    def keep_elapsed(self, events: list[Event]) -> list[Event]:
+        """A ``min_interval`` in hours is elapsed time: where a clock change alone brings a dose
+        closer than that to the one before (09:00 Thursday to 09:00 Sunday across a spring-
+        forward is 71 hours, under "72h"), the later dose moves later by the shortfall, on its
+        own day, and says so. A shortfall the clock does not explain, or a move that would
+        leave the day, is left for :meth:`check_spacing` to refuse."""
+        limits = {
+            d.name: d.min_interval
+            for d in self.regimen.drugs
+            if d.min_interval is not None and d.min_interval_elapsed
+        }
+        if not limits:
+            return events
+        from .spacing import elapsed
+
+        out = list(events)
+        by_drug: dict[str, list[int]] = {}
+        for index, event in enumerate(out):
+            if event.kind == EventKind.DOSE and event.drug in limits:
+                by_drug.setdefault(event.drug or "", []).append(index)
+        for name, indices in by_drug.items():
+            limit = limits[name]
+            indices.sort(key=lambda i: instant(out[i].start, self.zone))
+            previous: datetime | None = None
+            for i in indices:
+                event = out[i]
+                start = event.start
+                assert isinstance(start, datetime) and isinstance(event.end, datetime)
+                if previous is not None and elapsed(previous, start) < limit:
+                    wall = start.replace(tzinfo=None) - previous.astimezone(start.tzinfo).replace(
+                        tzinfo=None
+                    )
+                    moved = (previous.astimezone(UTC) + limit).astimezone(self.zone)
+                    if wall >= limit and moved.date() == start.date():
+                        shift = elapsed(start, moved)
+                        note = (
+                            f"Moved {format_duration(shift)} later, from {start:%H:%M}: the clocks "
+                            f"changed since the previous dose, and {name} doses must be at least "
+                            f"{format_elapsed(limit)} apart in real time."
+                        )
+                        event = replace(
+                            event,
+                            start=moved,
+                            end=after(moved, elapsed(start, event.end)),
+                            notes=(*event.notes, note),
+                        )
+                        out[i] = event
+                        start = moved
+                previous = start
+        return out
+
     def omit(self, events: list[Event]) -> list[Event]:
         if not self.omits:
             return events
@@ -529,8 +587,7 @@ class _Plan:
         pair = (f"{problem.drug} doses on {format_date(a.date())} at {a:%H:%M} and "
                 f"{format_date(b.date())} at {b:%H:%M}")  # fmt: skip
         if problem.broken == "safety limit":
-            message = (f"{pair} are closer than the safety limit of "
-                       f"{format_duration(problem.limit.minimum)}")  # fmt: skip
+            message = f"{pair} are closer than the safety limit of {problem.limit.shown}"
         elif problem.broken == "spacing":
             message = (f"{pair} are closer than the regimen ever gives them "
                        f"({format_duration(problem.limit.minimum)} apart)")  # fmt: skip

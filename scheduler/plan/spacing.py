@@ -7,7 +7,10 @@ so a weekly drug may move by a day without being "too close"; a drug's ``min_int
 often than weekly must also never fall on two consecutive days.
 
 Gaps are measured as the larger of elapsed time and wall-clock time, so that 09:00 on two
-consecutive days is one day apart across a clock change (23 or 25 real hours).
+consecutive days is one day apart across a clock change (23 or 25 real hours) — except against
+a ``min_interval`` written in hours (``"72h"``), which is elapsed time only: the body does not
+see the clock change, so 09:00 Thursday to 09:00 Sunday across a spring-forward is 71 hours,
+closer than 72.
 
 The engine uses this to refuse any re-planning rule (a closure moving doses) that would bring
 doses closer than the regimen allows; ``scheduler check --regimen`` uses it on any .ics file.
@@ -21,8 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..regimen.model import Regimen, WindowCap
+from ..regimen.notation import format_duration, format_elapsed
 
-__all__ = ["Crowding", "Spacing", "crowding", "gap", "over_cap", "spacing_of"]
+__all__ = ["Crowding", "Spacing", "crowding", "elapsed", "gap", "over_cap", "spacing_of"]
 
 _DAY = timedelta(days=1)
 #: A drug given at most once in this long is "weekly-only" (weekly, three-weekly, monthly...).
@@ -31,9 +35,13 @@ _WEEKLY = timedelta(days=6)
 
 def gap(first: datetime, second: datetime) -> timedelta:
     """The gap from ``first`` to ``second``: elapsed or by the clock, whichever is larger."""
-    elapsed = second.astimezone(UTC) - first.astimezone(UTC)
     wall = second.replace(tzinfo=None) - first.astimezone(second.tzinfo).replace(tzinfo=None)
-    return max(elapsed, wall)
+    return max(elapsed(first, second), wall)
+
+
+def elapsed(first: datetime, second: datetime) -> timedelta:
+    """Real time from ``first`` to ``second``, whatever the clocks did in between."""
+    return second.astimezone(UTC) - first.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,17 @@ class Spacing:
     """True when ``minimum`` is the regimen's stated ``min_interval`` (a safety limit)."""
     weekly_only: bool
     """The regimen never gives it more often than weekly: never on consecutive days."""
+    elapsed: bool = False
+    """``minimum`` is a stated ``min_interval`` in hours: measured in elapsed time only."""
+
+    @property
+    def shown(self) -> str:
+        """The limit in words: ``"72 h"`` for one in elapsed hours, else ``"6 days"``."""
+        return format_elapsed(self.minimum) if self.elapsed else format_duration(self.minimum)
+
+    def gap(self, first: datetime, second: datetime) -> timedelta:
+        """The gap from ``first`` to ``second`` as this limit measures it."""
+        return elapsed(first, second) if self.elapsed else gap(first, second)
 
 
 def spacing_of(regimen: Regimen, doses: Iterable[tuple[str, datetime]]) -> dict[str, Spacing]:
@@ -65,7 +84,9 @@ def spacing_of(regimen: Regimen, doses: Iterable[tuple[str, datetime]]) -> dict[
         weekly = (closest is None or closest >= _WEEKLY) or (
             drug.min_interval is not None and drug.min_interval >= _WEEKLY
         )
-        out[drug.name] = Spacing(drug.name, minimum, stated, weekly)
+        out[drug.name] = Spacing(
+            drug.name, minimum, stated, weekly, stated and drug.min_interval_elapsed
+        )
     return out
 
 
@@ -80,7 +101,7 @@ class Crowding:
 
     @property
     def gap(self) -> timedelta:
-        return gap(self.first, self.second)
+        return self.limit.gap(self.first, self.second)
 
     @property
     def broken(self) -> str:
@@ -102,7 +123,7 @@ def crowding(doses: Iterable[tuple[str, datetime]], spacing: dict[str, Spacing])
         limit = spacing[name]
         times.sort()
         for a, b in itertools.pairwise(times):
-            close = gap(a, b) < limit.minimum
+            close = limit.gap(a, b) < limit.minimum
             consecutive = limit.weekly_only and (b.date() - a.astimezone(b.tzinfo).date()).days < 2
             if close or consecutive:
                 found.append(Crowding(name, a, b, limit))

@@ -256,10 +256,12 @@ class _Reader(TableReader):
                         f'a maximum is an absolute amount like "2 mg", not {maximum}',
                     )
             interval = None
+            elapsed = False
             if "min_interval" in spec:
                 interval = self.parsed(
                     notation.parse_duration, spec["min_interval"], f"{path}.min_interval"
                 )
+                elapsed = not notation.written_in_days(spec["min_interval"])
             window_cap = None
             if "at_most" in spec:
                 window_cap = WindowCap(
@@ -275,6 +277,7 @@ class _Reader(TableReader):
                     max_amount=maximum,
                     max_doses_per_course=self.count(spec, "max_doses_per_course", path),
                     min_interval=interval,
+                    min_interval_elapsed=elapsed,
                     window_cap=window_cap,
                 )
             )

@@ -102,6 +102,10 @@ class Drug:
     min_interval: timedelta | None = None
     """Safety: no two doses closer than this (methotrexate weekly: 6 days; twice daily: 11
     hours); a plan that would break it is refused."""
+    min_interval_elapsed: bool = False
+    """``min_interval`` was written in hours or minutes (``"72h"``): it is elapsed time, checked
+    on real instants, so a clock change cannot bring doses closer. Written in days (``"6 days"``)
+    it is calendar days: 09:00 a week later is 6 days on, whatever the clock did."""
     window_cap: WindowCap | None = None
     """Safety: at most so many doses in any window of time (3 doses in any 7 days)."""
 

@@ -24,6 +24,7 @@ __all__ = [
     "format_date",
     "format_day_list",
     "format_duration",
+    "format_elapsed",
     "parse_cycle_set",
     "parse_day_list",
     "parse_duration",
@@ -34,6 +35,7 @@ __all__ = [
     "parse_weekday_set",
     "parse_window_cap",
     "weekday_name",
+    "written_in_days",
 ]
 
 #: No cycle is longer than a year: day numbers and pattern lengths are bounded by this before
@@ -251,6 +253,15 @@ def parse_duration(text: object) -> timedelta:
     return timedelta(minutes=minutes)
 
 
+def format_elapsed(value: timedelta) -> str:
+    """A span of real time as hours and minutes, even when it is whole days (``"72 h"``): for a
+    limit written in hours, which "3 days" would misstate across a clock change."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes and minutes % 1440 == 0:
+        return f"{minutes // 60} h"
+    return format_duration(value)
+
+
 def format_duration(value: timedelta) -> str:
     """``90 min`` -> ``"1 h 30 min"``; ``46 h`` stays ``"46 h"`` (as infusions are written);
     whole days stay days (``"6 days"``)."""
@@ -428,8 +439,13 @@ def parse_window_cap(text: object) -> tuple[int, timedelta, bool]:
     window = parse_duration(match.group(2))
     if window < timedelta(hours=1):
         raise ValueError(f"the window must be at least 1 hour, got {match.group(2)!r}")
-    in_days = not re.search(r"\d\s*(?:h|hr|hrs|hours?|m|mins?|minutes?)\b|^pt", match.group(2))
-    return doses, window, in_days
+    return doses, window, written_in_days(match.group(2))
+
+
+def written_in_days(text: str) -> bool:
+    """Whether a duration was written in whole days or weeks (``"6 days"``: calendar days in the
+    patient's zone) rather than hours or minutes (``"72h"``, ``"PT11H"``: elapsed time)."""
+    return not re.search(r"\d\s*(?:h|hr|hrs|hours?|m|mins?|minutes?)\b|^pt", text.strip().lower())
 
 
 def weekday_name(number: int) -> str:
