@@ -61,7 +61,12 @@ def course_new_command(
         bool, typer.Option(help="Plan in this machine's time zone instead of --tz.")
     ] = False,
     at: Annotated[
-        str | None, typer.Option("--time", metavar="HH:MM", help="Dose time HH:MM.")
+        str | None,
+        typer.Option(
+            "--time",
+            metavar="HH:MM",
+            help="Time of the first timed dose rule HH:MM; the others keep their spacing from it.",
+        ),
     ] = None,
     label: Annotated[
         str | None, typer.Option(metavar="LABEL", help="A label, e.g. the patient's initials.")

@@ -144,7 +144,9 @@ def plan_command(
     at: Annotated[
         str | None,
         typer.Option(
-            "--time", metavar="HH:MM", help="Dose time of day HH:MM, instead of the regimen's."
+            "--time",
+            metavar="HH:MM",
+            help="Time of the first timed dose rule HH:MM; the others keep their spacing from it.",
         ),
     ] = None,
     output: Annotated[

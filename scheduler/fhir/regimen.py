@@ -10,8 +10,10 @@ rule. Its actions follow the FHIR chemotherapy example (KDN5):
   ActivityDefinition) carrying the core ``timing-daysOfCycle`` extension (one ``day``
   sub-extension per cycle day, days 1 and later); days **before day 1** (premedication, day -1)
   are ``relatedAction`` entries with relationship ``before-start`` on the cycle action and an
-  ``offsetDuration`` of N days; a rule that follows another (``after``) has a ``relatedAction``
-  ``after-end`` on that rule's action; weekday rules ("Mon-Fri") use the dosage timing's
+  ``offsetDuration`` of N days; a rule timed from another has a ``relatedAction`` on that
+  rule's action: ``after-end`` (``after``), or for ``at`` ``before-start`` ("12h before
+  paclitaxel"), ``after-start``, ``before-end`` or ``after-end`` with an ``offsetDuration`` in
+  minutes (real elapsed time); weekday rules ("Mon-Fri") use the dosage timing's
   ``repeat.dayOfWeek`` instead of days of the cycle;
 - the ActivityDefinition's ``dosage``: ``doseAndRate.doseQuantity`` (UCUM where exact),
   ``route`` (our code system and SNOMED CT), ``patientInstruction``, and ``timing.repeat``:
@@ -257,14 +259,35 @@ def _dose_action(
     action["definitionCanonical"] = f"#{ad_id}"
     related = [] if rule.weekdays is not None else _before_start(rule.days, cycle_id, version)
     if rule.after is not None:
-        entry: dict[str, Any] = {"relationship": "after-end"}
+        entry: dict[str, Any] = {"relationship": _relationship(rule)}
         entry["targetId" if version == "r5" else "actionId"] = (
             f"phase-{phase_index}-dose-{rule.after}"
         )
+        if rule.offset:
+            entry["offsetDuration"] = _duration(abs(rule.offset))
         related.append(entry)
     if related:
         action["relatedAction"] = related
     return action
+
+
+def _relationship(rule: DoseRule) -> str:
+    """How a dose timed from another relates to it: ``after-end`` (starts when it ends, or an
+    offset after), ``before-start`` ("12h before paclitaxel"), ``after-start`` ("30m after the
+    start of leucovorin"), ``before-end``."""
+    if rule.from_start:
+        if not rule.offset:
+            return "concurrent-with-start"
+        return "before-start" if rule.offset < timedelta(0) else "after-start"
+    return "before-end" if rule.offset < timedelta(0) else "after-end"
+
+
+_RELATIVE_WORDS = {
+    "before-start": "before",
+    "after-start": "after the start of",
+    "before-end": "before the end of",
+    "after-end": "after the end of",
+}
 
 
 def _event_timing(at: time | None, duration: timedelta | None) -> dict[str, Any]:
@@ -782,19 +805,35 @@ class _Importer:
             kind = related.get("relationship")
             if kind == "before-start" and target in cycle_ids:
                 continue
-            if (
-                kind in ("after-end", "concurrent-with-start")
-                and "offsetDuration" not in related
-                and target in keys
-            ):
-                after = (kind, keys[target], target)
+            if kind in (*_RELATIVE_WORDS, "concurrent-with-start") and target in keys:
+                offset = None
+                if "offsetDuration" in related:
+                    offset = self.minutes(
+                        related["offsetDuration"], f"{path}.relatedAction[{i}].offsetDuration"
+                    )
+                    if kind not in _RELATIVE_WORDS:
+                        raise self.fail(
+                            f"{path}.relatedAction[{i}].offsetDuration",
+                            f"an offset needs before-start, after-start, before-end or "
+                            f"after-end, not {kind!r}",
+                        )
+                after = (kind, keys[target], target, offset)
                 continue
             raise self.fail(
                 f"{path}.relatedAction[{i}]",
-                f"relationship {kind!r} to {target!r} is not supported (before-start of the cycle, after-end or concurrent-with-start of an earlier dose action)",
+                f"relationship {kind!r} to {target!r} is not supported (before-start of the cycle; before-start, after-start, concurrent-with-start, before-end or after-end of an earlier dose action)",
             )
-        if after is not None and after[0] == "after-end":
-            lines.append(f"after = {_toml(after[1])}")
+        if after is not None and (after[3] is not None or after[0] != "concurrent-with-start"):
+            if after[3] is None and after[0] == "after-end":
+                lines.append(f"after = {_toml(after[1])}")
+            elif after[3] is None:
+                raise self.fail(
+                    f"{path}.relatedAction",
+                    f"{after[0]!r} of {after[2]!r} needs an offsetDuration (how long before or "
+                    "after)",
+                )
+            else:
+                lines.append(f"at = {_toml(f'{after[3]}m {_RELATIVE_WORDS[after[0]]} {after[1]}')}")
             if "timeOfDay" in repeat:
                 raise self.fail(
                     f"{tpath}.timeOfDay", "a dose that follows another has no time of its own"

@@ -59,6 +59,7 @@ from ..regimen.notation import (
     format_date,
     format_duration,
     format_elapsed,
+    format_relative,
     weekday_name,
 )
 from .bounds import MAX_EVENTS, check_date
@@ -829,6 +830,9 @@ class _Slot:
     """Position among the rule's doses in the cycle (0-based)."""
     block: int
     """Which run of consecutive days of the rule it falls in (0-based)."""
+    on: int
+    """The cycle day it falls on: ``day`` itself, except for a dose timed from another one's
+    day ("12h before paclitaxel" of day 1 falls on day -1); ``day`` stays its identity."""
 
 
 class _Cycle:
@@ -847,8 +851,12 @@ class _Cycle:
         self.phase_label = f"{phase.name}, " if len(self.regimen.phases) > 1 else ""
         note = plan.cycle_notes.get((phase_index + 1, cycle))
         self.notes: tuple[str, ...] = (note,) if note else ()
+        self.starts: dict[tuple[str, int], datetime] = {}
         self.ends: dict[tuple[str, int], datetime] = {}
-        """When each rule's administration ends, per day: what ``after`` rules start from."""
+        """When each rule's administration starts and ends, per day: what rules timed from it
+        (``after``, ``at``) start from."""
+        self.anchor = next((r for r in phase.doses if r.after is None), None)
+        """The phase's first dose rule with a clock time of its own: what ``--time`` sets."""
 
     def date_of(self, day: int) -> date:
         return cycle_date(self.cycle_start, day)
@@ -860,6 +868,29 @@ class _Cycle:
             if change.start <= when:
                 chosen = change.at
         return chosen
+
+    def shifted(self, rule: DoseRule, when: date) -> tuple[time, ...]:
+        """The rule's clock times on ``when``. ``--time`` (or a retime) sets the phase's anchor
+        dose (:attr:`anchor`) to that time, and every fixed time of the phase moves by the same
+        amount, so the spacing the regimen gives its doses is kept (dexamethasone at 08:00
+        before docetaxel at 10:00 stays two hours before it); doses timed from another move
+        with it. A time the move would push past midnight (onto another day) is refused."""
+        chosen = self.first_time(when)
+        if chosen is None or self.anchor is None or chosen == self.anchor.time:
+            return rule.times
+        shift = _clock(chosen) - _clock(self.anchor.time)
+        moved = [_clock(t) + shift for t in rule.times]
+        if any(not timedelta(0) <= m < timedelta(days=1) for m in moved):
+            anchor = self.regimen.drug(self.anchor.drug).name
+            name = self.regimen.drug(rule.drug).name
+            raise PlanError(
+                f"a dose time of {chosen:%H:%M} moves {anchor} from {self.anchor.time:%H:%M}, "
+                f"and {name} ({', '.join(f'{t:%H:%M}' for t in rule.times)}) with it past "
+                "midnight, onto another day; choose a time that keeps the day's doses on their "
+                'days, or write the dose relative to the other ("12h before paclitaxel")',
+                field="dose_time",
+            )
+        return tuple((datetime.min + m).time() for m in moved)
 
     def day_of(self, when: date) -> int:
         offset = (when - self.cycle_start).days
@@ -917,28 +948,28 @@ class _Cycle:
         if rule.every is not None:
             for number, block in enumerate(blocks(days)):
                 first_day = self.date_of(block[0])
-                first_time = self.first_time(first_day) or rule.time
-                first = local(first_day, first_time, zone).astimezone(UTC)
+                first = local(first_day, self.shifted(rule, first_day)[0], zone).astimezone(UTC)
                 per_day: dict[int, int] = {}
                 for k in range(int(timedelta(days=len(block)) / rule.every)):
                     start = (first + k * rule.every).astimezone(zone)
                     day = self.day_of(start.date())
-                    out.append(_Slot(day, per_day.get(day, 0), start, len(out), number))
+                    out.append(_Slot(day, per_day.get(day, 0), start, len(out), number, day))
                     per_day[day] = per_day.get(day, 0) + 1
         else:
             block_of = _block_of(days)
             if rule.after is not None:
                 for day in days:
-                    end = self.ends.get((rule.after, day))
-                    if end is not None:
-                        out.append(_Slot(day, 0, end, len(out), block_of[day]))
+                    base = (self.starts if rule.from_start else self.ends).get((rule.after, day))
+                    if base is not None:
+                        start = after(base, rule.offset)  # real elapsed time, either way
+                        on = self.day_of(start.date())
+                        out.append(_Slot(day, 0, start, len(out), block_of[day], on))
             else:
                 for day in days:
                     when = self.date_of(day)
-                    for index, at in enumerate(_shifted(rule.times, self.first_time(when))):
-                        out.append(
-                            _Slot(day, index, local(when, at, zone), len(out), block_of[day])
-                        )
+                    for index, at in enumerate(self.shifted(rule, when)):
+                        start = local(when, at, zone)
+                        out.append(_Slot(day, index, start, len(out), block_of[day], day))
         if rule.max_doses_per_cycle is not None:
             out = out[: rule.max_doses_per_cycle]
         return out
@@ -974,6 +1005,7 @@ class _Cycle:
                     head.append(f"Working: {dose.working}")
             for slot in slots:
                 end = after(slot.start, rule.duration)
+                self.starts[rule.key, slot.day] = slot.start
                 self.ends[rule.key, slot.day] = end
                 if not self.in_plan(slot.start.date()):
                     continue
@@ -982,7 +1014,7 @@ class _Cycle:
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
                 title = drug.title + (f" {dose.amount}" if dose else "")
-                label = self.label(slot.day, rule)
+                label = self.label(slot.on, rule)
                 if number is not None:
                     # "4 of 30": the patient counts fractions, not weeks of a 7-day cycle.
                     label = f"{number} of {rule.count}" + (
@@ -994,12 +1026,13 @@ class _Cycle:
                     title += f", dose {slot.ordinal + 1} of {len(slots)}"
                     timing += f"; every {format_duration(rule.every)}, dose {slot.ordinal + 1} of {len(slots)} this cycle"
                 if rule.after is not None:
-                    timing += f", after {self.regimen.drug(self._rule(rule.after).drug).name}"
+                    name = self.regimen.drug(self._rule(rule.after).drug).name
+                    timing += f", {format_relative(rule.offset, rule.from_start, name)}"
                 uid = self.uid(slot.day, key)
                 if self.plan.closures is not None:
                     self.plan.units[uid] = self.unit(rule, slot)
                 self.plan.lines[uid] = _dose_lines(
-                    head, timing, self.where(slot.day, rule), rule.instructions
+                    head, timing, self.where(slot.on, rule), rule.instructions
                 )
                 out.append(
                     Event(
@@ -1012,7 +1045,7 @@ class _Cycle:
                         description="",
                         slot=key,
                         cycle=self.cycle,
-                        day=slot.day,
+                        day=slot.on,
                         phase=self.phase.name,
                         phase_number=self.phase_index + 1,
                         setting=rule.setting,
@@ -1049,7 +1082,7 @@ class _Cycle:
             # departments do: the count is of doses given, so nothing else moves.
             return -1
         index = slot.index + 1 if several else 1
-        if not self.plan.omitted(self.phase_index + 1, self.cycle, slot.day, index, drug):
+        if not self.plan.omitted(self.phase_index + 1, self.cycle, slot.on, index, drug):
             self.plan.counts_left[counted] = left - 1
             self.plan.last_counted = max(self.plan.last_counted or day, day)
         return rule.count - left + 1
@@ -1138,21 +1171,9 @@ def _when(event: Event) -> str:
     return f"{format_date(event.start)} (all day)"
 
 
-def _shifted(times: tuple[time, ...], first: time | None) -> tuple[time, ...]:
-    """Move a day's dose times so the first is ``first``, keeping the spacing (08:00/20:00 with
-    a first dose at 07:00 becomes 07:00/19:00); times that would pass midnight are refused."""
-    if first is None or first == times[0]:
-        return times
-    base = datetime.combine(date(2000, 1, 1), times[0])
-    shift = datetime.combine(date(2000, 1, 1), first) - base
-    moved = [(datetime.combine(date(2000, 1, 1), t) + shift) for t in times]
-    if any(m.date() != date(2000, 1, 1) for m in moved):
-        raise PlanError(
-            f"a first dose at {first.strftime('%H:%M')} would move the day's later doses "
-            f"({', '.join(t.strftime('%H:%M') for t in times[1:])}) past midnight",
-            field="dose_time",
-        )
-    return tuple(m.time() for m in moved)
+def _clock(at: time) -> timedelta:
+    """A clock time as the time since midnight."""
+    return timedelta(hours=at.hour, minutes=at.minute)
 
 
 def _timing(

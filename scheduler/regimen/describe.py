@@ -8,7 +8,14 @@ from ..words import plural
 from . import timing
 from .catalog import cycles_text
 from .model import DoseRule, Phase, Regimen
-from .notation import cycle_date, format_date, format_day_list, format_duration, weekday_name
+from .notation import (
+    cycle_date,
+    format_date,
+    format_day_list,
+    format_duration,
+    format_relative,
+    weekday_name,
+)
 
 __all__ = ["cycle_grid", "cycle_summary", "describe", "one_cycle"]
 
@@ -21,12 +28,13 @@ def cycle_summary(regimen: Regimen) -> str:
 
 
 def _followed(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
-    """The dose a rule with ``after`` follows, by drug name (and rule key if the drug has several)."""
+    """When a dose timed from another is given, by that one's drug name (and rule key if the
+    drug has several): "after Rituximab", "12 h before Paclitaxel starts"."""
     before = next(r for r in phase.doses if r.key == rule.after)
     name = regimen.drug(before.drug).name
     if sum(r.drug == before.drug for r in phase.doses) > 1:
         name += f" ({before.key})"
-    return f"after {name}"
+    return format_relative(rule.offset, rule.from_start, name)
 
 
 def _when(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
@@ -175,8 +183,26 @@ def _spans(rule: DoseRule, phase: Phase, weekday: int) -> list[tuple[int, int, t
     out = []
     for begin in timing.offsets(rule, phase, weekday):
         end = begin + rule.duration
-        out.append((begin.days + 1, (end - timedelta(microseconds=1)).days + 1, end))
+        out.append((_day(begin), _day(end - timedelta(microseconds=1)), end))
     return out
+
+
+def _day(offset: timedelta) -> int:
+    """The cycle day of an offset from day 1 00:00 (no day 0: -2 h is day -1)."""
+    n = offset // timedelta(days=1)
+    return n + 1 if n >= 0 else n
+
+
+def _timed(rule: DoseRule) -> bool:
+    """Timed at an offset from another dose ("12h before paclitaxel"): the day it falls on is
+    where that offset takes it, not the day of the dose it is timed from."""
+    return rule.after is not None and (rule.from_start or bool(rule.offset))
+
+
+def _rule_days(rule: DoseRule, phase: Phase, weekday: int) -> tuple[int, ...]:
+    if not _timed(rule):
+        return rule.days_from(weekday)
+    return tuple(sorted({_day(o) for o in timing.offsets(rule, phase, weekday)}))
 
 
 def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | None = None) -> str:
@@ -192,7 +218,7 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
             continue
         drug = regimen.drug(rule.drug)
         label = f"{drug.name} {rule.amount}" if rule.amount else drug.name
-        rule_days = rule.days_from(weekday)
+        rule_days = _rule_days(rule, phase, weekday)
         spans = _spans(rule, phase, weekday)
         running = {d for first, last, _ in spans for d in range(first + 1, last + 1)}
         running -= set(rule_days)
@@ -237,10 +263,14 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
         drug = regimen.drug(rule.drug)
         amount = f" {rule.amount}" if rule.amount else ""
         weekday = start.weekday() if start is not None else 0
-        for day in rule.days_from(weekday):
-            entries.setdefault(day, []).append(
-                f"{drug.name}{amount} {drug.route_abbrev} {_short_when(regimen, phase, rule)}"
-            )
+        when = _short_when(regimen, phase, rule)
+        if _timed(rule):
+            for begin in timing.offsets(rule, phase, weekday):
+                entries.setdefault(_day(begin), []).append(
+                    f"{drug.name}{amount} {drug.route_abbrev} {_clock(begin)}, {when}"
+                )
+        for day in () if _timed(rule) else rule.days_from(weekday):
+            entries.setdefault(day, []).append(f"{drug.name}{amount} {drug.route_abbrev} {when}")
         # A dose that runs past midnight (a 46-hour pump): the days it covers are not rest.
         for first, last, end in _spans(rule, phase, weekday):
             for day in range(first + 1, last + 1):

@@ -537,7 +537,13 @@ class _Reader(TableReader):
             self.fail(
                 f"{path}.key", f"{rule_key!r} is not a key (lower-case letters, digits and -)"
             )
-        days, written, weekdays = self.days(raw, path, cycle_days)
+        relative = self.relative(raw, path, earlier)  # ("12h before paclitaxel")
+        if relative is not None and "days" not in raw and "pattern" not in raw:
+            # Timed from another dose and no days of its own: every dose of that rule.
+            leader = next(r for r in earlier if r.key == relative[2])
+            days, written, weekdays = leader.days, leader.written_as, leader.weekdays
+        else:
+            days, written, weekdays = self.days(raw, path, cycle_days)
         cycles = self.cycle_set(raw, path)
         times, every, after = self.dose_times(raw, path, days, cycles, earlier)
         if after is not None:
@@ -585,6 +591,8 @@ class _Reader(TableReader):
             instructions=self.text(raw, "instructions", path, required=False),
             every=every,
             after=after,
+            offset=relative[0] if relative else timedelta(0),
+            from_start=relative[1] if relative else False,
             amount=amount,
             cycles=cycles,
             max_doses_per_cycle=self.count(raw, "max_doses_per_cycle", path),
@@ -597,6 +605,18 @@ class _Reader(TableReader):
         self.check_cap(rule, path)
         return rule
 
+    def relative(
+        self, raw: dict[str, Any], path: str, earlier: list[DoseRule]
+    ) -> tuple[timedelta, bool, str] | None:
+        """A dose's ``at`` ("12h before paclitaxel"), read; its rule is checked with the
+        others by :meth:`dose_times`."""
+        if "at" not in raw:
+            return None
+        parsed = self.parsed(notation.parse_relative, raw["at"], f"{path}.at")
+        if not any(r.key == parsed[2] for r in earlier):
+            self.fail(f"{path}.at", _no_leader(parsed[2], earlier))
+        return parsed
+
     def dose_times(
         self,
         raw: dict[str, Any],
@@ -605,39 +625,39 @@ class _Reader(TableReader):
         cycles: CycleSet,
         earlier: list[DoseRule],
     ) -> tuple[tuple[Any, ...], timedelta | None, str | None]:
-        given = [k for k in ("time", "times", "after") if k in raw]
+        given = [k for k in ("time", "times", "after", "at") if k in raw]
         if len(given) != 1:
             self.fail(
                 path,
-                "give exactly one of 'time' (\"09:00\"), 'times' ([\"08:00\", \"20:00\"]) or 'after' "
-                "(the key of the rule this dose follows)"
+                "give exactly one of 'time' (\"09:00\"), 'times' ([\"08:00\", \"20:00\"]), 'after' "
+                "(the key of the rule this dose follows) or 'at' (\"12h before paclitaxel\")"
                 + (f"; got {', '.join(given)}" if given else ""),
             )
-        if "after" in raw:
+        if "after" in raw or "at" in raw:
+            field = "after" if "after" in raw else "at"
             if "every" in raw:
-                self.fail(f"{path}.every", "'every' needs a first dose 'time', not 'after'")
-            ref = self.text(raw, "after", path)
+                self.fail(f"{path}.every", f"'every' needs a first dose 'time', not '{field}'")
+            if field == "at":
+                ref = self.parsed(notation.parse_relative, raw["at"], f"{path}.at")[2]
+            else:
+                ref = self.text(raw, "after", path)
             before = next((r for r in earlier if r.key == ref), None)
             if before is None:
-                self.fail(
-                    f"{path}.after",
-                    f"no earlier dose rule {ref!r} in this phase to follow (earlier rules: "
-                    f"{', '.join(r.key for r in earlier) or 'none'})",
-                )
+                self.fail(f"{path}.{field}", _no_leader(ref, earlier))
             if before.slots_per_day() != 1:
                 self.fail(
-                    f"{path}.after",
+                    f"{path}.{field}",
                     f"{ref!r} has several doses a day: which one would this follow?",
                 )
             missing = [d for d in days if d not in before.days]
             if missing:
                 self.fail(
-                    f"{path}.after",
+                    f"{path}.{field}",
                     f"{ref!r} is not given on day {missing[0]}, so this dose has nothing to follow then",
                 )
             if any(c in cycles and c not in before.cycles for c in range(1, _CYCLE_HORIZON)):
                 self.fail(
-                    f"{path}.after", f"{ref!r} is not given in every cycle this rule applies to"
+                    f"{path}.{field}", f"{ref!r} is not given in every cycle this rule applies to"
                 )
             return before.times, None, ref
         if "times" in raw:
@@ -705,6 +725,12 @@ class _Reader(TableReader):
                 rule = doses[i]
                 if rule.key == later.after or later.key == rule.after:
                     continue
+                if (
+                    rule.after is not None
+                    and rule.after == later.after
+                    and (rule.offset, rule.from_start) != (later.offset, later.from_start)
+                ):
+                    continue  # "12h" and "6h before paclitaxel": timed apart from one dose
                 if not cycles[i] & cycles[j]:
                     continue
                 if (rule.weekdays is None) != (later.weekdays is None):
@@ -917,3 +943,11 @@ def _prose(text: str) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "event"
+
+
+def _no_leader(ref: str, earlier: list[DoseRule]) -> str:
+    return (
+        f"no earlier dose rule {ref!r} in this phase to time this dose from (earlier rules: "
+        f"{', '.join(r.key for r in earlier) or 'none'}; a dose is timed from a rule listed "
+        "before it)"
+    )

@@ -183,7 +183,8 @@ class DoseRule:
     The times of day come from exactly one of: ``times`` (fixed clock times, kept on the clock
     across daylight-saving changes), ``every`` (an interval of real elapsed time from the first
     dose at ``times[0]``, running through each block of consecutive dose days), or ``after``
-    (starting when another rule's administration on the same day ends).
+    (timed from another rule's dose of the same cycle day: when it ends, or ``offset`` of real
+    time before or after its start or end).
     """
 
     key: str
@@ -203,7 +204,12 @@ class DoseRule:
     every: timedelta | None = None
     """Interval dosing: "every 8 hours from the first dose"."""
     after: str | None = None
-    """Key of the rule whose administration this one follows on the same day."""
+    """Key of the earlier rule this one is timed from: by default it starts when that rule's
+    administration on the same day ends; ``offset`` and ``from_start`` say otherwise."""
+    offset: timedelta = timedelta(0)
+    """Signed real elapsed time from the rule named by ``after`` ("12h before paclitaxel": -12 h)."""
+    from_start: bool = False
+    """``offset`` counts from that rule's start ("30m after the start of leucovorin"), not its end."""
     amount: Amount | None = None
     cycles: CycleSet = ALL_CYCLES
     """The cycles of the phase this rule applies to (loading doses, cycle-1 amounts)."""

@@ -25,11 +25,13 @@ __all__ = [
     "format_day_list",
     "format_duration",
     "format_elapsed",
+    "format_relative",
     "parse_cycle_set",
     "parse_day_list",
     "parse_duration",
     "parse_pattern",
     "parse_period",
+    "parse_relative",
     "parse_time",
     "parse_weekday",
     "parse_weekday_set",
@@ -419,6 +421,46 @@ def looks_like_weekdays(text: object) -> bool:
         and first.strip()[:1].isalpha()
         and not first.strip().lower().startswith(("every", "daily"))
     )
+
+
+_RELATIVE = re.compile(
+    r"^(?P<span>\d.*?)\s+(?P<side>before|after)\s+(?:the\s+(?P<edge>start|end)\s+of\s+)?"
+    r"(?P<key>[a-z0-9][a-z0-9-]*)$"
+)
+
+
+def parse_relative(text: object) -> tuple[timedelta, bool, str]:
+    """``"12h before paclitaxel"`` -> ``(-12 h, True, "paclitaxel")``: the signed offset in real
+    elapsed time, whether it is measured from the other dose's start (else its end), and that
+    rule's key. "before X" is before X starts; "after" must say "the start of" or "the end of",
+    because "30 minutes after leucovorin" is read both ways in practice."""
+    cleaned = " ".join(text.strip().lower().split()) if isinstance(text, str) else ""
+    match = _RELATIVE.match(cleaned)
+    if match is None:
+        raise ValueError(
+            f'expected a time relative to another dose, e.g. "12h before paclitaxel", '
+            f'"30m after the start of leucovorin" or "15m after the end of rituximab"; '
+            f"got {text!r}"
+        )
+    span = parse_duration(match["span"])
+    side, edge, key = match["side"], match["edge"], match["key"]
+    if side == "after" and edge is None:
+        raise ValueError(
+            f'{text!r} is ambiguous: write "{match["span"]} after the start of {key}" or '
+            f'"{match["span"]} after the end of {key}"'
+        )
+    from_start = edge != "end"
+    return (-span if side == "before" else span), from_start, key
+
+
+def format_relative(offset: timedelta, from_start: bool, name: str) -> str:
+    """How a dose timed from another reads: ``"12 h before Paclitaxel starts"``, ``"after
+    Rituximab"`` (when it ends), ``"30 min after Leucovorin starts"``."""
+    edge = "starts" if from_start else "ends"
+    if not offset:
+        return f"with {name}" if from_start else f"after {name}"
+    side = "before" if offset < timedelta(0) else "after"
+    return f"{format_elapsed(abs(offset))} {side} {name} {edge}"
 
 
 _WINDOW_CAP = re.compile(r"^(\d{1,6})\s+doses?\s+in\s+any\s+(.+)$")

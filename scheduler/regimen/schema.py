@@ -101,6 +101,11 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         ),
         "every": (_TEXT, 'Interval of real time between doses: "8h".'),
         "after": (_KEY, "Key of the rule this one follows on the same day."),
+        "at": (
+            _TEXT,
+            'Timed from another dose: "12h before paclitaxel", "30m after the start of '
+            'leucovorin", "15m after the end of rituximab".',
+        ),
         "duration": (_TEXT, 'How long one administration takes: "15m", "2h", "46h".'),
         "amount": (_TEXT, 'Amount per dose with unit: "85 mg/m2", "600,000 IU/kg", "400 mg".'),
         "cycles": (_CYCLES_FILTER, 'Cycles it applies to: "all", "1", "2-6", "2-", "every 3".'),

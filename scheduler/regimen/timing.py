@@ -40,8 +40,9 @@ _HORIZON = 120
 
 def offsets(rule: DoseRule, phase: Phase, weekday: int = 0) -> tuple[timedelta, ...]:
     """The rule's dose starts in one cycle, from day 1 00:00, after its per-cycle cap; for a
-    weekday rule, in a cycle whose day 1 is ``weekday`` (0 = Monday). A rule given ``after``
-    another starts when that one ends, along the whole chain (followed in a loop, so a chain of
+    weekday rule, in a cycle whose day 1 is ``weekday`` (0 = Monday). A rule timed from
+    another starts when that one ends, or at its offset from that one's start or end, along the
+    whole chain (followed in a loop, so a chain of
     a thousand rules is no deeper than one)."""
     by_key = {r.key: r for r in phase.doses}
     chain = [rule]
@@ -51,9 +52,10 @@ def offsets(rule: DoseRule, phase: Phase, weekday: int = 0) -> tuple[timedelta, 
     out = _capped(leader, _own_offsets(leader, weekday))
     while chain:
         follower = chain.pop()
-        ends = dict(zip(leader.days_from(weekday), out, strict=False))
+        starts = dict(zip(leader.days_from(weekday), out, strict=False))
         days = follower.days_from(weekday)
-        out = _capped(follower, [ends[d] + leader.duration for d in days if d in ends])
+        edge = timedelta(0) if follower.from_start else leader.duration
+        out = _capped(follower, [starts[d] + edge + follower.offset for d in days if d in starts])
         leader = follower
     return tuple(out)
 
