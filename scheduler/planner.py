@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from .errors import PlanError
 from .export.planned import Planned
-from .plan.engine import PlanOptions, expand
+from .plan.engine import PlanOptions, expand_noting
+from .plan.notices import start_and_zone_warnings
 from .plan.reminders import parse_reminders
 from .regimen.model import Regimen
 
@@ -83,10 +84,12 @@ def plan(
         closures=closures,
     )
     assert isinstance(options.zone, ZoneInfo)
+    events, notices = expand_noting(loaded, options)
     return Planned(
         regimen=loaded,
         zone=options.zone,
-        events=expand(loaded, options),
+        events=events,
+        notices=(*notices, *start_and_zone_warnings(loaded, start, options.zone_name, cycles)),
         start=start,
         reminders=parse_reminders(reminders),
         label=text,

@@ -91,7 +91,16 @@ def test_a_course_made_before_random_ids_says_it_carries_no_identity(
 def test_plain_plans_told_apart_by_label_or_plan_id_do_not_collide(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    base = ["plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1", "--tz", "UTC"]
+    base = [
+        "plan",
+        "aldesleukin-sc",
+        "--start",
+        "2027-01-04",
+        "--cycles",
+        "1",
+        "--tz",
+        "Europe/London",
+    ]
     outs = {}
     for name, extra in (("none", []), ("ab", ["--label", "A B"]), ("cd", ["--label", "C D"]),
                         ("ab2", ["--label", "A  B"]), ("id", ["--plan-id", "MRN-1"])):  # fmt: skip
@@ -159,7 +168,7 @@ def test_batch_rows_with_labels_plan_apart(
 
 # -- one table of formats ---------------------------------------------------------------------
 
-PLAN = ["plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1", "--tz", "UTC",
+PLAN = ["plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1", "--tz", "Europe/London",
         "--label", "A B"]  # fmt: skip
 
 

@@ -278,6 +278,8 @@ def plan_command(
         note = "" if chosen else " (this machine's zone; use --tz to choose)"
         said = planned.summary(recurrence if fmt == "ics" else "expand")
         typer.echo(f"Wrote {target}: {said}{note}")
+    for warning in planned.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     _warn_if_too_big(data, target, fmt, recurrence)
 
 

@@ -36,6 +36,9 @@ class Planned:
     """Whether the events' UIDs carry an identity of this patient's plan (a course's own id, or
     a plan id or label given to a plain plan). A plain plan without either shares its UIDs with
     every other plain plan of the same regimen and start, so its summary says so."""
+    notices: tuple[str, ...] = ()
+    """What the plan tells its reader in words besides its dates: doses a course cap left out
+    (part of the summary), a start off the suggested weekday, a zone without summer time."""
 
     @property
     def name(self) -> str:
@@ -103,12 +106,21 @@ class Planned:
                 "(repeating doses as series)"
             )
         anonymous = "" if self.personal else f"; {NO_IDENTITY}"
+        capped = "".join(f"; {n}" for n in self.notices if n.startswith(_CAPPED))
         return (
             f"{plural(len(self.events), 'event')}{entries}, {plural(len(doses), 'dose')} in "
             f"{plural(cycles, 'cycle')}{span}{_weekdays(doses)}, times in {self.zone.key}"
-            f"{anonymous}"
+            f"{capped}{anonymous}"
         )
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notices that are not part of the summary: one warning line each."""
+        return tuple(n for n in self.notices if not n.startswith(_CAPPED))
+
+
+#: How a course cap's notice starts (plan/engine.py): it belongs in the summary.
+_CAPPED = "course cap: "
 
 NO_IDENTITY = (
     "no patient identity in its event UIDs: another patient's plan of this regimen and start "

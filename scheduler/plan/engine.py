@@ -135,23 +135,36 @@ def expand(regimen: Regimen, options: PlanOptions) -> tuple[Event, ...]:
             option values (a string start, a naive zone) are refused earlier, as a PlanError
             from :class:`PlanOptions` itself.
     """
+    return expand_noting(regimen, options)[0]
+
+
+def expand_noting(
+    regimen: Regimen, options: PlanOptions
+) -> tuple[tuple[Event, ...], tuple[str, ...]]:
+    """:func:`expand`, and what the plan should tell its reader in words: doses a course cap
+    left out (with the regimen's reason). Raises as :func:`expand` does."""
     if not isinstance(regimen, Regimen):
         raise PlanError(f"expand needs a Regimen (see load_regimen), got {type(regimen).__name__}")
     if not isinstance(options, PlanOptions):
         raise PlanError(f"expand needs PlanOptions, got {type(options).__name__}")
+    _check_bound(regimen, options)
+    try:
+        plan = _Plan(regimen, options)
+        return plan.events(), tuple(plan.notices)
+    except OverflowError:
+        raise PlanError(
+            "the plan would reach past the year 9999: plan fewer cycles or an earlier end date",
+            field="cycles",
+        ) from None
+
+
+def _check_bound(regimen: Regimen, options: PlanOptions) -> None:
     if regimen.open_ended and options.cycles is None and options.until is None:
         raise PlanError(
             f"regimen {regimen.id!r} repeats until stopped, so the plan needs a bound: "
             "a number of cycles or an end date",
             field="bound",
         )
-    try:
-        return _Plan(regimen, options).events()
-    except OverflowError:
-        raise PlanError(
-            "the plan would reach past the year 9999: plan fewer cycles or an earlier end date",
-            field="cycles",
-        ) from None
 
 
 def sort_events(events: list[Event], zone: tzinfo) -> tuple[Event, ...]:
@@ -164,7 +177,8 @@ def trial(regimen: Regimen) -> tuple[Event, ...]:
     (a safety interval broken across two phases). Bounded: every fixed cycle plus two of an
     open-ended phase."""
     fixed = sum(p.cycles or 0 for p in regimen.phases)
-    cycles = min(fixed + 2, MAX_CYCLES)
+    bounded = all(p.cycles is not None for p in regimen.phases)
+    cycles = min(fixed if bounded else fixed + 2, MAX_CYCLES)
     options = PlanOptions(start=date(2001, 1, 1), zone=UTC, cycles=cycles, plan_id="trial")
     return expand(regimen, options)
 
@@ -280,6 +294,8 @@ class _Plan:
         self.counts_left: dict[tuple[int, str], int] = {}
         """Doses still to give of each counted rule ("30 fractions"), by (phase, rule key)."""
         self.last_counted: date | None = None
+        self.notices: list[str] = []
+        """What the reader of the plan is told in words (a course cap's dropped doses)."""
 
     # -- the steps ---------------------------------------------------------------------------
 
@@ -482,10 +498,27 @@ class _Plan:
         if not capped:
             return events
         keep: set[str] = set()
-        for name, cap in capped.items():
-            doses = sorted((e for e in events if e.kind == EventKind.DOSE and e.drug == name),
+        for drug in self.regimen.drugs:
+            cap = drug.max_doses_per_course
+            if not cap:
+                continue
+            doses = sorted((e for e in events if e.kind == EventKind.DOSE and e.drug == drug.name),
                            key=lambda e: e.start)  # fmt: skip
             keep.update(e.uid for e in doses[:cap])
+            if len(doses) > cap:
+                dropped = len(doses) - cap
+                if not drug.course_cap_reason:
+                    raise PlanError(
+                        f"drugs.{drug.key}.max_doses_per_course = {cap} would leave out "
+                        f"{dropped} of the {len(doses)} {drug.name} doses this plan gives; if "
+                        f"that is intended, say why in drugs.{drug.key}.course_cap_reason, "
+                        "otherwise correct the cap or plan fewer cycles",
+                        field="cycles",
+                    )
+                self.notices.append(
+                    f"course cap: {drug.name}: the course allows {cap} doses, so the last {dropped} the "
+                    f"schedule gives are left out ({drug.course_cap_reason})"
+                )
         return [
             e for e in events if e.drug not in capped or e.kind != EventKind.DOSE or e.uid in keep
         ]

@@ -276,12 +276,21 @@ class _Reader(TableReader):
                     notes=self.text(spec, "notes", path, required=False),
                     max_amount=maximum,
                     max_doses_per_course=self.count(spec, "max_doses_per_course", path),
+                    course_cap_reason=self.course_cap_reason(spec, path),
                     min_interval=interval,
                     min_interval_elapsed=elapsed,
                     window_cap=window_cap,
                 )
             )
         return tuple(out)
+
+    def course_cap_reason(self, spec: dict[str, Any], path: str) -> str:
+        reason = self.text(spec, "course_cap_reason", path, required=False)
+        if reason and "max_doses_per_course" not in spec:
+            self.fail(
+                f"{path}.course_cap_reason", "a course_cap_reason without max_doses_per_course"
+            )
+        return reason
 
     def count(self, table: dict[str, Any], key: str, path: str) -> int | None:
         value = table.get(key)

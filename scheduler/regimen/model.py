@@ -99,6 +99,9 @@ class Drug:
     """Largest amount per administration (vincristine: 2 mg); calculated doses are held to it."""
     max_doses_per_course: int | None = None
     """At most this many doses in the whole course (HD aldesleukin: 28); later ones are dropped."""
+    course_cap_reason: str = ""
+    """Why ``max_doses_per_course`` may leave out doses the schedule gives (required when it
+    does, as a dose rule's ``cap_reason``: a typed 7 for 17 must not drop doses silently)."""
     min_interval: timedelta | None = None
     """Safety: no two doses closer than this (methotrexate weekly: 6 days; twice daily: 11
     hours); a plan that would break it is refused."""

@@ -52,9 +52,14 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             {"type": "integer", "minimum": 1},
             "At most this many doses in the course.",
         ),
+        "course_cap_reason": (
+            _TEXT,
+            "Why max_doses_per_course leaves out doses the schedule gives (required when it does).",
+        ),
         "min_interval": (
             _TEXT,
-            'Safety: no two doses closer than this, e.g. "6 days" or "11h".',
+            'Safety: no two doses closer than this, e.g. "6 days" (calendar days) or "72h" '
+            "(elapsed time).",
         ),
         "at_most": (
             _TEXT,

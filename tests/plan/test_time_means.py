@@ -320,3 +320,87 @@ def test_show_and_fhir_agree_with_the_plan_on_relative_times() -> None:
     back = parse_regimen(plandefinition_to_regimen_toml(resource))
     options = PlanOptions(start=date(2027, 1, 5), zone=LONDON)
     assert [e.start for e in expand(back, options)] == [e.start for e in expand(regimen, options)]
+
+
+# -- nothing cut or shifted silently -----------------------------------------------------------
+
+TRASTUZUMAB = """
+id = "trastuzumab-q3w-1y"
+name = "Trastuzumab every 3 weeks for a year"
+indication = "HER2-positive early breast cancer"
+source = "Herceptin label: every 3 weeks for 1 year (17 cycles)"
+
+[drugs.trastuzumab]
+name = "Trastuzumab"
+route = "intravenous"
+max_doses_per_course = 7
+{reason}
+
+[[phases]]
+cycle_days = 21
+cycles = 17
+
+[[phases.doses]]
+days = "1"
+time = "10:00"
+duration = "30m"
+"""
+
+
+def test_a_course_cap_that_drops_doses_needs_its_own_reason() -> None:
+    """max_doses_per_course = 7 typed for 17: the plan is refused, naming the 10 doses it would
+    drop, instead of quietly planning 7."""
+    regimen = parse_regimen(TRASTUZUMAB.format(reason=""))
+    with pytest.raises(PlanError, match=r"= 7 would leave out 10 of the 17 Trastuzumab doses"):
+        expand(regimen, PlanOptions(start=date(2027, 1, 4), zone=LONDON))
+
+
+def test_a_stated_course_cap_is_named_in_the_plan_summary() -> None:
+    from scheduler.planner import plan
+
+    text = TRASTUZUMAB.format(reason='course_cap_reason = "Seven cycles before surgery."')
+    planned = plan(parse_regimen(text), start=date(2027, 1, 4), zone="Europe/London", label="AB")
+    assert len(doses(planned.events)) == 7
+    assert planned.summary().endswith(
+        "times in Europe/London; course cap: Trastuzumab: the course allows 7 doses, so the "
+        "last 10 the schedule gives are left out (Seven cycles before surgery.)"
+    )
+
+
+def test_a_course_cap_reason_without_a_cap_is_refused() -> None:
+    text = TRASTUZUMAB.format(reason='course_cap_reason = "x"').replace(
+        "max_doses_per_course = 7\n", ""
+    )
+    with pytest.raises(RegimenError, match="course_cap_reason without max_doses_per_course"):
+        parse_regimen(text)
+
+
+def test_more_cycles_than_a_fixed_regimen_has_are_said(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--cycles 8` on R-CHOP-21 (6 cycles) used to plan 6 without a word."""
+    from scheduler.cli import main
+
+    code = main(["plan", "r-chop-21", "--start", "2027-01-04", "--tz", "Europe/London",
+                 "--cycles", "8", "-o", "-"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "Warning: r-chop-21 has 6 cycles in all: 8 were asked for and 6 are planned" in err
+
+
+def test_a_start_off_the_suggested_weekday_and_a_zone_without_summer_time_are_warned() -> None:
+    """Weekly methotrexate suggests Monday; Wednesday 6 January 2027 is allowed (the weekday
+    comes from the start) but said. GMT for a UK patient: every summer dose an hour late on a
+    UK clock, so the likely zone is named."""
+    from scheduler.planner import plan
+
+    planned = plan("methotrexate-weekly", start=date(2027, 1, 6), zone="GMT", cycles=2)
+    assert planned.warnings == (
+        "methotrexate-weekly suggests starting on a Monday, but Wed 6 Jan 2027 is a Wednesday: "
+        "day 1 is the date given and every later day follows it (so a schedule meant to skip "
+        "weekends from a Monday may not)",
+        "GMT never changes for summer time, so doses keep its clock all year: a patient who "
+        "lives with summer time would see them an hour off for half the year; if that is not "
+        "intended, use Europe/London for the UK, Europe/Dublin for Ireland, Europe/Lisbon for "
+        "Portugal",
+    )
+    assert plan("methotrexate-weekly", start=date(2027, 1, 4), zone="Europe/London",
+                cycles=2).warnings == ()  # fmt: skip
