@@ -203,8 +203,8 @@ def _vevent(item: Event | Series, stamp_text: str, zone: ZoneInfo, alarms: Remin
         lines.append(f"DTSTART;VALUE=DATE:{_date(event.start)}")
         lines.append(f"DTEND;VALUE=DATE:{_date(event.end)}")
     else:
-        lines.append(f"DTSTART;TZID={zone.key}:{_local(event.start)}")
-        lines.append(f"DTEND;TZID={zone.key}:{_local(event.end)}")
+        lines.append(_timed("DTSTART", event.start, zone, isinstance(item, Series)))
+        lines.append(_timed("DTEND", event.end, zone, isinstance(item, Series)))
     if isinstance(item, Series):
         lines.append(f"RRULE:{item.rrule}")
     summary = escape_text(item.title)
@@ -262,6 +262,18 @@ def _day(value: date | datetime) -> date:
 def _date(value: date | datetime) -> str:
     day = _day(value)
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _timed(name: str, value: date | datetime, zone: ZoneInfo, series: bool) -> str:
+    """``DTSTART;TZID=Europe/London:20270104T090000``; but a time in the hour a fall-back change
+    repeats (01:30 on 7 Nov 2027 in New York) in UTC (``DTSTART:20271107T053000Z``): RFC 5545
+    reads such a local time as its first occurrence, and libical, ical.js, KCalendarCore, khal
+    and others take the second, an hour late. A series keeps its zone (its rule repeats on the
+    local clock)."""
+    assert isinstance(value, datetime)
+    if not series and value.replace(fold=1 - value.fold).utcoffset() != value.utcoffset():
+        return f"{name}:{_local(value.astimezone(UTC))}Z"
+    return f"{name};TZID={zone.key}:{_local(value)}"
 
 
 def _local(value: date | datetime) -> str:

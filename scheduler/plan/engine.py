@@ -1002,6 +1002,8 @@ class _Cycle:
                     when = self.date_of(day)
                     for index, at in enumerate(self.shifted(rule, when)):
                         start = local(when, at, zone)
+                        if start.date() != when:
+                            raise _skipped(when, zone, self.regimen.drug(rule.drug).name)
                         out.append(_Slot(day, index, start, len(out), block_of[day], day))
         if rule.max_doses_per_cycle is not None:
             out = out[: rule.max_doses_per_cycle]
@@ -1202,6 +1204,18 @@ def _when(event: Event) -> str:
     if isinstance(event.start, datetime):
         return f"{format_date(event.start.date())} at {event.start:%H:%M}"
     return f"{format_date(event.start)} (all day)"
+
+
+def _skipped(when: date, zone: tzinfo, drug: str) -> PlanError:
+    """A dose on a calendar day the zone's clocks skipped (Pacific/Apia jumped from 29 to 31
+    December 2011): read as RFC 5545 reads a time in a gap it would land on the next day's
+    dose, two doses at once, so the plan is refused."""
+    return PlanError(
+        f"{format_date(when)} does not exist in {getattr(zone, 'key', zone)} (the clocks skipped "
+        f"the whole day), so the {drug} dose of that day has no time to be given; plan from "
+        "another start date or in the zone's time before or after the change",
+        field="start",
+    )
 
 
 def _clock(at: time) -> timedelta:

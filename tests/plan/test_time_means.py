@@ -404,3 +404,18 @@ def test_a_start_off_the_suggested_weekday_and_a_zone_without_summer_time_are_wa
     )
     assert plan("methotrexate-weekly", start=date(2027, 1, 4), zone="Europe/London",
                 cycles=2).warnings == ()  # fmt: skip
+
+
+# -- days that do not exist --------------------------------------------------------------------
+
+
+def test_a_daily_dose_on_the_day_apia_skipped_is_refused_not_doubled() -> None:
+    """Samoa moved across the date line: Thu 29 Dec 2011 was followed by Sat 31 Dec. A daily
+    dose from 28 Dec would put "30 Dec 09:00" (read with the offset before the gap) at the same
+    instant as 31 Dec 09:00: two doses at once. The plan is refused, naming the day."""
+    from tests.helpers import plan
+
+    with pytest.raises(PlanError, match=r"Fri 30 Dec 2011 does not exist in Pacific/Apia"):
+        plan("imatinib-daily", start=date(2011, 12, 28), zone="Pacific/Apia", cycles=1)
+    events = plan("imatinib-daily", start=date(2012, 1, 2), zone="Pacific/Apia", cycles=1)
+    assert f"{doses(events)[0].start:%Y-%m-%d %H:%M %z}".endswith("+1400")
