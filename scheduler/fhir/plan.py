@@ -302,7 +302,7 @@ class _Writer:
         days = "on" if dose_rule.weekdays is not None else "cycle days"
         text = (
             f"{amount or 'Dose as prescribed'}, {drug.route_words} ({drug.route}): "
-            f"{days} {dose_rule.written_as} ({rule.phase.cycle_days}-day cycles){every} "
+            f"{days} {dose_rule.written_as} ({rule.phase.cycle_name}s){every} "
             f"({_count(len(events), 'dose')} from {_day(instants[0]).isoformat()} "
             f"to {_day(instants[-1]).isoformat()})"
         )

@@ -43,6 +43,9 @@ export then import gives back the same regimen:
   ``boundsDuration`` in UCUM ``mo`` would not mean, so it is not used).
 - ``phase-gap-after`` (valueString "4 weeks" / "0 days"), ``phase-start-on`` (valueCode mon..sun),
   ``phase-continuous`` (valueBoolean) on the cycle action.
+- ``phase-calendar-months`` (cycle action, valueBoolean true): the cycle length
+  ``repeat.duration`` in ``mo`` is calendar months counted from the first day ("every 3
+  months"), not UCUM's mean month of 30.4375 days; ``mo`` without it is refused on import.
 - ``rule-key`` (dose or event action, valueId): the rule's key, part of event identities.
 - ``days-as-written`` (dose action, valueString): the days as the file wrote them
   ("5 on, 2 off, x4, then 7 off", "Mon-Fri"), for display.
@@ -349,6 +352,10 @@ def _cycle_action(
     if phase.continuous:
         extensions.append({"url": _ext("phase-continuous"), "valueBoolean": True})
     repeat: dict[str, Any] = {"duration": phase.cycle_days, "durationUnit": "d"}
+    if phase.cycle_months is not None:
+        # UCUM's mo is a mean month of 30.4375 days: the extension says calendar months.
+        repeat = {"duration": phase.cycle_months, "durationUnit": "mo"}
+        extensions.append({"url": _ext("phase-calendar-months"), "valueBoolean": True})
     if phase.cycles is not None:
         repeat = {"count": phase.cycles, **repeat}
     action: dict[str, Any] = {}
@@ -357,7 +364,7 @@ def _cycle_action(
     _action_id(action, cycle_id, version)
     action["title"] = phase.name
     cycles = "until stopped" if phase.cycles is None else f"for {plural(phase.cycles, 'cycle')}"
-    action["textEquivalent"] = f"{phase.cycle_days}-day cycle {cycles}"
+    action["textEquivalent"] = f"{phase.cycle_name} {cycles}"
     action["timingTiming"] = {"repeat": repeat}
     action["groupingBehavior"] = "sentence-group"
     action["selectionBehavior"] = "all"
@@ -624,16 +631,36 @@ class _Importer:
         length_key, unit_key = (
             ("duration", "durationUnit") if "duration" in repeat else ("period", "periodUnit")
         )
-        if repeat.get(unit_key) != "d":
-            raise self.fail(f"{rpath}.{unit_key}", "the cycle length must be given in days (d)")
-        cycle_days = self.positive(repeat.get(length_key), f"{rpath}.{length_key}", 366)
+        calendar = self.value(action, "phase-calendar-months", "valueBoolean", path)
+        if repeat.get(unit_key) == "mo" and calendar:
+            months = self.positive(
+                repeat.get(length_key), f"{rpath}.{length_key}", notation.MAX_CYCLE_MONTHS
+            )
+            cycle_days = notation.shortest_months(months)  # the days a rule may name
+            length_line = f"cycle_months = {months}"
+        elif repeat.get(unit_key) == "mo":
+            raise self.fail(
+                f"{rpath}.{unit_key}",
+                "a cycle in months (UCUM mo, a mean month of 30.4375 days) is read as calendar "
+                "months only with the phase-calendar-months extension (true); otherwise give "
+                "the cycle length in days (d)",
+            )
+        elif repeat.get(unit_key) != "d":
+            raise self.fail(
+                f"{rpath}.{unit_key}",
+                "the cycle length must be given in days (d), or in calendar months (mo with the "
+                "phase-calendar-months extension)",
+            )
+        else:
+            cycle_days = self.positive(repeat.get(length_key), f"{rpath}.{length_key}", 366)
+            length_line = f"cycle_days = {cycle_days}"
         cycles: object = "until stopped"
         if "count" in repeat:
             cycles = self.positive(repeat["count"], f"{rpath}.count", MAX_CYCLES)
         lines = ["", "[[phases]]"]
         if isinstance(action.get("title"), str):
             lines.append(f"name = {_toml(action['title'])}")
-        lines += [f"cycle_days = {cycle_days}", f"cycles = {_toml(cycles)}"]
+        lines += [length_line, f"cycles = {_toml(cycles)}"]
         for name, key in (("phase-up-to", "up_to"), ("phase-gap-after", "gap_after")):
             value = self.value(action, name, "valueString", path)
             if value is not None:

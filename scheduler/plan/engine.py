@@ -333,6 +333,11 @@ class _Plan:
                 if rule.count is not None:
                     self.counts_left[phase_index, rule.key] = rule.count
             cycle_start = phase_start
+            # Cycles are counted from an anchor: the phase's first day, or the last cycle a
+            # change moved (a delay, a closed first day). From it, calendar months are never
+            # chained (31 Aug, 30 Nov, 28 Feb, 31 May); after a moved dose they count from its
+            # new day, as labels say ("every 6 months from the date of the last injection").
+            anchor, anchor_cycle = phase_start, 1
             phase_end: date | None = None
             cycle = 0
             stopped = False
@@ -371,7 +376,9 @@ class _Plan:
                 made = ctx.doses()
                 for event_rule in phase.events:
                     made.extend(ctx.cycle_events(event_rule))
-                cycle_start = start + timedelta(days=phase.cycle_days)
+                if start != phase.nth_start(anchor, cycle - anchor_cycle + 1):
+                    anchor, anchor_cycle = start, cycle
+                cycle_start = phase.nth_start(anchor, cycle - anchor_cycle + 2)
                 if phase.counted and self.counted_done(phase_index):
                     # The phase ends with its last counted dose ("30 fractions").
                     assert self.last_counted is not None
@@ -956,6 +963,9 @@ class _Cycle:
             return f"{self.phase_label}week {self.cycle}, taken every {weekday}"
         if rule is not None and rule.weekdays is not None:
             return f"{self.phase_label}week {self.cycle}, {rule.written_as}"
+        if self.phase.cycle_months is not None:
+            length = f"a {self.phase.cycle_months}-month cycle"
+            return f"{self.phase_label}cycle {self.cycle}, day {day} of {length}"
         return f"{self.phase_label}cycle {self.cycle}, day {day} of {self.phase.cycle_days}"
 
     def label(self, day: int, rule: DoseRule | None) -> str:

@@ -75,18 +75,26 @@ def resolve(ref: str | Path) -> Regimen:
     return load_regimen(bundled_path(text))
 
 
-def cycles_text(phases: list[tuple[int, int | None, str | None]]) -> str:
-    """``35 days until stopped``, ``14 days × 12``, ``21 days up to 24 months``, per phase
-    (cycle days, cycle count or None, time bound or None), joined by `` then ``."""
+def cycles_text(phases: list[tuple[str, int | None, str | None]]) -> str:
+    """``35 days until stopped``, ``14 days × 12``, ``21 days up to 24 months``, ``3 months
+    until stopped``, per phase (cycle length in words, cycle count or None, time bound or
+    None), joined by `` then ``."""
     parts = []
-    for days, count, up_to in phases:
+    for length, count, up_to in phases:
         if count is not None:
-            parts.append(f"{plural(days, 'day')} × {count}")
+            parts.append(f"{length} × {count}")
         elif up_to is not None:
-            parts.append(f"{plural(days, 'day')} up to {up_to}")
+            parts.append(f"{length} up to {up_to}")
         else:
-            parts.append(f"{plural(days, 'day')} until stopped")
+            parts.append(f"{length} until stopped")
     return " then ".join(parts)
+
+
+def _length(phase: dict[str, Any]) -> str:
+    """A phase table's cycle length in words, as :attr:`Phase.length` says it."""
+    if isinstance(phase.get("cycle_months"), int):
+        return plural(phase["cycle_months"], "month")
+    return plural(int(phase.get("cycle_days", 0)), "day")
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ def summaries() -> list[Summary]:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         phases = [
             (
-                int(p.get("cycle_days", 0)),
+                _length(p),
                 p["cycles"] if isinstance(p.get("cycles"), int) else None,
                 p.get("up_to"),
             )

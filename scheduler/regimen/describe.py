@@ -23,7 +23,7 @@ __all__ = ["cycle_grid", "cycle_summary", "describe", "one_cycle"]
 def cycle_summary(regimen: Regimen) -> str:
     """``35 days until stopped`` / ``14 days × 12`` for each phase, joined by `` then ``."""
     return cycles_text(
-        [(p.cycle_days, p.cycles, str(p.up_to) if p.up_to else None) for p in regimen.phases]
+        [(p.length, p.cycles, str(p.up_to) if p.up_to else None) for p in regimen.phases]
     )
 
 
@@ -49,6 +49,31 @@ def _when(regimen: Regimen, phase: Phase, rule: DoseRule) -> str:
     return f"{', '.join(t.strftime('%H:%M') for t in rule.times)}, over {duration}"
 
 
+def _cycles_of(phase: Phase) -> str:
+    """``35-day cycles``; ``3-month cycles (calendar months from day 1 of the first cycle)``."""
+    if phase.cycle_months is None:
+        return f"{phase.cycle_name}s"
+    return (
+        f"{phase.cycle_name}s (calendar months, each counted from day 1 of the phase's first cycle)"
+    )
+
+
+def _grid_length(phase: Phase, start: date | None) -> str:
+    if phase.cycle_months is None:
+        return f"{phase.cycle_days} days"
+    if start is not None:
+        return f"{phase.length}, {_days_in(phase, start)} days from {format_date(start)}"
+    return f"{phase.length}, at least {phase.cycle_days} days"
+
+
+def _days_in(phase: Phase, start: date | None) -> int:
+    """The days of the cycle starting ``start``: calendar-month cycles vary (a 3-month cycle
+    from 1 December has 90 days, from 1 March 92); undated, the shortest."""
+    if phase.cycle_months is None or start is None:
+        return phase.cycle_days
+    return (phase.nth_start(start, 2) - start).days
+
+
 def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
@@ -64,6 +89,13 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
     first = regimen.phases[0]
     if start is not None:
         out.append(f"Day 1: {format_date(start)} (the start date given)")
+        shown = min(first.cycles or 5, 5)
+        if first.cycle_months is not None and shown > 1:
+            later = ", ".join(format_date(first.nth_start(start, n)) for n in range(2, shown + 1))
+            out.append(
+                f"Cycles 2 to {shown} start: {later} (calendar months from day 1; a month without "
+                "that day uses its last day; a delayed cycle restarts the count from its day)"
+            )
     if first.cycle_days % 7 == 0:
         suggested = (
             f" (the regimen suggests {weekday_name(first.start_on)}s; the start date decides)"
@@ -105,7 +137,7 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
             count += "; ends with the " + " and the ".join(
                 f"{_ordinal(r.count or 0)} {regimen.drug(r.drug).name} dose" for r in counted
             )
-        head = f"Phase {number} {phase.name!r}: {phase.cycle_days}-day cycles, {count}"
+        head = f"Phase {number} {phase.name!r}: {_cycles_of(phase)}, {count}"
         if phase.continuous:
             head += "; continuous daily treatment"
         if number > 1:
@@ -208,9 +240,13 @@ def _rule_days(rule: DoseRule, phase: Phase, weekday: int) -> tuple[int, ...]:
 def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | None = None) -> str:
     """One cycle as a grid: a row per dose rule and event, a column per day (● dose, ○ test).
     Weekday rules are placed for a cycle whose day 1 is ``start`` (default: a Monday)."""
-    days = phase.cycle_days
+    days = _days_in(phase, start)
     weekday = start.weekday() if start is not None else 0
-    tens = "".join(str(d // 10) if d >= 10 else " " for d in range(1, days + 1))
+    # The day numbers written downwards, a row per digit (hundreds for a 6-month cycle).
+    digits = [
+        "".join(str(d // 10**place % 10) if d >= 10**place else " " for d in range(1, days + 1))
+        for place in range(len(str(days)) - 1, 0, -1)
+    ]
     units = "".join(str(d % 10) for d in range(1, days + 1))
     rows: list[tuple[str, str]] = []
     for rule in phase.doses:
@@ -246,8 +282,8 @@ def cycle_grid(regimen: Regimen, phase: Phase, cycle: int = 1, start: date | Non
         starting = f", starting on a {weekday_name(weekday)}"
     key = "● dose, " + (f"{RUNNING} still running, " if any(RUNNING in m for _, m in rows) else "")
     out = [
-        f"Cycle {cycle} of {phase.name!r} ({phase.cycle_days} days{starting}; {key}○ test or visit):",
-        f"  {'':<{width}}  {tens}",
+        f"Cycle {cycle} of {phase.name!r} ({_grid_length(phase, start)}{starting}; {key}○ test or visit):",
+        *(f"  {'':<{width}}  {row}" for row in digits),
         f"  {'day':>{width}}  {units}",
     ]
     out.extend(f"  {label:<{width}}  {marks}" for label, marks in rows)
@@ -286,7 +322,7 @@ def one_cycle(regimen: Regimen, phase: Phase, start: date | None = None, cycle: 
         for day in event.days:
             entries.setdefault(day, []).append(f"{event.title} ({at})")
     first = min([1, *entries])
-    days = [d for d in range(first, phase.cycle_days + 1) if d != 0]
+    days = [d for d in range(first, _days_in(phase, start) + 1) if d != 0]
     out = [f"Cycle {cycle} of {phase.name!r}, day by day:"]
     i = 0
     while i < len(days):

@@ -130,6 +130,8 @@ class _Reader(TableReader):
     def __init__(self, origin: str, text: str) -> None:
         super().__init__(origin, text)
         self.problems: list[RegimenError] = []
+        self.months: int | None = None
+        """The calendar months of the phase being read, for its messages."""
 
     def gather(self, make: Callable[..., _T], *args: Any, **kwargs: Any) -> _T | None:
         """``make(*args, **kwargs)``, or None after recording its problem (at most
@@ -305,19 +307,8 @@ class _Reader(TableReader):
     ) -> Phase:
         self.check_keys(raw, _PHASE_KEYS, path)
         name = self.text(raw, "name", path, required=False) or "Treatment"
-        cycle_days = raw.get("cycle_days")
-        if cycle_days is None:
-            self.fail(path, "missing required field 'cycle_days' (the cycle length in days)")
-        if (
-            isinstance(cycle_days, bool)
-            or not isinstance(cycle_days, int)
-            or not (1 <= cycle_days <= MAX_CYCLE_DAYS)
-        ):
-            self.fail(
-                f"{path}.cycle_days",
-                f"cycle length must be a whole number of days from 1 to {MAX_CYCLE_DAYS}, "
-                f"got {show(cycle_days)}",
-            )
+        cycle_days, cycle_months = self.cycle_length(raw, path)
+        self.months = cycle_months
         cycles = self.cycles(raw.get("cycles"), f"{path}.cycles", path)
         up_to, up_to_course = self.up_to(raw, path, first=path == "phases[0]")
         gap = self.gap(raw, path)
@@ -331,6 +322,11 @@ class _Reader(TableReader):
         continuous = raw.get("continuous", False)
         if not isinstance(continuous, bool):
             self.fail(f"{path}.continuous", f"expected true or false, got {show(continuous)}")
+        if continuous and cycle_months is not None:
+            self.fail(
+                f"{path}.continuous",
+                "continuous daily treatment counts days: give it cycle_days, not cycle_months",
+            )
         raw_doses = self.tables(raw, "doses", path, "one per drug schedule")
         if len(raw_doses) > MAX_DOSE_RULES:
             self.fail(
@@ -384,7 +380,50 @@ class _Reader(TableReader):
             start_on=start_on,
             continuous=continuous,
             up_to_course=up_to_course,
+            cycle_months=cycle_months,
         )
+
+    def cycle_words(self, cycle_days: int) -> str:
+        """The phase being read's cycle in an error message: ``35-day cycle``, or for calendar
+        months ``shortest 3-month cycle (89 days)``, the bound its days are held to."""
+        if self.months is None:
+            return f"{cycle_days}-day cycle"
+        return f"shortest {self.months}-month cycle ({cycle_days} days)"
+
+    def cycle_length(self, raw: dict[str, Any], path: str) -> tuple[int, int | None]:
+        """``cycle_days``, or ``cycle_months`` (calendar months: the days a rule may name are
+        then those of the shortest such cycle)."""
+        if ("cycle_days" in raw) == ("cycle_months" in raw):
+            self.fail(
+                path,
+                "give exactly one of 'cycle_days' (the cycle length in days, e.g. 21) or "
+                "'cycle_months' (calendar months, e.g. 3 for every 3 months)",
+            )
+        if "cycle_months" in raw:
+            months = raw["cycle_months"]
+            if (
+                isinstance(months, bool)
+                or not isinstance(months, int)
+                or not 1 <= months <= notation.MAX_CYCLE_MONTHS
+            ):
+                self.fail(
+                    f"{path}.cycle_months",
+                    f"cycle length must be a whole number of months from 1 to "
+                    f"{notation.MAX_CYCLE_MONTHS}, got {show(months)}",
+                )
+            return notation.shortest_months(months), months
+        cycle_days = raw["cycle_days"]
+        if (
+            isinstance(cycle_days, bool)
+            or not isinstance(cycle_days, int)
+            or not (1 <= cycle_days <= MAX_CYCLE_DAYS)
+        ):
+            self.fail(
+                f"{path}.cycle_days",
+                f"cycle length must be a whole number of days from 1 to {MAX_CYCLE_DAYS}, "
+                f"got {show(cycle_days)}",
+            )
+        return cycle_days, None
 
     def up_to(self, raw: dict[str, Any], path: str, *, first: bool) -> tuple[Period | None, bool]:
         """``up_to``: "24 months" (from the start of the phase; only the first phase, where that
@@ -505,7 +544,7 @@ class _Reader(TableReader):
         if days[-1] > cycle_days:
             self.fail(
                 f"{path}.days",
-                f"day {days[-1]} is past the end of the {cycle_days}-day cycle "
+                f"day {days[-1]} is past the end of the {self.cycle_words(cycle_days)} "
                 f"(dose days are 1 to {cycle_days}, or -1, -2 ... for days before day 1)",
             )
         span = notation.day_offset(days[-1]) - notation.day_offset(days[0]) + 1
@@ -513,7 +552,7 @@ class _Reader(TableReader):
             self.fail(
                 f"{path}.days",
                 f"days {days[0]} to {days[-1]} span {plural(span, 'day')}, longer than the "
-                f"{cycle_days}-day cycle, so they would overlap the next cycle's (days before "
+                f"{self.cycle_words(cycle_days)}, so they would overlap the next cycle's (days before "
                 "day 1 count too)",
             )
         written = value if isinstance(value, str) else notation.format_day_list(days)
@@ -686,7 +725,15 @@ class _Reader(TableReader):
         first = self.parsed(notation.parse_time, raw["time"], f"{path}.time")
         every = None
         if "every" in raw:
-            every = self.parsed(notation.parse_duration, raw["every"], f"{path}.every")
+            value = raw["every"]
+            if isinstance(value, str) and re.search(r"\b(months?|years?)\b", value.lower()):
+                self.fail(
+                    f"{path}.every",
+                    f"{show(value)}: a dose every so many calendar months is a phase of month "
+                    'cycles with the dose on day 1 (cycle_months = 3 and days = "1" for '
+                    "every 3 months); 'every' is for hours within a cycle (\"8h\")",
+                )
+            every = self.parsed(notation.parse_duration, value, f"{path}.every")
             if every < timedelta(hours=1):
                 self.fail(
                     f"{path}.every",
@@ -826,7 +873,7 @@ class _Reader(TableReader):
             if not -cycle_days <= day <= cycle_days:
                 self.fail(
                     f"{path}.days",
-                    f"day {day} is outside the {cycle_days}-day cycle "
+                    f"day {day} is outside the {self.cycle_words(cycle_days)} "
                     f"(allowed: 1 to {cycle_days}, or -1 to -{cycle_days} for days before it)",
                 )
         at, duration = self.event_time(raw, path)

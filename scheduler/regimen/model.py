@@ -9,8 +9,10 @@ blood tests and appointments on cycle days; Precautions run relative to the firs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
 
 from ..words import plural
 from .amounts import Amount
@@ -321,7 +323,8 @@ class Precaution:
 class Phase:
     """A cycle of ``cycle_days`` days, repeated ``cycles`` times (``None``: until stopped).
 
-    ``up_to`` bounds the phase by time as well ("up to 24 months": nothing of the phase is
+    ``cycle_months`` makes the cycles calendar months instead of days. ``up_to`` bounds the
+    phase by time as well ("up to 24 months": nothing of the phase is
     planned on or after the day that period ends, so a 28-day block is cut at the exact day);
     ``gap_after`` is a treatment-free interval before the next phase; ``start_on`` moves the
     phase's first day to the next given weekday (0 = Monday), for weekday-anchored schedules.
@@ -339,6 +342,34 @@ class Phase:
     """Continuous daily treatment: cycles are only counting blocks, so titles omit them."""
     up_to_course: bool = False
     """``up_to`` counts from the start of the course rather than of this phase."""
+    cycle_months: int | None = None
+    """Cycles of calendar months ("every 3 months": leuprolide, denosumab). Cycle n starts
+    ``(n - 1) × cycle_months`` months after the phase's first day, counted from that day each
+    time and never chained, so a phase from 31 August has cycles on 30 November, 28 (or 29)
+    February and 31 May. ``cycle_days`` is then the shortest such cycle (89 days for 3 months),
+    which bounds the cycle days a rule may name."""
+
+    @property
+    def length(self) -> str:
+        """The cycle length in words: ``35 days``, ``3 months``."""
+        if self.cycle_months is not None:
+            return plural(self.cycle_months, "month")
+        return plural(self.cycle_days, "day")
+
+    @property
+    def cycle_name(self) -> str:
+        """``35-day cycle``, ``3-month cycle``."""
+        if self.cycle_months is not None:
+            return f"{self.cycle_months}-month cycle"
+        return f"{self.cycle_days}-day cycle"
+
+    def nth_start(self, first: date, n: int) -> date:
+        """Day 1 of cycle ``n`` (from 1) of the phase whose day 1 is ``first``, before any
+        change moves it: whole days, or calendar months from ``first`` itself (RFC 5545 and
+        dateutil clip a month end: 31 Jan + 1 month is 28 or 29 Feb, + 2 months 31 Mar)."""
+        if self.cycle_months is not None:
+            return first + relativedelta(months=self.cycle_months * (n - 1))
+        return first + timedelta(days=self.cycle_days * (n - 1))
 
     @property
     def counted(self) -> bool:

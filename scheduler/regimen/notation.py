@@ -311,6 +311,27 @@ def day_offset(day: int) -> int:
     return day - 1 if day > 0 else day
 
 
+#: Cycles of calendar months: 1 to this many months (a yearly infusion is 12).
+MAX_CYCLE_MONTHS = 12
+
+
+@lru_cache(maxsize=MAX_CYCLE_MONTHS)
+def shortest_months(months: int) -> int:
+    """The fewest days between two cycle starts ``months`` calendar months apart, anchored to
+    one first day and clipped at month ends (31 Jan, 28 Feb, 31 Mar ...): 28 for 1 month,
+    89 for 3, 181 for 6. Found by trying every first day of a four-year leap cycle, so it is
+    the true minimum, not an estimate."""
+    from dateutil.relativedelta import relativedelta
+
+    first = date(2001, 1, 1)
+    return min(
+        ((anchor + relativedelta(months=months * (n + 1)))
+         - (anchor + relativedelta(months=months * n))).days
+        for anchor in (first + timedelta(days=k) for k in range(4 * 366))
+        for n in range(2)
+    )  # fmt: skip
+
+
 def cycle_date(cycle_start: date, day: int) -> date:
     """The date of cycle ``day`` for a cycle whose day 1 is ``cycle_start`` (no day 0)."""
     return cycle_start + timedelta(days=day_offset(day))

@@ -68,7 +68,15 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
     },
     "phase": {
         "name": (_TEXT, "Name of the phase."),
-        "cycle_days": ({"type": "integer", "minimum": 1, "maximum": 366}, "Cycle length in days."),
+        "cycle_days": (
+            {"type": "integer", "minimum": 1, "maximum": 366},
+            "Cycle length in days (or give cycle_months).",
+        ),
+        "cycle_months": (
+            {"type": "integer", "minimum": 1, "maximum": 12},
+            "Cycle length in calendar months, counted from day 1 of the first cycle "
+            '("every 3 months": 3); instead of cycle_days.',
+        ),
         "cycles": (
             {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "until stopped"}]},
             'Number of cycles, or "until stopped".',
@@ -171,7 +179,7 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regimen": ("id", "name", "indication", "source", "drugs", "phases"),
     "drug": ("name", "route"),
-    "phase": ("cycle_days", "cycles"),
+    "phase": ("cycles",),
     "dose": ("duration",),
     "event": ("kind", "title", "days"),
     "course_event": ("kind", "title", "when"),
@@ -214,6 +222,8 @@ def json_schema() -> dict[str, Any]:
             "events": {"type": "array", "items": _object("event")},
         },
     )
+    # The cycle length: in days or in calendar months, exactly one.
+    phase["oneOf"] = [{"required": ["cycle_days"]}, {"required": ["cycle_months"]}]
     root = _object(
         "regimen",
         {
