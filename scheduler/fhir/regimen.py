@@ -55,6 +55,9 @@ export then import gives back the same regimen:
 - ``dose-count`` (dose action, valuePositiveInt): doses in the whole phase ("30 fractions").
 - ``end-event`` (dose action, valueString): an appointment when each dose ends ("Pump
   disconnection" after a 46-hour pump).
+- ``rule-on-days-of`` (dose action, valueId): the rule-key of an earlier dose action whose
+  days this one takes as they are given (capecitabine on the days of radiotherapy); its own
+  days extensions repeat that rule's planned days.
 - ``setting`` (dose or event action, valueCode home|clinic|hospital).
 - ``course-event-when`` (top-level action, valueString): "4 weeks after the last dose".
 
@@ -255,6 +258,8 @@ def _dose_action(
         extensions.append({"url": _ext("dose-count"), "valuePositiveInt": rule.count})
     if rule.end_event:
         extensions.append({"url": _ext("end-event"), "valueString": rule.end_event})
+    if rule.follows is not None:
+        extensions.append({"url": _ext("rule-on-days-of"), "valueId": rule.follows})
     extensions.append({"url": _ext("setting"), "valueCode": rule.setting})
     action: dict[str, Any] = {"extension": extensions}
     _action_id(action, ident, version)
@@ -825,6 +830,15 @@ class _Importer:
                     path, "a dose action needs days (timing-daysOfCycle or before-start)"
                 )
             lines.append(self.days_line(days, written, cycle_days))
+        follows = self.value(action, "rule-on-days-of", "valueId", path)
+        if follows is not None:
+            if follows not in keys.values():
+                raise self.fail(
+                    f"{path}.extension(rule-on-days-of)",
+                    f"{follows!r} is not the rule-key of an earlier dose action",
+                )
+            # The days above are the followed rule's as planned; the rule takes them from it.
+            lines[-1] = f"on_days_of = {_toml(follows)}"
         after = None
         for i, related in enumerate(self.items(action, "relatedAction", path)):
             related = self.obj(related, f"{path}.relatedAction[{i}]")

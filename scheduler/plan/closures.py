@@ -122,6 +122,9 @@ class Unit:
     """An interval series: decided by the day of its first dose, moved by real elapsed time."""
     before_cycle: bool = False
     """Placed before its cycle (day -1): moves only earlier, so it stays before the cycle."""
+    setting: str | None = None
+    """Whose closure policy decides for the unit (default: its first event's setting): a home
+    tablet taken on the days of a clinic dose moves when the clinic dose does."""
 
 
 def apply_closures(
@@ -151,7 +154,8 @@ def apply_closures(
         shift, because = carried.get(unit.run, (0, "")) if unit.run else (0, "")
         day = planned + timedelta(days=shift)
         reason = closures.reason(day)
-        policy = closures.policy_for(first.setting)
+        setting = unit.setting or first.setting
+        policy = closures.policy_for(setting)
         notes: tuple[str, ...] = ()
         if shift:
             notes = (f"Moved from {format_date(planned)} to {format_date(day)} with the doses "
@@ -159,8 +163,8 @@ def apply_closures(
         if reason is not None and policy == "skip":
             continue
         if reason is not None and policy == "keep and flag":
-            flag = f"{first.setting.capitalize()} closed ({reason})"
-            note = (f"Note: the {first.setting} is closed on {format_date(day)} ({reason}); this "
+            flag = f"{setting.capitalize()} closed ({reason})"
+            note = (f"Note: the {setting} is closed on {format_date(day)} ({reason}); this "
                     "was kept as planned: check with your care team.")  # fmt: skip
             moved = _shifted(group, shift, unit, zone)
             out += [replace(e, title=f"{e.title} [{flag}]", flag=flag, notes=(*e.notes, *notes, note))
@@ -170,7 +174,7 @@ def apply_closures(
             step = -1 if (policy == "previous open day" or unit.before_cycle) else 1
             target = closures.open_day(day, step)
             shift = (target - planned).days
-            why = f"the {first.setting} is closed on {format_date(day)}: {reason}"
+            why = f"the {setting} is closed on {format_date(day)}: {reason}"
             notes = (f"Moved from {format_date(day)} ({reason}) to {format_date(target)}.",)
             if step > 0 and unit.run is not None:
                 carried[unit.run] = (shift, why)

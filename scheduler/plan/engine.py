@@ -412,7 +412,7 @@ class _Plan:
             return []
         out = []
         for dose in events:
-            key = (dose.phase_number or 1, dose.slot.removeprefix("dose:").partition("#")[0])
+            key = (dose.phase_number or 1, _rule_key(dose))
             rule = rules.get(key) if dose.kind == EventKind.DOSE else None
             if rule is None or not isinstance(dose.end, datetime):
                 continue
@@ -585,12 +585,24 @@ class _Plan:
         if not self.omits:
             return events
 
+        # A rule given on another's days is not given on a day that one's dose is omitted.
+        leaders = {
+            (number, rule.key): next(r for r in phase.doses if r.key == rule.follows).drug
+            for number, phase in enumerate(self.regimen.phases, start=1)
+            for rule in phase.doses
+            if rule.follows is not None
+        }
+
         def omitted(event: Event) -> bool:
             if event.kind != EventKind.DOSE:
                 return False
             assert event.phase_number and event.cycle and event.day and event.drug_key
             index = int(event.slot.rpartition("#")[2]) if "#" in event.slot else 1
-            return self.omitted(event.phase_number, event.cycle, event.day, index, event.drug_key)
+            where = (event.phase_number, event.cycle, event.day)
+            leader = leaders.get((event.phase_number, _rule_key(event)))
+            return self.omitted(*where, index, event.drug_key) or (
+                leader is not None and self.omitted(*where, 1, leader)
+            )
 
         return [e for e in events if not omitted(e)]
 
@@ -895,6 +907,9 @@ class _Cycle:
         self.ends: dict[tuple[str, int], datetime] = {}
         """When each rule's administration starts and ends, per day: what rules timed from it
         (``after``, ``at``) start from."""
+        self.given: dict[str, set[int]] = {}
+        """The cycle days each rule's dose is given on, as made (rules given on another's
+        days take them from here)."""
         self.anchor = next((r for r in phase.doses if r.after is None), None)
         """The phase's first dose rule with a clock time of its own: what ``--time`` sets."""
 
@@ -988,6 +1003,11 @@ class _Cycle:
         zone = self.options.zone
         out: list[_Slot] = []
         days = self.days_of(rule)
+        if rule.follows is not None:
+            # "On the days of radiotherapy": the days its dose was given in this cycle (a
+            # fraction on a closed day, given at the end instead, takes the tablets with it).
+            given = self.given.get(rule.follows, set())
+            days = tuple(d for d in days if d in given)
         if rule.every is not None:
             for number, block in enumerate(blocks(days)):
                 first_day = self.date_of(block[0])
@@ -1020,17 +1040,19 @@ class _Cycle:
         return out
 
     def unit(self, rule: DoseRule, slot: _Slot) -> Unit:
-        """What a closure moves together with this dose: rules given ``after`` another move with
-        the dose they follow; a series moves whole; a day's doses together, within their run."""
+        """What a closure moves together with this dose: rules given ``after`` another, or on
+        its days, move with the dose they follow, by its setting's policy; a series moves
+        whole; a day's doses together, within their run."""
         from .closures import Unit
 
         leader = rule
-        while leader.after is not None:
-            leader = self._rule(leader.after)
+        while leader.after is not None or leader.follows is not None:
+            leader = self._rule(leader.after or leader.follows or "")
         where = (self.phase_index, self.cycle, leader.key)
         if leader.every is not None:
-            return Unit(key=("series", *where, slot.block), series=True)
-        return Unit(key=("day", *where, slot.day), run=("run", *where, slot.block))
+            return Unit(key=("series", *where, slot.block), series=True, setting=leader.setting)
+        return Unit(key=("day", *where, slot.day), run=("run", *where, slot.block),
+                    setting=leader.setting)  # fmt: skip
 
     def doses(self) -> list[Event]:
         out: list[Event] = []
@@ -1073,6 +1095,10 @@ class _Cycle:
                 if rule.after is not None:
                     name = self.regimen.drug(self._rule(rule.after).drug).name
                     timing += f", {format_relative(rule.offset, rule.from_start, name)}"
+                if rule.follows is not None:
+                    name = self.regimen.drug(self._rule(rule.follows).drug).name
+                    timing += f", on the days {name} is given"
+                self.given.setdefault(rule.key, set()).add(slot.day)
                 uid = self.uid(slot.day, key)
                 if self.plan.closures is not None:
                     self.plan.units[uid] = self.unit(rule, slot)
@@ -1177,6 +1203,11 @@ class _Cycle:
                 )
             )
         return out
+
+
+def _rule_key(dose: Event) -> str:
+    """The key of the dose rule that made ``dose`` (its slot is ``dose:KEY`` or ``dose:KEY#N``)."""
+    return dose.slot.removeprefix("dose:").partition("#")[0]
 
 
 @lru_cache(maxsize=1024)

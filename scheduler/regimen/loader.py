@@ -586,13 +586,28 @@ class _Reader(TableReader):
                 f"{path}.key", f"{rule_key!r} is not a key (lower-case letters, digits and -)"
             )
         relative = self.relative(raw, path, earlier)  # ("12h before paclitaxel")
-        if relative is not None and "days" not in raw and "pattern" not in raw:
+        follows = self.follows(raw, path, earlier)  # ("on the days of radiotherapy")
+        if follows is not None:
+            days, written, weekdays = (
+                follows.days,
+                f"on the days of {follows.key}",
+                follows.weekdays,
+            )
+        elif relative is not None and "days" not in raw and "pattern" not in raw:
             # Timed from another dose and no days of its own: every dose of that rule.
             leader = next(r for r in earlier if r.key == relative[2])
             days, written, weekdays = leader.days, leader.written_as, leader.weekdays
         else:
             days, written, weekdays = self.days(raw, path, cycle_days)
         cycles = self.cycle_set(raw, path)
+        if follows is not None and any(
+            c in cycles and c not in follows.cycles for c in range(1, _CYCLE_HORIZON)
+        ):
+            self.fail(
+                f"{path}.on_days_of",
+                f"{follows.key!r} is not given in every cycle this rule applies to (give this "
+                "rule the same cycles, or fewer)",
+            )
         times, every, after = self.dose_times(raw, path, days, cycles, earlier)
         if after is not None:
             leader = next(r for r in earlier if r.key == after)
@@ -649,9 +664,39 @@ class _Reader(TableReader):
             weekdays=weekdays,
             count=self.count(raw, "count", path),
             end_event=self.text(raw, "end_event", path, required=False),
+            follows=follows.key if follows is not None else None,
         )
         self.check_cap(rule, path)
         return rule
+
+    def follows(self, raw: dict[str, Any], path: str, earlier: list[DoseRule]) -> DoseRule | None:
+        """``on_days_of``: the earlier rule whose days (as given, after closures, delays and
+        omissions) this one takes, at its own clock times."""
+        if "on_days_of" not in raw:
+            return None
+        ref = self.text(raw, "on_days_of", path, what="the key of an earlier dose rule")
+        leader = next((r for r in earlier if r.key == ref), None)
+        if leader is None:
+            self.fail(f"{path}.on_days_of", _no_leader(ref, earlier, "take the days of"))
+        clash = [k for k in ("days", "pattern", "after", "at", "every", "count") if k in raw]
+        if clash:
+            self.fail(
+                f"{path}.{clash[0]}",
+                f"a rule given on the days of {ref!r} takes its days from it: give it 'time' or "
+                f"'times' only, not '{clash[0]}'",
+            )
+        if leader.after is not None or leader.follows is not None:
+            self.fail(
+                f"{path}.on_days_of",
+                f"{ref!r} takes its own days or time from {leader.after or leader.follows!r}: "
+                "name that rule instead",
+            )
+        if leader.every is not None or len(leader.times) != 1:
+            self.fail(
+                f"{path}.on_days_of",
+                f"{ref!r} gives several doses a day: the days of a once-a-day rule are followed",
+            )
+        return leader
 
     def relative(
         self, raw: dict[str, Any], path: str, earlier: list[DoseRule]
@@ -1001,9 +1046,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "event"
 
 
-def _no_leader(ref: str, earlier: list[DoseRule]) -> str:
+def _no_leader(ref: str, earlier: list[DoseRule], what: str = "time this dose from") -> str:
     return (
-        f"no earlier dose rule {ref!r} in this phase to time this dose from (earlier rules: "
-        f"{', '.join(r.key for r in earlier) or 'none'}; a dose is timed from a rule listed "
+        f"no earlier dose rule {ref!r} in this phase to {what} (earlier rules: "
+        f"{', '.join(r.key for r in earlier) or 'none'}; a rule can name only a rule listed "
         "before it)"
     )

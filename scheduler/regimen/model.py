@@ -231,6 +231,10 @@ class DoseRule:
     """The rule gives this many doses in the phase in all ("30 fractions"), then the phase ends."""
     end_event: str = ""
     """An appointment when each dose ends ("Pump disconnection" after a 46-hour infusion)."""
+    follows: str | None = None
+    """Key of an earlier rule whose days this one takes ("capecitabine on the days of
+    radiotherapy"): it is given on each day that rule's dose is actually given, after
+    closures, delays and omissions, at its own clock times. ``days`` is that rule's."""
 
     @property
     def time(self) -> time:

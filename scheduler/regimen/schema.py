@@ -127,6 +127,11 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             "Cap on this rule's doses in a cycle.",
         ),
         "cap_reason": (_TEXT, "Why the cap drops scheduled slots (required when it does)."),
+        "on_days_of": (
+            _KEY,
+            "Key of an earlier rule: this dose is given on the days that rule's dose is given "
+            "(capecitabine on radiotherapy days), at its own time or times.",
+        ),
         "end_event": (
             _TEXT,
             'An appointment when the dose ends, e.g. "Pump disconnection" after a 46-hour pump.',
