@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +62,10 @@ COLUMNS = (
     "zone",
     "weight",
     "height",
+    "gfr",
+    "creatinine",
+    "age",
+    "sex",
     "label",
     "cycles",
     "until",
@@ -82,7 +85,8 @@ MAX_NAME = 200
 
 #: Library option names (PlanError.field) as the plans file spells them.
 _COLUMN_OF = {"dose_time": "time", "remind": None, "bound": None, "force": None}
-_NOT_FOR_COURSES = ("start", "zone", "cycles", "until", "time", "weight", "height", "plan_id")
+_NOT_FOR_COURSES = ("start", "zone", "cycles", "until", "time", "weight", "height", "gfr",
+                    "creatinine", "age", "sex", "plan_id")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -516,36 +520,17 @@ def _clock(values: dict[str, Any], key: str) -> time | None:
         raise _Bad(key, str(err)) from None
 
 
-def _measure(values: dict[str, Any], key: str, unit: str) -> Decimal | None:
-    value = values.get(key)
-    if value is None:
-        return None
-    example = "70" if unit == "kg" else "175"
-    wrong = _Bad(key, f"{_show(value)} is not a number of {unit} (e.g. {example})")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise wrong
-    try:
-        number = Decimal(str(value).strip().removesuffix(unit).strip())
-    except InvalidOperation:
-        raise wrong from None
-    if not number.is_finite():
-        raise wrong
-    return number
+#: The columns that are patient figures (read_body's names).
+_FIGURES = ("weight", "height", "gfr", "creatinine", "age", "sex")
 
 
 def _body(values: dict[str, Any]) -> Body | None:
-    weight = _measure(values, "weight", "kg")
-    height = _measure(values, "height", "cm")
-    if weight is None:
-        if height is not None:
-            raise _Bad("height", "needs a weight too (BSA is calculated from both)")
-        return None
-    from .regimen.dosing import Body
+    from .regimen.dosing import FigureError, read_body
 
     try:
-        return Body(weight_kg=weight, height_cm=height)
-    except ValueError as err:
-        raise _Bad("height" if str(err).startswith("height") else "weight", str(err)) from None
+        return read_body(**{c: values.get(c) for c in _FIGURES})
+    except FigureError as err:
+        raise _Bad(err.figure, str(err)) from None
 
 
 # -- output names ----------------------------------------------------------------------------

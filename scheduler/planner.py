@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from .errors import PlanError
 from .export.planned import Planned
 from .plan.engine import PlanOptions, expand_noting
-from .plan.notices import start_and_zone_warnings
+from .plan.notices import body_warnings, start_and_zone_warnings
 from .plan.reminders import parse_reminders
 from .regimen.model import Regimen
 
@@ -89,7 +89,11 @@ def plan(
         regimen=loaded,
         zone=options.zone,
         events=events,
-        notices=(*notices, *start_and_zone_warnings(loaded, start, options.zone_name, cycles)),
+        notices=(
+            *notices,
+            *start_and_zone_warnings(loaded, start, options.zone_name, cycles),
+            *body_warnings(loaded, body),
+        ),
         start=start,
         reminders=parse_reminders(reminders),
         label=text,
@@ -131,6 +135,7 @@ def plan_stored(
         label=_label(label if label is not None else course.label),
         course=course,
         personal=course.personal,
+        notices=tuple(body_warnings(regimen, course.body)),
     )
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["one_line", "plural"]
+__all__ = ["and_list", "one_line", "plural"]
 
 #: A word of a message longer than this (a value someone typed or pasted) is shortened.
 LONGEST_WORD = 200
@@ -13,6 +13,11 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     """``plural(1, "cycle")`` -> ``"1 cycle"``; ``plural(0, "day")`` -> ``"0 days"``;
     ``many`` spells an irregular plural (``plural(2, "entry", "entries")``)."""
     return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+def and_list(items: list[str]) -> str:
+    """``["age", "sex", "weight"]`` -> ``"age, sex and weight"``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def one_line(text: str) -> str:

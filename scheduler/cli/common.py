@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,34 +68,49 @@ def zone_name(tz: str | None, local_zone: bool = False) -> tuple[str, bool]:
     return name, False
 
 
-def body(weight: str | None, height: str | None, formula: str) -> Body | None:
-    if height is not None and weight is None:
-        raise PlanError("--height needs --weight too (BSA is calculated from both)")
-    if weight is None:
-        return None
-    from ..regimen.dosing import Body
+GfrOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ML/MIN", help="GFR in mL/min, to calculate AUC doses (Calvert), e.g. 85."
+    ),
+]
+CreatinineOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="VALUE UNIT",
+        help="Serum creatinine with its unit (0.9 mg/dL or 80 umol/L): the GFR for AUC doses "
+        "is then estimated by Cockcroft-Gault from it, --age, --sex and --weight.",
+    ),
+]
+AgeOpt = Annotated[
+    str | None, typer.Option(metavar="YEARS", help="Age in years, with --creatinine.")
+]
+SexOpt = Annotated[
+    str | None, typer.Option(metavar="female|male", help="female or male, with --creatinine.")
+]
+
+#: The option that gives each patient figure (regimen/dosing.py names them).
+FIGURE_OPTIONS = {"weight": "--weight", "height": "--height", "bsa": "--bsa", "gfr": "--gfr",
+                  "creatinine": "--creatinine", "age": "--age", "sex": "--sex"}  # fmt: skip
+
+
+def body(
+    weight: str | None,
+    height: str | None,
+    formula: str,
+    *,
+    gfr: str | None = None,
+    creatinine: str | None = None,
+    age: str | None = None,
+    sex: str | None = None,
+) -> Body | None:
+    """The patient figures as typed, checked together; each error names its option."""
+    from ..regimen.dosing import FigureError, read_body
 
     try:
-        return Body(
-            weight_kg=_measure(weight, "--weight", "kg"),
-            height_cm=_measure(height, "--height", "cm") if height is not None else None,
-            bsa_formula=formula.strip().lower(),
-        )
-    except ValueError as err:
-        raise PlanError(str(err)) from None
-
-
-def _measure(text: str, option: str, unit: str) -> Decimal:
-    example = "70" if unit == "kg" else "175"
-    try:
-        value = Decimal(text.strip().removesuffix(unit).strip())
-    except InvalidOperation:
-        raise PlanError(
-            f"{option} {text!r} is not a number of {unit} (e.g. {option} {example})"
-        ) from None
-    if not value.is_finite():
-        raise PlanError(f"{option} {text!r} is not a number of {unit} (e.g. {option} {example})")
-    return value
+        return read_body(weight, height, formula, gfr, creatinine, age, sex)
+    except FigureError as err:
+        raise PlanError(f"{FIGURE_OPTIONS[err.figure]}: {err}") from None
 
 
 def now() -> datetime:

@@ -12,7 +12,19 @@ import typer
 from ..errors import PlanError
 from ..words import plural
 from . import app
-from .common import RegimenArg, body, check_region, now, parse_clock, parse_date, zone_name
+from .common import (
+    AgeOpt,
+    CreatinineOpt,
+    GfrOpt,
+    RegimenArg,
+    SexOpt,
+    body,
+    check_region,
+    now,
+    parse_clock,
+    parse_date,
+    zone_name,
+)
 from .common import weekdays as closed_weekdays
 from .help import Group
 
@@ -76,6 +88,10 @@ def course_new_command(
     bsa: Annotated[
         str, typer.Option(metavar="mosteller|dubois", help="BSA formula: mosteller or dubois.")
     ] = "mosteller",
+    gfr: GfrOpt = None,
+    creatinine: CreatinineOpt = None,
+    age: AgeOpt = None,
+    sex: SexOpt = None,
     holidays: Annotated[
         list[str] | None,
         typer.Option(metavar="REGION", help="Public holidays that close the clinic, e.g. GB-ENG."),
@@ -104,7 +120,7 @@ def course_new_command(
         until=parse_date(until, "--until") if until is not None else None,
         dose_time=parse_clock(at) if at is not None else None,
         label=label or "",
-        body=body(weight, height, bsa),
+        body=body(weight, height, bsa, gfr=gfr, creatinine=creatinine, age=age, sex=sex),
         reminders=remind,
         holidays=tuple(holidays or ()),
         force=force,

@@ -11,7 +11,11 @@ from ..errors import PlanError, SchedulerError
 from ..export.formats import FORMATS
 from . import app
 from .common import (
+    AgeOpt,
+    CreatinineOpt,
+    GfrOpt,
     RegimenArg,
+    SexOpt,
     body,
     clinic_closures,
     color_wanted,
@@ -197,6 +201,10 @@ def plan_command(
             metavar="mosteller|dubois", help="Body surface area formula: mosteller or dubois."
         ),
     ] = "mosteller",
+    gfr: GfrOpt = None,
+    creatinine: CreatinineOpt = None,
+    age: AgeOpt = None,
+    sex: SexOpt = None,
     remind: Annotated[
         str | None,
         typer.Option(
@@ -241,7 +249,8 @@ def plan_command(
         given = [flag for flag, value in (("--start", start), ("--cycles", cycles),
                  ("--until", until), ("--tz", tz), ("--time", at), ("--weight", weight),
                  ("--height", height), ("--plan-id", plan_id), ("--holidays", holidays),
-                 ("--closed", closed)) if value is not None and value != []]  # fmt: skip
+                 ("--closed", closed), ("--gfr", gfr), ("--creatinine", creatinine),
+                 ("--age", age), ("--sex", sex)) if value is not None and value != []]  # fmt: skip
         if given:
             raise PlanError(
                 f"{regimen} is a course file: it sets {', '.join(given)} itself "
@@ -259,7 +268,7 @@ def plan_command(
         until=parse_date(until, "--until") if until is not None else None,
         dose_time=parse_clock(at) if at is not None else None,
         plan_id=plan_id,
-        body=body(weight, height, bsa),
+        body=body(weight, height, bsa, gfr=gfr, creatinine=creatinine, age=age, sex=sex),
         reminders=remind,
         label=label,
         closures=clinic_closures(holidays, closed),

@@ -15,7 +15,7 @@ from ..plan.bounds import FIRST_DATE, LAST_DATE
 from ..plan.changes import MAX_DELAY_DAYS, Change, Close, Delay, Omit, Retime, Stop
 from ..plan.closures import DEFAULT_POLICY, POLICIES, region_calendar
 from ..plan.engine import MAX_CYCLES, MAX_PLAN_ID
-from ..regimen.dosing import BSA_FORMULAS, Body
+from ..regimen.dosing import Body, FigureError, parse_creatinine
 from ..regimen.notation import parse_time, parse_weekday, weekday_name
 from ..tomlreader import TableReader, load_toml, show
 from .history import ACTIONS, FIELDS, Entry, fields_of
@@ -37,8 +37,12 @@ MAX_FILE_BYTES = 1_000_000
 MAX_HISTORY = 200
 MAX_LABEL = 200
 _TOP = ("format", "id", "regimen", "start", "timezone", "cycles", "until", "dose_time", "label",
-        "weight_kg", "height_cm", "bsa_formula", "reminders", "closures", "history")  # fmt: skip
+        "weight_kg", "height_cm", "bsa_formula", "gfr_ml_min", "creatinine", "age_years", "sex",
+        "reminders", "closures", "history")  # fmt: skip
 _CLOSURES = ("holidays", "dates", "weekdays", "policy")
+#: The course file's key for each patient figure (regimen/dosing.py names them).
+_FIGURE_KEYS = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_formula",
+                "gfr": "gfr_ml_min", "creatinine": "creatinine", "age": "age_years", "sex": "sex"}  # fmt: skip
 #: Cycle days and phase numbers in a change: small numbers (a cycle is at most 366 days).
 _MAX_DAY = 366
 _MAX_NUMBER = 100_000
@@ -116,21 +120,7 @@ class _Reader(TableReader):
             self.fail(
                 "label", f"a label is at most {MAX_LABEL} characters (e.g. the patient's initials)"
             )
-        weight = self.number(data, "weight_kg", "", what="a weight in kg")
-        height = self.number(data, "height_cm", "", what="a height in cm")
-        formula = self.text(data, "bsa_formula", "", required=False, what="mosteller or dubois")
-        if formula and formula not in BSA_FORMULAS:
-            self.fail(
-                "bsa_formula",
-                f"unknown BSA formula {formula!r} (allowed: {', '.join(BSA_FORMULAS)})",
-            )
-        if height is not None and weight is None:
-            self.fail("height_cm", "a height needs weight_kg too (BSA is calculated from both)")
-        if weight is not None:
-            try:
-                Body(weight, height, formula or "mosteller")
-            except ValueError as err:
-                self.fail("weight_kg" if "weight" in str(err) else "height_cm", str(err))
+        body = self.body(data)
         reminders = self.text(data, "reminders", "", required=False) or "default"
         try:
             from ..plan.reminders import Reminders
@@ -157,9 +147,7 @@ class _Reader(TableReader):
             until=until,
             dose_time=self.clock(data["dose_time"], "dose_time") if "dose_time" in data else None,
             label=label,
-            weight_kg=weight,
-            height_cm=height,
-            bsa_formula=formula or "mosteller",
+            body=body,
             reminders=reminders,
             holidays=self.regions(closures.get("holidays", []), "closures.holidays"),
             closed_dates=tuple(
@@ -175,6 +163,37 @@ class _Reader(TableReader):
             origin=self.origin,
             line_of=self.line_of,
         )
+
+    def body(self, data: dict[str, Any]) -> Body | None:
+        """Weight, height, BSA formula and kidney function, checked together as a Body."""
+        weight = self.number(data, "weight_kg", "", what="a weight in kg")
+        height = self.number(data, "height_cm", "", what="a height in cm")
+        formula = self.text(data, "bsa_formula", "", required=False, what="mosteller or dubois")
+        gfr = self.number(data, "gfr_ml_min", "", what="a GFR in mL/min")
+        creatinine_text = self.text(
+            data, "creatinine", "", required=False, what='a creatinine such as "0.9 mg/dL"'
+        )
+        age = self.integer(data, "age_years", "", low=0, high=200, what="an age in years")
+        sex = self.text(data, "sex", "", required=False, what="female or male")
+        if height is not None and weight is None:
+            self.fail("height_cm", "a height needs weight_kg too (BSA is calculated from both)")
+        if not any(v is not None and v != "" for v in (weight, gfr, creatinine_text, age, sex)):
+            if formula:
+                self.fail("bsa_formula", "a BSA formula needs weight_kg and height_cm")
+            return None
+        try:
+            creatinine = parse_creatinine(creatinine_text) if creatinine_text else None
+            return Body(
+                weight_kg=weight,
+                height_cm=height,
+                bsa_formula=formula or "mosteller",
+                gfr_ml_min=gfr,
+                creatinine=creatinine,
+                age_years=age,
+                sex=sex or None,
+            )
+        except FigureError as err:
+            self.fail(_FIGURE_KEYS[err.figure], str(err))
 
     def date_in_range(self, value: Any, path: str) -> date:
         day = self.day(value, path)
@@ -315,12 +334,18 @@ def dump_course(course: Course) -> str:
         out.append(f"dose_time = {_str(course.dose_time.strftime('%H:%M'))}")
     if course.label:
         out.append(f"label = {_str(course.label)}")
-    if course.weight_kg is not None:
-        out.append(f"weight_kg = {course.weight_kg}")
-    if course.height_cm is not None:
-        out.append(f"height_cm = {course.height_cm}")
-    if course.bsa_formula != "mosteller":
-        out.append(f"bsa_formula = {_str(course.bsa_formula)}")
+    body = course.body
+    if body is not None:
+        for key, value in (("weight_kg", body.weight_kg), ("height_cm", body.height_cm),
+                           ("gfr_ml_min", body.gfr_ml_min), ("age_years", body.age_years)):  # fmt: skip
+            if value is not None:
+                out.append(f"{key} = {value}")
+        if body.creatinine is not None:
+            out.append(f"creatinine = {_str(str(body.creatinine))}")
+        if body.sex is not None:
+            out.append(f"sex = {_str(body.sex)}")
+        if body.bsa_formula != "mosteller":
+            out.append(f"bsa_formula = {_str(body.bsa_formula)}")
     out.append(f"reminders = {_str(course.reminders)}")
     out += ["", "[closures]"]
     out.append(f"holidays = {_value(list(course.holidays))}")

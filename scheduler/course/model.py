@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,9 +38,8 @@ class Course:
     until: date | None = None
     dose_time: time | None = None
     label: str = ""
-    weight_kg: Decimal | None = None
-    height_cm: Decimal | None = None
-    bsa_formula: str = "mosteller"
+    body: Body | None = None
+    """Weight, height and kidney function as entered, for calculated doses (checked when read)."""
     reminders: str = "default"
     holidays: tuple[str, ...] = ()
     closed_dates: tuple[date, ...] = ()
@@ -104,14 +102,6 @@ class Course:
         except ValueError as err:
             raise self.fail("closures", str(err)) from None
 
-    def body(self) -> Body | None:
-        if self.weight_kg is None:
-            return None
-        try:
-            return Body(self.weight_kg, self.height_cm, self.bsa_formula)
-        except ValueError as err:
-            raise self.fail("weight_kg", str(err)) from None
-
     def options(self, zone: ZoneInfo, entries: int | None = None) -> PlanOptions:
         """The plan options of the course with the first ``entries`` changes (default: all)."""
         history = self.history if entries is None else self.history[:entries]
@@ -122,7 +112,7 @@ class Course:
             until=self.until,
             dose_time=self.dose_time,
             plan_id=self.id,
-            body=self.body(),
+            body=self.body,
             adjustments=tuple(e.change for e in history),
             closures=self.closures(),
         )

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import FhirError
-from ..regimen.amounts import UNITS, Amount, parse_amount
+from ..regimen.amounts import AUC, UNITS, Amount, parse_amount
 from ..regimen.model import ROUTES
 
 __all__ = [
@@ -64,6 +64,8 @@ _SNOMED_ROUTES: dict[str, tuple[str, str]] = {
 #: Our absolute units that have an exact UCUM code.
 _UCUM_BASE = {"mg": "mg", "g": "g", "mcg": "ug", "ml": "mL", "iu": "[iU]"}
 _UCUM_PER = {"kg": "kg", "m2": "m2"}
+#: A target AUC (carboplatin's "AUC 6") in UCUM: mg·min/mL.
+_UCUM_AUC = "mg.min/mL"
 
 
 def route_concept(route_key: str) -> dict[str, Any]:
@@ -119,6 +121,8 @@ def _json_number(value: Decimal) -> int | float:
 def quantity(amount: Amount) -> dict[str, Any]:
     """A FHIR Quantity: UCUM system and code where the unit maps exactly, else the unit text only."""
     result: dict[str, Any] = {"value": _json_number(amount.value), "unit": UNITS[amount.unit]}
+    if amount.unit == AUC:  # a target exposure, mg/mL·min, that the Calvert formula turns into mg
+        return {**result, "unit": "mg/mL·min", "system": UCUM, "code": _UCUM_AUC}
     base, per = amount.base_unit, amount.per
     if base in _UCUM_BASE and (per is None or per in _UCUM_PER):
         code = _UCUM_BASE[base] + (f"/{_UCUM_PER[per]}" if per else "")
@@ -128,9 +132,12 @@ def quantity(amount: Amount) -> dict[str, Any]:
 
 
 _FROM_UCUM = {
-    _UCUM_BASE[b] + (f"/{_UCUM_PER[p]}" if p else ""): b + (f"/{p}" if p else "")
-    for b in _UCUM_BASE
-    for p in (None, *_UCUM_PER)
+    **{
+        _UCUM_BASE[b] + (f"/{_UCUM_PER[p]}" if p else ""): b + (f"/{p}" if p else "")
+        for b in _UCUM_BASE
+        for p in (None, *_UCUM_PER)
+    },
+    _UCUM_AUC: AUC,
 }
 
 

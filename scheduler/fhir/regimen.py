@@ -79,7 +79,7 @@ from typing import Any
 
 from ..errors import FhirError
 from ..regimen import notation
-from ..regimen.amounts import UNITS, Amount
+from ..regimen.amounts import AUC, UNITS, Amount
 from ..regimen.model import (
     CourseEventRule,
     CycleEventRule,
@@ -1191,6 +1191,8 @@ class _Importer:
 
 
 def _amount_text(amount: Amount) -> str:
+    if amount.unit == AUC:
+        return f"AUC {amount.value.normalize():f}"
     return f"{amount.value.normalize():f} {UNITS[amount.unit]}"
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import format_date, weekday_name
 from ..words import plural
 
-__all__ = ["FIXED_ZONES", "start_and_zone_warnings"]
+__all__ = ["FIXED_ZONES", "body_warnings", "start_and_zone_warnings"]
 
 #: Zones that never change for summer time, which people type for a place that does: the zone
 #: they probably mean. (Etc/GMT+5 and the like are offsets too, matched below.)
@@ -72,3 +73,25 @@ def start_and_zone_warnings(
             f"year; if that is not intended, use {likely}"
         )
     return out
+
+
+def body_warnings(regimen: Regimen, body: Body | None) -> list[str]:
+    """One line each: an AUC dose shown as written because no kidney function was given; a
+    kidney function given to a regimen with no AUC dose (a wrong regimen, or a wrong patient)."""
+    auc = sorted(
+        {
+            f"{regimen.drug(rule.drug).name} {rule.amount}"
+            for phase in regimen.phases
+            for rule in phase.doses
+            if rule.amount is not None and rule.amount.per == "gfr"
+        }
+    )
+    kidney = body is not None and (body.gfr_ml_min is not None or body.creatinine is not None)
+    if auc and not kidney:
+        return [
+            f"{', '.join(auc)} is shown as written, not in mg: give the GFR, or a creatinine with "
+            "age, sex and weight, to calculate it (Calvert formula)"
+        ]
+    if kidney and not auc:
+        return [f"{regimen.id} has no AUC dose: the kidney function given is not used"]
+    return []

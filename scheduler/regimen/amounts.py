@@ -1,7 +1,10 @@
-"""Dose amounts with units: ``600,000 IU/kg``, ``1,250 mg/m²``, ``18 MIU``, ``2 tablets``.
+"""Dose amounts with units: ``600,000 IU/kg``, ``1,250 mg/m²``, ``18 MIU``, ``2 tablets``,
+``AUC 6``.
 
 An amount is exact (Decimal: no binary rounding in a dose) and its unit says whether it is per
-kilogram of body weight, per square metre of body surface area, or absolute.
+kilogram of body weight, per square metre of body surface area, a target area under the curve
+(carboplatin's ``AUC 6`` mg/mL·min, turned into mg by the Calvert formula from the kidney
+function), or absolute.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["UNITS", "Amount", "format_number", "parse_amount"]
+__all__ = ["AUC", "MAX_AUC", "UNITS", "Amount", "format_number", "parse_amount"]
 
 #: Absolute units the format accepts (canonical spelling -> how it is shown).
 _BASE = {
@@ -21,11 +24,24 @@ _BASE = {
 _PER = {"kg": "/kg", "m2": "/m²"}
 _PER_SCALABLE = {"mg", "g", "mcg", "iu", "miu", "units"}
 
+#: A target area under the curve in mg/mL·min (carboplatin): written before the number.
+AUC = "auc"
+
 #: Every unit the format accepts, canonical spelling -> display, e.g. "mg/m2" -> "mg/m²".
 UNITS: dict[str, str] = {
     **{key: shown for key, shown in _BASE.items()},
     **{f"{b}/{p}": _BASE[b] + _PER[p] for b in _PER_SCALABLE for p in _PER},
+    AUC: "AUC",
 }
+
+#: Target AUCs of carboplatin in published regimens run from about 1.5 to 7.5; more than
+#: this is a typo (AUC 60), not a dose.
+MAX_AUC = Decimal(10)
+_AUC = re.compile(
+    r"^\s*AUC\s*=?\s*([0-9]+(?:\.[0-9]+)?)\s*"
+    r"(?:mg\s*/\s*ml\s*[·.*x×/]?\s*min|mg\s*[·.*x×]?\s*min\s*/\s*ml|mg/ml/min)?\s*$",
+    re.IGNORECASE,
+)
 
 #: No dose is a trillion of anything (42,000,000 IU is large); bigger numbers are typos.
 MAX_VALUE = Decimal(10) ** 12
@@ -43,15 +59,22 @@ class Amount:
 
     @property
     def per(self) -> str | None:
-        """``"kg"``, ``"m2"`` or None: what the amount is scaled by."""
+        """``"kg"``, ``"m2"``, ``"gfr"`` (an AUC, scaled by GFR + 25) or None: what the amount
+        is scaled by."""
+        if self.unit == AUC:
+            return "gfr"
         return self.unit.split("/", 1)[1] if "/" in self.unit else None
 
     @property
     def base_unit(self) -> str:
-        """The unit of the calculated amount: ``mg`` for ``mg/m2``."""
+        """The unit of the calculated amount: ``mg`` for ``mg/m2`` and for an AUC."""
+        if self.unit == AUC:
+            return "mg"
         return self.unit.split("/", 1)[0]
 
     def __str__(self) -> str:
+        if self.unit == AUC:
+            return f"AUC {format_number(self.value)}"
         return f"{format_number(self.value)} {UNITS[self.unit]}"
 
 
@@ -63,9 +86,12 @@ def _canonical_unit(text: str) -> str:
 
 
 def parse_amount(text: object) -> Amount:
-    """Read ``"1,250 mg/m²"`` (or ``mg/m2``), ``"600000 IU/kg"``, ``"2 mg"``, ``"18 MIU"``."""
+    """Read ``"1,250 mg/m²"`` (or ``mg/m2``), ``"600000 IU/kg"``, ``"2 mg"``, ``"18 MIU"``,
+    ``"AUC 6"`` (or ``"AUC 6 mg/mL·min"``, ``"6 AUC"``)."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         raise ValueError(f'{text!r} has no unit (write e.g. "85 mg/m2", "400 mg", "18 MIU")')
+    if isinstance(text, str) and "auc" in text.lower():
+        return _parse_auc(text)
     match = _AMOUNT.match(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(
@@ -87,6 +113,26 @@ def parse_amount(text: object) -> Amount:
     if value >= MAX_VALUE:
         raise ValueError(f"{text!r} is not a dose amount: {number} is far too large")
     return Amount(value, unit)
+
+
+def _parse_auc(text: str) -> Amount:
+    """``AUC 6``: a target area under the curve in mg/mL·min (also read as ``6 AUC``, the
+    form the unit-last writers such as the JSON and FHIR views use)."""
+    cleaned = text.strip()
+    flipped = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*AUC", cleaned, re.IGNORECASE)
+    match = _AUC.match(f"AUC {flipped.group(1)}" if flipped else cleaned)
+    if not match:
+        raise ValueError(
+            f'{text!r} is not a target AUC (write e.g. "AUC 6", in mg/mL·min, for a dose by the '
+            "Calvert formula)"
+        )
+    value = Decimal(match.group(1))
+    if not Decimal(0) < value <= MAX_AUC:
+        raise ValueError(
+            f"{text!r}: a target AUC is more than 0 and at most {format_number(MAX_AUC)} "
+            "mg/mL·min (carboplatin is given at AUC 2 to 7)"
+        )
+    return Amount(value, AUC)
 
 
 def format_number(value: Decimal) -> str:

@@ -120,6 +120,14 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
             f"Drug: {drug.name}, {drug.route} ({drug.route_abbrev})"
             + (f"; {'; '.join(limits)}" if limits else "")
         )
+    for amount in sorted({f"{regimen.drug(r.drug).name} {r.amount}" for p in regimen.phases
+                          for r in p.doses if r.amount is not None and r.amount.per == "gfr"}):  # fmt: skip
+        target = amount.rpartition(" ")[2]
+        out.append(
+            f"Dose by kidney function: {amount} is {target} × (GFR + 25) mg (Calvert formula), "
+            "calculated when a plan is given a GFR, or a creatinine with age, sex and weight "
+            "(Cockcroft–Gault); the GFR is capped at 125 mL/min"
+        )
     for number, phase in enumerate(regimen.phases, start=1):
         if phase.cycles is not None:
             count = plural(phase.cycles, "cycle")

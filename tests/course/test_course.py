@@ -23,6 +23,7 @@ from scheduler.course.wording import entry_words
 from scheduler.errors import CourseError, PlanError
 from scheduler.export.ics import to_ics
 from scheduler.plan.changes import Change, Close, Delay, Omit, Retime, Stop
+from scheduler.regimen.dosing import Body
 from scheduler.regimen.notation import parse_time, parse_weekday
 
 AT = datetime(2027, 1, 2, 10, 0, tzinfo=UTC)
@@ -96,7 +97,7 @@ def test_omitted_doses_are_removed_not_replaced() -> None:
 
 def test_caps_still_hold_after_an_omission() -> None:
     # HD aldesleukin: the 15th eight-hour slot stays dropped when an earlier dose is omitted.
-    hd = course("aldesleukin-hd-iv", cycles=None, weight_kg=Decimal(70))
+    hd = course("aldesleukin-hd-iv", cycles=None, body=Body(weight_kg=Decimal(70)))
     omitted = edit(hd, "omit", phase=1, cycle=1, day=2, slot=1)  # Tue 5 Jan 00:00
     got = doses(omitted)
     assert len(got) == 27
@@ -241,7 +242,7 @@ def test_changes_in_words() -> None:
 
 def test_course_file_round_trip(tmp_path: Path) -> None:
     edited = edit(
-        course(label='J. "Jo" S.', weight_kg=Decimal("70.5"), height_cm=Decimal(175), holidays=("GB-ENG",),
+        course(label='J. "Jo" S.', body=Body(weight_kg=Decimal("70.5"), height_cm=Decimal(175)), holidays=("GB-ENG",),
                closed_weekdays=("Sunday",), dose_time=time(8, 30)),
         "delay", phase=1, cycle=2, days=7, reason="ANC 0.9; repeat bloods\\Friday",
     )  # fmt: skip

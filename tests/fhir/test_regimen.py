@@ -149,10 +149,10 @@ def _hostile() -> list[tuple[str, Any, str]]:
     cases.append(("a choice", data, "PlanDefinition.action[0].selectionBehavior"))
     data = _kdn5()
     data["contained"][1]["dosage"][0]["doseAndRate"] = [
-        {"doseQuantity": {"value": 5, "unit": "AUC"}}
+        {"doseQuantity": {"value": 50, "unit": "AUC"}}
     ]
     cases.append(
-        ("AUC dose", data, "PlanDefinition.contained[1].dosage[0].doseAndRate[0].doseQuantity")
+        ("AUC 50", data, "PlanDefinition.contained[1].dosage[0].doseAndRate[0].doseQuantity")
     )
     return cases
 
@@ -175,3 +175,23 @@ def test_validate_names_the_element() -> None:
     with pytest.raises(FhirError) as caught:
         validate(resource, "r5")
     assert caught.value.path == "PlanDefinition.action[0].timingTiming.repeat.count"
+
+
+def test_a_target_auc_dose_is_carried_both_ways() -> None:
+    """Issue 19: carboplatin AUC 6 goes out as a UCUM mg.min/mL quantity and comes back as
+    "AUC 6"; a doseQuantity written with the unit text "AUC" (as KDN5-style definitions do) is
+    read as a target AUC too."""
+    data = regimen_to_plandefinition(resolve("carboplatin-paclitaxel-q21d"))
+    quantities = [
+        d["dosage"][0]["doseAndRate"][0]["doseQuantity"]
+        for d in data["contained"]
+        if d.get("resourceType") == "ActivityDefinition" and "doseAndRate" in d["dosage"][0]
+    ]
+    assert {"value": 6, "unit": "mg/mL·min", "system": "http://unitsofmeasure.org",
+            "code": "mg.min/mL"} in quantities  # fmt: skip
+    assert 'amount = "AUC 6"' in plandefinition_to_regimen_toml(data)
+    kdn5 = _kdn5()
+    kdn5["contained"][1]["dosage"][0]["doseAndRate"] = [
+        {"doseQuantity": {"value": 5, "unit": "AUC"}}
+    ]
+    assert 'amount = "AUC 5"' in plandefinition_to_regimen_toml(kdn5)

@@ -17,11 +17,11 @@ from tests.helpers import doses, plan
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
 ALL = [
     "aldesleukin-hd-iv", "aldesleukin-sc", "aldesleukin-sc-18-9", "capecitabine-q21d",
-    "capecitabine-rt-rectal", "denosumab-6-monthly", "docetaxel-q21d",
-    "gemcitabine-d1-8-15-q28d", "imatinib-daily", "leuprolide-3-monthly", "methotrexate-weekly",
-    "methotrexate-weekly-divided", "mfolfox6", "ocp-21-7", "paclitaxel-weekly-q28d",
-    "palbociclib-fulvestrant", "pembrolizumab-q3w", "pembrolizumab-q6w", "r-chop-21",
-    "radiotherapy-60gy-30f", "temozolomide-stupp", "zoledronic-acid-q12w",
+    "capecitabine-rt-rectal", "carboplatin-paclitaxel-q21d", "denosumab-6-monthly",
+    "docetaxel-q21d", "gemcitabine-d1-8-15-q28d", "imatinib-daily", "leuprolide-3-monthly",
+    "methotrexate-weekly", "methotrexate-weekly-divided", "mfolfox6", "ocp-21-7",
+    "paclitaxel-weekly-q28d", "palbociclib-fulvestrant", "pembrolizumab-q3w", "pembrolizumab-q6w",
+    "r-chop-21", "radiotherapy-60gy-30f", "temozolomide-stupp", "zoledronic-acid-q12w",
 ]  # fmt: skip
 
 
