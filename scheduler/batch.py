@@ -38,6 +38,7 @@ from .errors import (
 from .files import read_text, write_atomic
 
 if TYPE_CHECKING:
+    from .plan.lifetime import Prior
     from .planner import Planned
     from .regimen.dosing import Body
     from .regimen.model import Regimen
@@ -66,6 +67,7 @@ COLUMNS = (
     "creatinine",
     "age",
     "sex",
+    "prior",
     "label",
     "cycles",
     "until",
@@ -86,7 +88,7 @@ MAX_NAME = 200
 #: Library option names (PlanError.field) as the plans file spells them.
 _COLUMN_OF = {"dose_time": "time", "remind": None, "bound": None, "force": None}
 _NOT_FOR_COURSES = ("start", "zone", "cycles", "until", "time", "weight", "height", "gfr",
-                    "creatinine", "age", "sex", "plan_id")  # fmt: skip
+                    "creatinine", "age", "sex", "prior", "plan_id")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Task:
     until: date | None = None
     dose_time: time | None = None
     body: Body | None = None
+    prior: tuple[Prior, ...] = ()
     label: str | None = None
     plan_id: str | None = None
     """Part of every event's UID (default: the start date): a patient's own, so that two
@@ -420,6 +423,7 @@ def _task(values: dict[str, Any], folder: Path, output: str) -> Task:
         until=_date(values, "until"),
         dose_time=_clock(values, "time"),
         body=_body(values),
+        prior=_prior(values),
         label=label,
         plan_id=_text(values, "plan_id"),
     )
@@ -518,6 +522,22 @@ def _clock(values: dict[str, Any], key: str) -> time | None:
         return parse_time(value.strip() if isinstance(value, str) else value)
     except ValueError as err:
         raise _Bad(key, str(err)) from None
+
+
+def _prior(values: dict[str, Any]) -> tuple[Prior, ...]:
+    """``prior``: doses given before the plan, ``doxorubicin=150 mg/m2; bleomycin=90 units``."""
+    text = _text(values, "prior")
+    if text is None or not text.strip():
+        return ()
+    from .plan.lifetime import MAX_PRIOR, parse_prior
+
+    parts = [p for p in text.split(";") if p.strip()]
+    if len(parts) > MAX_PRIOR:
+        raise _Bad("prior", f"at most {MAX_PRIOR} prior doses, one per drug")
+    try:
+        return tuple(parse_prior(p) for p in parts)
+    except ValueError as err:
+        raise _Bad("prior", str(err)) from None
 
 
 #: The columns that are patient figures (read_body's names).
@@ -841,6 +861,7 @@ def _planned(task: Task) -> Planned:
         dose_time=task.dose_time,
         plan_id=task.plan_id,
         body=task.body,
+        prior=task.prior,
         label=task.label,
     )
 

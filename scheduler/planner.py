@@ -22,6 +22,7 @@ from .regimen.model import Regimen
 if TYPE_CHECKING:
     from .course.model import Course
     from .plan.closures import Closures
+    from .plan.lifetime import Prior
     from .regimen.dosing import Body
 
 __all__ = ["Planned", "parse_reminders", "plan", "plan_stored"]
@@ -40,11 +41,13 @@ def plan(
     reminders: str | None = None,
     label: str | None = None,
     closures: Closures | None = None,
+    prior: tuple[Prior, ...] = (),
 ) -> Planned:
     """Plan ``source``: a bundled regimen id, a regimen file, a loaded Regimen, or a course file.
 
     ``closures``: days the clinic is closed (public holidays, weekdays); tests, visits and
-    clinic doses on them move as in a course (docs/courses.md), home doses stay.
+    clinic doses on them move as in a course (docs/courses.md), home doses stay. ``prior``:
+    doses given before this plan, counted towards the drugs' lifetime limits.
 
     A regimen needs ``start`` and ``zone`` (an IANA name or a ZoneInfo); a course file sets
     those itself, and only ``reminders`` and ``label`` may be given with it. ``reminders`` is
@@ -57,7 +60,8 @@ def plan(
         if is_course_file(source):
             given = [name for name, value in (("start", start), ("zone", zone), ("cycles", cycles),
                      ("until", until), ("dose_time", dose_time), ("plan_id", plan_id),
-                     ("body", body), ("closures", closures)) if value is not None]  # fmt: skip
+                     ("body", body), ("closures", closures), ("prior", prior or None))
+                     if value is not None]  # fmt: skip
             if given:
                 raise PlanError(
                     f"{source} is a course file: it sets its own {', '.join(given)} "
@@ -82,6 +86,7 @@ def plan(
         plan_id=plan_id if plan_id is not None else labelled_identity(start, text),
         body=body,
         closures=closures,
+        prior=prior,
     )
     assert isinstance(options.zone, ZoneInfo)
     events, notices = expand_noting(loaded, options)

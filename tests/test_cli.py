@@ -333,7 +333,7 @@ def test_dubois_formula(capsys: pytest.CaptureFixture[str]) -> None:
         (["--weight", "seventy"], "Error: --weight: 'seventy' is not a number of kg (e.g. 70)"),
         (["--weight", "70", "--height", "1.75m"], "Error: --height: '1.75m' is not a number of cm"),
         (["--height", "175"], "Error: --height: a height needs a weight too"),
-        (["--weight", "700"], "Error: --weight: weight 700 kg is outside 0.5 to 400 kg"),
+        (["--weight", "700"], "Error: --weight 700 kg is outside 0.5 to 400 kg"),
         (["--weight", "70", "--height", "175", "--bsa", "haycock"], "Error: --bsa: unknown BSA formula 'haycock' (allowed: mosteller, dubois)"),
     ],
 )  # fmt: skip

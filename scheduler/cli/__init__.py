@@ -97,6 +97,14 @@ FLAGS = {
     "user": "--user",
     "password_env": "--password-env",
     "timeout": "--timeout",
+    "prior": "--prior",
+    "weight": "--weight",
+    "height": "--height",
+    "bsa": "--bsa",
+    "gfr": "--gfr",
+    "creatinine": "--creatinine",
+    "age": "--age",
+    "sex": "--sex",
 }
 #: Errors about more than one option end with what to give instead.
 HINTS = {

@@ -14,6 +14,7 @@ from ..errors import PlanError
 
 if TYPE_CHECKING:
     from ..plan.closures import Closures
+    from ..plan.lifetime import Prior
     from ..regimen.dosing import Body
 
 RegimenArg = Annotated[
@@ -89,9 +90,28 @@ SexOpt = Annotated[
     str | None, typer.Option(metavar="female|male", help="female or male, with --creatinine.")
 ]
 
-#: The option that gives each patient figure (regimen/dosing.py names them).
-FIGURE_OPTIONS = {"weight": "--weight", "height": "--height", "bsa": "--bsa", "gfr": "--gfr",
-                  "creatinine": "--creatinine", "age": "--age", "sex": "--sex"}  # fmt: skip
+PriorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="DRUG=AMOUNT",
+        help="A dose given before this plan, counted towards the drug's lifetime limit, e.g. "
+        "doxorubicin=150mg/m2 (repeatable).",
+    ),
+]
+
+
+def prior_doses(texts: list[str] | None) -> tuple[Prior, ...]:
+    """``--prior doxorubicin=150mg/m2`` (repeatable) as Prior doses; errors name --prior."""
+    if not texts:
+        return ()
+    from ..plan.lifetime import MAX_PRIOR, parse_prior
+
+    if len(texts) > MAX_PRIOR:
+        raise PlanError(f"--prior: at most {MAX_PRIOR} prior doses, one per drug")
+    try:
+        return tuple(parse_prior(text) for text in texts)
+    except ValueError as err:
+        raise PlanError(f"--prior: {err}") from None
 
 
 def body(
@@ -104,13 +124,14 @@ def body(
     age: str | None = None,
     sex: str | None = None,
 ) -> Body | None:
-    """The patient figures as typed, checked together; each error names its option."""
+    """The patient figures as typed, checked together; each error names its figure (the
+    command line spells it as its option)."""
     from ..regimen.dosing import FigureError, read_body
 
     try:
         return read_body(weight, height, formula, gfr, creatinine, age, sex)
     except FigureError as err:
-        raise PlanError(f"{FIGURE_OPTIONS[err.figure]}: {err}") from None
+        raise PlanError(str(err), field=err.figure) from None
 
 
 def now() -> datetime:

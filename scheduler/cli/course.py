@@ -16,6 +16,7 @@ from .common import (
     AgeOpt,
     CreatinineOpt,
     GfrOpt,
+    PriorOpt,
     RegimenArg,
     SexOpt,
     body,
@@ -23,6 +24,7 @@ from .common import (
     now,
     parse_clock,
     parse_date,
+    prior_doses,
     zone_name,
 )
 from .common import weekdays as closed_weekdays
@@ -92,6 +94,7 @@ def course_new_command(
     creatinine: CreatinineOpt = None,
     age: AgeOpt = None,
     sex: SexOpt = None,
+    prior: PriorOpt = None,
     holidays: Annotated[
         list[str] | None,
         typer.Option(metavar="REGION", help="Public holidays that close the clinic, e.g. GB-ENG."),
@@ -123,6 +126,7 @@ def course_new_command(
         body=body(weight, height, bsa, gfr=gfr, creatinine=creatinine, age=age, sex=sex),
         reminders=remind,
         holidays=tuple(holidays or ()),
+        prior=prior_doses(prior),
         force=force,
     )
     doses = [e for e in events if e.kind == "dose"]

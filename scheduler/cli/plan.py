@@ -14,6 +14,7 @@ from .common import (
     AgeOpt,
     CreatinineOpt,
     GfrOpt,
+    PriorOpt,
     RegimenArg,
     SexOpt,
     body,
@@ -23,6 +24,7 @@ from .common import (
     parse_clock,
     parse_date,
     parse_week_start,
+    prior_doses,
     stamp,
     terminal_width,
     write,
@@ -205,6 +207,7 @@ def plan_command(
     creatinine: CreatinineOpt = None,
     age: AgeOpt = None,
     sex: SexOpt = None,
+    prior: PriorOpt = None,
     remind: Annotated[
         str | None,
         typer.Option(
@@ -250,7 +253,8 @@ def plan_command(
                  ("--until", until), ("--tz", tz), ("--time", at), ("--weight", weight),
                  ("--height", height), ("--plan-id", plan_id), ("--holidays", holidays),
                  ("--closed", closed), ("--gfr", gfr), ("--creatinine", creatinine),
-                 ("--age", age), ("--sex", sex)) if value is not None and value != []]  # fmt: skip
+                 ("--age", age), ("--sex", sex), ("--prior", prior))
+                 if value is not None and value != []]  # fmt: skip
         if given:
             raise PlanError(
                 f"{regimen} is a course file: it sets {', '.join(given)} itself "
@@ -272,6 +276,7 @@ def plan_command(
         reminders=remind,
         label=label,
         closures=clinic_closures(holidays, closed),
+        prior=prior_doses(prior),
     )
     data = planned.render(
         fmt,

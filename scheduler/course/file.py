@@ -15,6 +15,7 @@ from ..plan.bounds import FIRST_DATE, LAST_DATE
 from ..plan.changes import MAX_DELAY_DAYS, Change, Close, Delay, Omit, Retime, Stop
 from ..plan.closures import DEFAULT_POLICY, POLICIES, region_calendar
 from ..plan.engine import MAX_CYCLES, MAX_PLAN_ID
+from ..plan.lifetime import MAX_PRIOR, Prior, parse_prior
 from ..regimen.dosing import Body, FigureError, parse_creatinine
 from ..regimen.notation import parse_time, parse_weekday, weekday_name
 from ..tomlreader import TableReader, load_toml, show
@@ -38,7 +39,7 @@ MAX_HISTORY = 200
 MAX_LABEL = 200
 _TOP = ("format", "id", "regimen", "start", "timezone", "cycles", "until", "dose_time", "label",
         "weight_kg", "height_cm", "bsa_formula", "gfr_ml_min", "creatinine", "age_years", "sex",
-        "reminders", "closures", "history")  # fmt: skip
+        "reminders", "prior_doses", "closures", "history")  # fmt: skip
 _CLOSURES = ("holidays", "dates", "weekdays", "policy")
 #: The course file's key for each patient figure (regimen/dosing.py names them).
 _FIGURE_KEYS = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_formula",
@@ -121,6 +122,7 @@ class _Reader(TableReader):
                 "label", f"a label is at most {MAX_LABEL} characters (e.g. the patient's initials)"
             )
         body = self.body(data)
+        prior = self.prior(data)
         reminders = self.text(data, "reminders", "", required=False) or "default"
         try:
             from ..plan.reminders import Reminders
@@ -148,6 +150,7 @@ class _Reader(TableReader):
             dose_time=self.clock(data["dose_time"], "dose_time") if "dose_time" in data else None,
             label=label,
             body=body,
+            prior=prior,
             reminders=reminders,
             holidays=self.regions(closures.get("holidays", []), "closures.holidays"),
             closed_dates=tuple(
@@ -194,6 +197,24 @@ class _Reader(TableReader):
             )
         except FigureError as err:
             self.fail(_FIGURE_KEYS[err.figure], str(err))
+
+    def prior(self, data: dict[str, Any]) -> tuple[Prior, ...]:
+        """``[prior_doses]``: drug key = amount given before the course ("150 mg/m2")."""
+        table = self.table(data.get("prior_doses", {}), "prior_doses", 'drug = "150 mg/m2"')
+        if len(table) > MAX_PRIOR:
+            self.fail("prior_doses", f"at most {MAX_PRIOR} drugs, one line each")
+        out = []
+        for key, value in table.items():
+            path = f"prior_doses.{key}"
+            if not isinstance(value, str):
+                self.fail(
+                    path, f'expected an amount in quotes, e.g. "150 mg/m2", got {show(value)}'
+                )
+            try:
+                out.append(parse_prior(f"{key}={value}"))
+            except ValueError as err:
+                self.fail(path, str(err))
+        return tuple(out)
 
     def date_in_range(self, value: Any, path: str) -> date:
         day = self.day(value, path)
@@ -347,6 +368,9 @@ def dump_course(course: Course) -> str:
         if body.bsa_formula != "mosteller":
             out.append(f"bsa_formula = {_str(body.bsa_formula)}")
     out.append(f"reminders = {_str(course.reminders)}")
+    if course.prior:
+        out += ["", "[prior_doses]"]
+        out += [f"{p.drug} = {_str(str(p.amount))}" for p in course.prior]
     out += ["", "[closures]"]
     out.append(f"holidays = {_value(list(course.holidays))}")
     out.append(f"dates = {_value(list(course.closed_dates))}")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from ..errors import CourseError, SchedulerError
 from ..plan.closures import DEFAULT_POLICY, Closures
 from ..plan.engine import PlanOptions
+from ..plan.lifetime import Prior
 from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import parse_weekday
@@ -40,6 +41,8 @@ class Course:
     label: str = ""
     body: Body | None = None
     """Weight, height and kidney function as entered, for calculated doses (checked when read)."""
+    prior: tuple[Prior, ...] = ()
+    """Doses given before this course, counted towards the drugs' lifetime limits."""
     reminders: str = "default"
     holidays: tuple[str, ...] = ()
     closed_dates: tuple[date, ...] = ()
@@ -115,4 +118,5 @@ class Course:
             body=self.body,
             adjustments=tuple(e.change for e in history),
             closures=self.closures(),
+            prior=self.prior,
         )

@@ -20,6 +20,7 @@ from ..plan.clock import day_of
 from ..plan.closures import region_calendar
 from ..plan.engine import expand, sort_events
 from ..plan.events import Event
+from ..plan.lifetime import Prior
 from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
@@ -265,6 +266,7 @@ def new_course(
     body: Body | None = None,
     reminders: str = "default",
     holidays: tuple[str, ...] = (),
+    prior: tuple[Prior, ...] = (),
     force: bool = False,
     identity: str | None = None,
     store: CourseStore | None = None,
@@ -298,6 +300,7 @@ def new_course(
         dose_time=dose_time,
         label=text,
         body=body,
+        prior=prior,
         reminders=reminders.strip(),
         holidays=tuple(h.strip() for h in holidays),
         origin=str(course_file),

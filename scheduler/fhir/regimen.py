@@ -33,6 +33,7 @@ export then import gives back the same regimen:
   valueString, a period such as "12 months" or "not stated").
 - ``drug-title``, ``drug-notes`` (Medication, valueString): calendar title and notes of a drug.
 - ``drug-max-amount`` (Medication, valueQuantity): the largest amount per dose.
+- ``drug-max-cumulative`` (Medication, valueQuantity): the lifetime limit ("450 mg/m²").
 - ``drug-max-doses-per-course`` (Medication, valuePositiveInt).
 - ``drug-min-interval`` (Medication, valueDuration): no two doses closer; in days (UCUM ``d``)
   for a limit in calendar days ("6 days"), in minutes for one in elapsed time ("11h").
@@ -180,6 +181,10 @@ def _medication(drug: Drug) -> dict[str, Any]:
     if drug.max_amount is not None:
         extensions.append(
             {"url": _ext("drug-max-amount"), "valueQuantity": quantity(drug.max_amount)}
+        )
+    if drug.max_cumulative is not None:
+        extensions.append(
+            {"url": _ext("drug-max-cumulative"), "valueQuantity": quantity(drug.max_cumulative)}
         )
     if drug.max_doses_per_course is not None:
         extensions.append(
@@ -1013,6 +1018,12 @@ class _Importer:
         if most is not None:
             lines.append(
                 f"max_amount = {_toml(_amount_text(amount_from_quantity(most, f'{mpath}.extension(drug-max-amount)')))}"
+            )
+        lifetime = self.value(medication, "drug-max-cumulative", "valueQuantity", mpath)
+        if lifetime is not None:
+            where = f"{mpath}.extension(drug-max-cumulative)"
+            lines.append(
+                f"max_cumulative = {_toml(_amount_text(amount_from_quantity(lifetime, where)))}"
             )
         per_course = self.value(medication, "drug-max-doses-per-course", "valuePositiveInt", mpath)
         if per_course is not None:

@@ -69,6 +69,7 @@ from .events import ASK_SLOT, Event
 if TYPE_CHECKING:
     from .changes import Change, Omit, Retime
     from .closures import Closures, Unit
+    from .lifetime import Prior
 
 __all__ = ["MAX_CYCLES", "MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
 
@@ -115,6 +116,8 @@ class PlanOptions:
     """What changed since the plan was made, in the order it was recorded (plan/changes.py)."""
     closures: Closures | None = None
     """Closed days and what to do with events that fall on them."""
+    prior: tuple[Prior, ...] = ()
+    """Doses given before this plan, counted towards the drugs' lifetime limits."""
 
     def __post_init__(self) -> None:
         _check_options(self)
@@ -235,6 +238,19 @@ def _check_options(o: PlanOptions) -> None:
         for change in o.adjustments:
             if not isinstance(change, Delay | Omit | Stop | Retime | Close):
                 raise PlanError(f"not a plan change: {change!r}", field="adjustments")
+    if not isinstance(o.prior, tuple):
+        raise PlanError("prior must be a tuple of Prior doses", field="prior")
+    if o.prior:
+        from ..regimen.amounts import Amount
+        from .lifetime import Prior
+
+        for given in o.prior:
+            if not (
+                isinstance(given, Prior)
+                and isinstance(given.drug, str)
+                and isinstance(given.amount, Amount)
+            ):
+                raise PlanError(f"not a prior dose: {given!r:.80}", field="prior")
     if o.closures is not None:
         from .closures import Closures
 
@@ -296,10 +312,13 @@ class _Plan:
         self.last_counted: date | None = None
         self.notices: list[str] = []
         """What the reader of the plan is told in words (a course cap's dropped doses)."""
+        self.extra: dict[str, str] = {}
+        """A last line for some descriptions, by UID (a lifetime total after the dose)."""
 
     # -- the steps ---------------------------------------------------------------------------
 
     def events(self) -> tuple[Event, ...]:
+        self.check_prior()
         events = self.keep_elapsed(self.course_caps(self.cycles()))
         planned = events
         events = self.omit(events)
@@ -310,6 +329,7 @@ class _Plan:
         events += self.end_events(events)
         self.check_spacing(planned, events)
         self.check_order(events)
+        self.check_lifetime(events)
         events += self.course_level(events)
         rendered = [replace(e, description=self.describe(e)) for e in events]
         return sort_events(rendered, self.zone)
@@ -674,6 +694,45 @@ class _Plan:
             )
         raise PlanError(message)
 
+    def check_prior(self) -> None:
+        """Each dose given before the plan names a drug of the regimen with a lifetime limit,
+        in that limit's unit (otherwise it could not be counted, and would be ignored)."""
+        for given in self.options.prior:
+            drug = next((d for d in self.regimen.drugs if d.key == given.drug), None)
+            if drug is None:
+                keys = ", ".join(d.key for d in self.regimen.drugs)
+                raise PlanError(
+                    f"a prior dose of {given.drug!r}: {self.regimen.id} has no such drug "
+                    f"(its drugs: {keys})",
+                    field="prior",
+                )
+            cap = drug.max_cumulative
+            if cap is None:
+                raise PlanError(
+                    f"a prior dose of {drug.name}: {self.regimen.id} sets no lifetime limit for "
+                    "it, so nothing would count it",
+                    field="prior",
+                )
+            if given.amount.unit != cap.unit:
+                raise PlanError(
+                    f"a prior dose of {drug.name} of {given.amount}: give it in the unit of its "
+                    f"lifetime limit, {cap} (e.g. {drug.key}=150 {str(cap).partition(' ')[2]})",
+                    field="prior",
+                )
+
+    def check_lifetime(self, events: list[Event]) -> None:
+        """No drug past its lifetime limit (``max_cumulative``), counting doses given before
+        the plan; each counted dose's description says the total after it."""
+        if not any(d.max_cumulative for d in self.regimen.drugs):
+            return
+        from .lifetime import lifetime
+
+        found = lifetime(self.regimen, events, self.options.prior)
+        if found.over is not None:
+            raise PlanError(found.over)
+        self.extra = found.lines
+        self.notices.extend(found.unchecked)
+
     def check_order(self, events: list[Event]) -> None:
         """Every test or visit placed before a cycle (day -1) is still before its first dose."""
         first: dict[tuple[int | None, int | None], date] = {}
@@ -716,7 +775,7 @@ class _Plan:
     def describe(self, event: Event) -> str:
         tail = [f"Regimen: {self.regimen.name} ({self.regimen.id}).",
                 f"Source: {self.regimen.source}", _NOTICE]  # fmt: skip
-        lines = [*event.notes, *self.lines[event.uid](event), *tail]
+        lines = [*event.notes, *self.lines[event.uid](event), self.extra.get(event.uid, ""), *tail]
         return "\n".join(line for line in lines if line)
 
     # -- course-level events -----------------------------------------------------------------

@@ -116,6 +116,11 @@ def describe(regimen: Regimen, start: date | None = None) -> str:
             limits.append(f"at most {plural(drug.max_doses_per_course, 'dose')} per course")
         if drug.min_interval:
             limits.append(f"never less than {format_duration(drug.min_interval)} apart")
+        if drug.max_cumulative:
+            limits.append(
+                f"at most {drug.max_cumulative} in a lifetime, with doses before this course "
+                "(plan --prior)"
+            )
         out.append(
             f"Drug: {drug.name}, {drug.route} ({drug.route_abbrev})"
             + (f"; {'; '.join(limits)}" if limits else "")

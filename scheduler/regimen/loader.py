@@ -18,7 +18,7 @@ from ..files import read_text
 from ..tomlreader import TableReader, load_toml, show
 from ..words import plural
 from . import notation, timing
-from .amounts import Amount, parse_amount
+from .amounts import UNITS, Amount, parse_amount
 from .model import (
     ALL_CYCLES,
     HOME_ROUTES,
@@ -207,6 +207,7 @@ class _Reader(TableReader):
         self.budget = timing.Budget()
         for drug in drugs:
             self.check_min_interval(drug, phases)
+            self.check_cumulative(drug, phases)
         self.check_phase_starts(phases)
         return Regimen(
             id=regimen_id,
@@ -264,6 +265,16 @@ class _Reader(TableReader):
                     notation.parse_duration, spec["min_interval"], f"{path}.min_interval"
                 )
                 elapsed = not notation.written_in_days(spec["min_interval"])
+            cumulative = None
+            if "max_cumulative" in spec:
+                cumulative = self.parsed(
+                    parse_amount, spec["max_cumulative"], f"{path}.max_cumulative"
+                )
+                if cumulative.per == "gfr":
+                    self.fail(
+                        f"{path}.max_cumulative",
+                        f"a lifetime limit is an amount of drug (mg, units, mg/m²), not {cumulative}",
+                    )
             window_cap = None
             if "at_most" in spec:
                 window_cap = WindowCap(
@@ -282,6 +293,7 @@ class _Reader(TableReader):
                     min_interval=interval,
                     min_interval_elapsed=elapsed,
                     window_cap=window_cap,
+                    max_cumulative=cumulative,
                 )
             )
         return tuple(out)
@@ -893,6 +905,38 @@ class _Reader(TableReader):
                                 f"drugs.{drug.key}.at_most is {cap} (a safety limit: check the "
                                 "schedule)",
                             )
+
+    def check_cumulative(self, drug: Drug, phases: tuple[Phase, ...]) -> None:
+        """A lifetime limit can be added up: every dose of the drug states an amount in the
+        limit's unit (mg/m² with mg/m²), or one calculated into it (mg/m² into an absolute mg
+        limit, once a plan has weight and height)."""
+        cap = drug.max_cumulative
+        if cap is None:
+            return
+        for p, phase in enumerate(phases):
+            for i, rule in enumerate(phase.doses):
+                if rule.drug != drug.key:
+                    continue
+                amount = rule.amount
+                if amount is None:
+                    self.fail(
+                        f"phases[{p}].doses[{i}].amount",
+                        f"drugs.{drug.key}.max_cumulative is {cap}, so every {drug.name} dose "
+                        "needs an amount to add up",
+                    )
+                if amount.unit != cap.unit and (
+                    cap.per is not None or amount.base_unit != cap.unit
+                ):
+                    self.fail(
+                        f"drugs.{drug.key}.max_cumulative",
+                        f"the lifetime limit {cap} cannot be added up from doses of {amount}: give "
+                        f"it in {UNITS[amount.unit]}"
+                        + (
+                            f" (or {UNITS[amount.base_unit]})"
+                            if amount.per not in (None, "gfr")
+                            else ""
+                        ),
+                    )
 
     def check_phase_starts(self, phases: tuple[Phase, ...]) -> None:
         """A phase after a repeating one says when it starts: its predecessor's ``gap_after``

@@ -113,6 +113,10 @@ class Drug:
     it is calendar days: 09:00 a week later is 6 days on, whatever the clock did."""
     window_cap: WindowCap | None = None
     """Safety: at most so many doses in any window of time (3 doses in any 7 days)."""
+    max_cumulative: Amount | None = None
+    """Safety: the most of the drug a patient may have in a lifetime, summed over the plan and
+    any dose given before it (doxorubicin 450 mg/m², bleomycin 400 units); a plan that would
+    pass it is refused. In the unit of the doses, or absolute (mg) for calculated doses."""
 
     @property
     def route_words(self) -> str:

@@ -65,6 +65,11 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             _TEXT,
             'Safety: at most N doses in any window of time, e.g. "3 doses in any 7 days".',
         ),
+        "max_cumulative": (
+            _TEXT,
+            "Safety: the lifetime limit summed over the course and doses before it, e.g. "
+            '"450 mg/m2" (doxorubicin), "400 units" (bleomycin).',
+        ),
     },
     "phase": {
         "name": (_TEXT, "Name of the phase."),

@@ -227,12 +227,12 @@ def test_a_kidney_function_for_a_regimen_without_auc_is_said(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--creatinine", "0.9"], "Error: --creatinine: creatinine '0.9' needs its unit"),
+        (["--creatinine", "0.9"], "Error: --creatinine '0.9' needs its unit"),
         (["--gfr", "80", *WOMAN], "Error: --gfr: give the GFR or a creatinine"),
         (["--age", "sixty"], "Error: --age: 'sixty' is not a number of years (e.g. 64)"),
         (["--gfr", "9" * 5000], "Error: --gfr: '99999999999999999999'... is not a number"),
         (["--sex", "unknown", "--creatinine", "1 mg/dL", "--age", "50", "--weight", "60"],
-         "Error: --sex: sex must be female or male"),
+         "Error: --sex must be female or male"),
     ],
 )  # fmt: skip
 def test_plan_refuses_unusable_kidney_figures_in_one_line(

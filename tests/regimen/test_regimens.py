@@ -16,7 +16,7 @@ from tests.helpers import doses, plan
 
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
 ALL = [
-    "aldesleukin-hd-iv", "aldesleukin-sc", "aldesleukin-sc-18-9", "capecitabine-q21d",
+    "aldesleukin-hd-iv", "aldesleukin-sc", "aldesleukin-sc-18-9", "bep-q21d", "capecitabine-q21d",
     "capecitabine-rt-rectal", "carboplatin-paclitaxel-q21d", "denosumab-6-monthly",
     "docetaxel-q21d", "gemcitabine-d1-8-15-q28d", "imatinib-daily", "leuprolide-3-monthly",
     "methotrexate-weekly", "methotrexate-weekly-divided", "mfolfox6", "ocp-21-7",
