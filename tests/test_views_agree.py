@@ -74,6 +74,26 @@ CASES = {
     "aldesleukin-hd": Case(
         "aldesleukin-hd-iv", date(2027, 3, 29), "Australia/Sydney", 1, body=Body(Decimal(70))
     ),
+    # Issue 19. Calendar months from the 31st (30 Nov, 29 Feb, 31 May), New York's changes.
+    "leuprolide-months": Case("leuprolide-3-monthly", date(2027, 8, 31), "America/New_York", 4),
+    # Tablets on the radiotherapy days, moved with the fractions by two bank holidays.
+    "capecitabine-on-rt-days": Case(
+        "capecitabine-rt-rectal",
+        date(2027, 4, 26),
+        "Europe/London",
+        7,
+        Closures(regions=("GB-ENG",)),
+        Body(Decimal(70), Decimal(175)),
+    ),
+    # Premedication 12 and 6 hours before paclitaxel across London's spring change (Sun 28
+    # Mar 2027, cycle 5 from Tue 27 Apr is after it), carboplatin by AUC from a GFR.
+    "carboplatin-auc": Case(
+        "carboplatin-paclitaxel-q21d",
+        date(2027, 1, 5),
+        "Europe/London",
+        6,
+        body=Body(Decimal(70), Decimal(175), gfr_ml_min=Decimal(80)),
+    ),
 }
 
 

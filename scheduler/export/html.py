@@ -147,7 +147,7 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
         if event.phase_number is None or event.cycle is None or event.day is None:
             continue
         start = day_of(event.start) - timedelta(days=day_offset(event.day))
-        length = planned.regimen.phases[event.phase_number - 1].cycle_days
+        length = planned.regimen.phases[event.phase_number - 1].days_from(start)
         key = (event.phase_number, event.cycle)
         spans.setdefault(key, (start, length))
     multi_phase = len(planned.regimen.phases) > 1

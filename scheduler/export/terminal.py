@@ -185,7 +185,7 @@ def _cycles(planned: Planned) -> list[_Cycle]:
     out = []
     phases = planned.regimen.phases
     for i, (first, (phase, number)) in enumerate(starts):
-        length = phases[phase - 1].cycle_days if 0 < phase <= len(phases) else 1
+        length = phases[phase - 1].days_from(first) if 0 < phase <= len(phases) else 1
         last = first + timedelta(days=length - 1)
         if i + 1 < len(starts):
             last = min(last, starts[i + 1][0] - timedelta(days=1))

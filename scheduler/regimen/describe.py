@@ -67,11 +67,9 @@ def _grid_length(phase: Phase, start: date | None) -> str:
 
 
 def _days_in(phase: Phase, start: date | None) -> int:
-    """The days of the cycle starting ``start``: calendar-month cycles vary (a 3-month cycle
-    from 1 December has 90 days, from 1 March 92); undated, the shortest."""
-    if phase.cycle_months is None or start is None:
-        return phase.cycle_days
-    return (phase.nth_start(start, 2) - start).days
+    """The days of the cycle starting ``start`` (calendar-month cycles vary); undated, the
+    shortest."""
+    return phase.cycle_days if start is None else phase.days_from(start)
 
 
 def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:

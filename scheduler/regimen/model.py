@@ -371,6 +371,13 @@ class Phase:
             return f"{self.cycle_months}-month cycle"
         return f"{self.cycle_days}-day cycle"
 
+    def days_from(self, first: date) -> int:
+        """The days of the cycle whose day 1 is ``first``: ``cycle_days``, or for calendar
+        months as many as there are (3 months from 1 December: 90; from 1 March: 92)."""
+        if self.cycle_months is None:
+            return self.cycle_days
+        return (self.nth_start(first, 2) - first).days
+
     def nth_start(self, first: date, n: int) -> date:
         """Day 1 of cycle ``n`` (from 1) of the phase whose day 1 is ``first``, before any
         change moves it: whole days, or calendar months from ``first`` itself (RFC 5545 and
