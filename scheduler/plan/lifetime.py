@@ -38,7 +38,7 @@ MAX_PRIOR = 20
 def parse_prior(text: object) -> Prior:
     """``"doxorubicin=150 mg/m2"``: a drug key and the amount given before the plan. Raises
     ValueError saying what is wrong and how to write it."""
-    if not isinstance(text, str) or "=" not in text:
+    if not isinstance(text, str) or "=" not in text or len(text) > 200:
         raise ValueError(
             f"{text!r:.60} is not a prior dose (write DRUG=AMOUNT, e.g. doxorubicin=150 mg/m2)"
         )

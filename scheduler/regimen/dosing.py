@@ -92,6 +92,11 @@ def parse_creatinine(text: str) -> Creatinine:
     """``"0.9 mg/dL"``, ``"80 umol/L"`` (or ``µmol/L``); a bare number is refused: 1.0 mg/dL
     and 88 µmol/L are the same creatinine, and guessing which was meant could make a dose
     88 times wrong."""
+    if isinstance(text, str) and len(text) > 40:
+        raise FigureError(
+            f"{text[:20]!r}... is not a creatinine (write e.g. 0.9 mg/dL or 80 umol/L)",
+            "creatinine",
+        )
     match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([^\s0-9].*?)?\s*", text or "")
     if not match:
         raise FigureError(
