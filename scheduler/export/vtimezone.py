@@ -2,8 +2,8 @@
 
 icalendar's generated VTIMEZONE lists each change as an RDATE; Outlook ignores RDATE and
 Mozilla's ical.js misapplies it (shared/reference/ics-interop.md), so doses can show an hour
-off. Here the zone's real transitions over the calendar's span are read from zoneinfo and
-grouped into yearly rules: ``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring
+off. Here the zone's real transitions over the calendar's span (transitions.py) are grouped
+into yearly rules: ``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring
 change. Where a zone's rule changes inside the span, each stretch gets its own observance
 ending with UNTIL; a change that fits no yearly rule is written as a one-off observance.
 """
@@ -13,78 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from itertools import groupby, repeat
 from zoneinfo import ZoneInfo
 
-__all__ = ["Transition", "transitions", "vtimezone_lines"]
+from .transitions import Transition, transitions
+
+__all__ = ["vtimezone_lines"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY = 86_400
-
-
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """One change of UTC offset."""
-
-    at: int
-    """The instant, as a POSIX timestamp."""
-    offset_from: timedelta
-    offset_to: timedelta
-    name: str
-    dst: bool
-
-    @property
-    def local_onset(self) -> datetime:
-        """Wall-clock time of the change, read in the offset before it (as DTSTART is)."""
-        return datetime(1970, 1, 1) + timedelta(seconds=self.at) + self.offset_from
-
-
-def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transition]:
-    """Every offset change of ``zone`` from 1 Jan ``first_year`` to 31 Dec ``last_year`` (UTC)."""
-    out: list[Transition] = []
-    for year in range(first_year, last_year + 1):
-        out += _year_transitions(zone, year)
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _year_transitions(zone: ZoneInfo, year: int) -> tuple[Transition, ...]:
-    """The offset changes of one UTC year, found by sampling every half day and bisecting to
-    the second where two samples differ (no zone has changed offset twice within 12 hours).
-
-    Cached: a batch plans many patients in a few zones and years, and the scan was about 40 %
-    of the cost of planning one. Years are whole half days, so scanning year by year samples
-    the same instants as scanning a span at once.
-    """
-    begin = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
-    step = _DAY // 2
-    # map() keeps the ~730 samples in C; only the few changes reach Python code.
-    samples = range(begin, end + 1, step)
-    offsets = list(map(datetime.utcoffset, map(datetime.fromtimestamp, samples, repeat(zone))))
-    out = []
-    i = 0
-    for previous, group in groupby(offsets):
-        i += len(list(group))
-        if i == len(offsets):
-            break
-        lo, hi = samples[i - 1], samples[i]  # offset(lo) == previous, offset(hi) == new
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _offset(zone, mid) == previous:
-                lo = mid
-            else:
-                hi = mid
-        local, offset = datetime.fromtimestamp(hi, zone), offsets[i]
-        assert previous is not None and offset is not None
-        out.append(Transition(hi, previous, offset, local.tzname() or "", bool(local.dst())))
-    return tuple(out)
-
-
-def _offset(zone: ZoneInfo, timestamp: int) -> timedelta:
-    offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
-    assert offset is not None
-    return offset
 
 
 def vtimezone_lines(zone: ZoneInfo, first: date, last: date) -> list[str]:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from scheduler.export.vtimezone import transitions, vtimezone_lines
+from scheduler.export.transitions import transitions
+from scheduler.export.vtimezone import vtimezone_lines
 from tests.helpers import TESTDATA
 
 
@@ -104,15 +105,6 @@ def test_zone_without_daylight_saving_is_one_standard_observance() -> None:
     ]
 
 
-def test_transitions_found_to_the_second() -> None:
-    # London 2027: 01:00 UTC on 28 March and 01:00 UTC on 31 October.
-    found = transitions(ZoneInfo("Europe/London"), 2027, 2027)
-    assert [datetime.fromtimestamp(t.at, UTC).isoformat() for t in found] == [
-        "2027-03-28T01:00:00+00:00",
-        "2027-10-31T01:00:00+00:00",
-    ]
-
-
 GOLDEN = TESTDATA / "golden" / "vtimezones.txt"
 #: Zones and spans whose VTIMEZONE text is held byte for byte: a 1-year and a 5-year plan, the
 #: first and last dates a plan may have, London's all-year BST of 1968-71, and Sao Paulo's
@@ -141,47 +133,3 @@ def test_golden_vtimezones() -> None:
         GOLDEN.write_text(produced, encoding="utf-8")
         pytest.fail(f"rewrote {GOLDEN.name}: review `git diff`, then run without UPDATE_GOLDEN")
     assert produced == GOLDEN.read_text(encoding="utf-8")
-
-
-def _half_day_scan(zone: ZoneInfo, first_year: int, last_year: int) -> list[str]:
-    """The scan as it was before it was cached, over the whole span at once: the reference."""
-    begin = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
-
-    def offset(t: int) -> timedelta | None:
-        return datetime.fromtimestamp(t, zone).utcoffset()
-
-    found = []
-    t, previous = begin, offset(begin)
-    while t < end:
-        nxt = min(t + 43_200, end)
-        if offset(nxt) != previous:
-            lo, hi = t, nxt
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if offset(mid) == previous:
-                    lo = mid
-                else:
-                    hi = mid
-            local = datetime.fromtimestamp(hi, zone)
-            found.append(f"{hi} {previous} -> {offset(nxt)} {local.tzname()} {bool(local.dst())}")
-            previous = offset(nxt)
-        t = nxt
-    return found
-
-
-# Zones with odd histories: Ramadan suspensions (Casablanca, Gaza), a skipped day (Apia), a
-# two-hour summer time (Troll), 30-minute DST (Lord Howe), many rule changes (Moscow).
-ODD_ZONES = ["Africa/Casablanca", "Asia/Gaza", "Pacific/Apia", "Antarctica/Troll",
-             "Australia/Lord_Howe", "Europe/Moscow", "America/Sao_Paulo", "Europe/London"]  # fmt: skip
-
-
-@pytest.mark.parametrize("zone", ODD_ZONES)
-def test_year_by_year_cached_scan_finds_what_one_scan_found(zone: str) -> None:
-    """Issue 9: transitions are now found and cached one year at a time; over overlapping
-    spans, asked in any order, they are the changes one half-day scan of the span finds."""
-    real = ZoneInfo(zone)
-    for first, last in [(2005, 2030), (1900, 1925), (1960, 1985), (2010, 2012), (1990, 2015)]:
-        got = [f"{t.at} {t.offset_from} -> {t.offset_to} {t.name} {t.dst}"
-               for t in transitions(real, first, last)]  # fmt: skip
-        assert got == _half_day_scan(real, first, last), (first, last)
