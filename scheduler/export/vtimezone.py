@@ -71,7 +71,12 @@ class _Run:
         nth = "-1" if "-1" in self.bydays else min(self.bydays, key=lambda n: abs(int(n)))
         rule = f"FREQ=YEARLY;BYMONTH={head.local_onset.month};BYDAY={nth}{weekday}"
         if not self.open_ended:
-            until = datetime.fromtimestamp(self.changes[-1].at, UTC)
+            # A day after the last change, not at it: any UNTIL before next year's onset names
+            # the same onsets (RFC 5545), but dateutil (vobject, Radicale, icalendar's to_tz)
+            # drops UTC's "Z" and compares UNTIL with local onset times, so an UNTIL at the
+            # instant itself loses the last change wherever local time is ahead of UTC (Eucla's
+            # October 2008 change, and so six months of doses an hour off).
+            until = datetime.fromtimestamp(self.changes[-1].at, UTC) + timedelta(days=1)
             rule += f";UNTIL={until.strftime('%Y%m%dT%H%M%SZ')}"
         return rule
 

@@ -82,6 +82,22 @@ def test_london_is_two_yearly_rules() -> None:
     ]
 
 
+def test_until_is_a_day_after_the_last_change() -> None:
+    """Eucla's summer-time trial ended with its third change to +09:45, at 02:00 (+08:45) on
+    Sun 26 Oct 2008 = 17:15 UTC on the 25th. With UNTIL at that instant, dateutil (vobject,
+    Radicale, icalendar's to_tz), which compares UNTIL with local times and ignores its Z,
+    dropped it: a 09:00 dose on 1 Dec 2008 read as 09:00+08:45 = 00:15 UTC, not 23:15 UTC on
+    30 Nov. UNTIL is now a day later, which names the same onsets for every other reader."""
+    vtimezone = _read_back("Australia/Eucla", date(2008, 11, 1), date(2009, 2, 28))
+    (daylight,) = [o for o in vtimezone.subcomponents if o.decoded("DTSTART").year == 2007
+                   and o.name == "DAYLIGHT"]  # fmt: skip
+    assert (
+        daylight["RRULE"].to_ical() == b"FREQ=YEARLY;UNTIL=20081026T171500Z;BYDAY=-1SU;BYMONTH=10"
+    )
+    dose = datetime(2008, 12, 1, 9, 0, tzinfo=vtimezone.to_tz(lookup_tzid=False))
+    assert dose.astimezone(UTC) == datetime(2008, 11, 30, 23, 15, tzinfo=UTC)
+
+
 def test_new_york_uses_second_and_first_sundays() -> None:
     lines = vtimezone_lines(ZoneInfo("America/New_York"), date(2027, 1, 1), date(2027, 12, 31))
     assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU" in lines
