@@ -5,7 +5,8 @@ What is measured, in this process:
 1. VTIMEZONE for a one-year plan (Europe/London): built from a half-day scan of zoneinfo, as
    changes were found before issue 19 (reproduced here as the reference, uncached, as before
    issue 9), and from the zone's TZif file cold (caches cleared) and warm (as every patient
-   after the first in a batch finds it).
+   after the first in a batch finds it). Since issue 19 a definition covers 1970 onwards, about
+   60 years: the scan costs ~40 ms a zone, the file about 1 ms.
 2. ``to_json`` of a 100,000-event plan against ``json.dumps(to_envelope(plan), indent=2)``
    (the pure-Python encoder it used), paired by round; the texts must be identical.
 3. Peak memory (tracemalloc) of ``to_ics`` for a large plan, as a multiple of the file's size

@@ -2,10 +2,19 @@
 
 icalendar's generated VTIMEZONE lists each change as an RDATE; Outlook ignores RDATE and
 Mozilla's ical.js misapplies it (shared/reference/ics-interop.md), so doses can show an hour
-off. Here the zone's real transitions over the calendar's span (transitions.py) are grouped
-into yearly rules: ``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring
-change. Where a zone's rule changes inside the span, each stretch gets its own observance
-ending with UNTIL; a change that fits no yearly rule is written as a one-off observance.
+off. Here the zone's real transitions (transitions.py) are grouped into yearly rules:
+``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring change. Where a zone's rule
+changes, each stretch gets its own observance ending with UNTIL; a change that fits no yearly
+rule is written as a one-off observance.
+
+A definition starts on 1 January 1970 (or a year before the first event, if that is earlier)
+with the offset in force then, and holds every change from there to a year after the last
+event. RFC 5545 does not say what an instant before a VTIMEZONE's first onset means, and
+readers differ (issue 19): libical takes the first TZOFFSETFROM, dateutil (icalendar's
+``to_tz``, vobject, Radicale) the first STANDARD's TZOFFSETTO, ical.js UTC; so a zone that
+changes once within the plan (Almaty on 1 March 2024) had its earlier doses read up to an hour
+off. And vobject treats a zone whose definition matches UTC over 2000-2020 as UTC: London
+written from 2026 only did, and its summer doses were read an hour late.
 """
 
 from __future__ import annotations
@@ -17,29 +26,36 @@ from zoneinfo import ZoneInfo
 
 from .transitions import Transition, transitions
 
-__all__ = ["vtimezone_lines"]
+__all__ = ["HISTORY_START", "vtimezone_lines"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
+#: The year every definition starts by: early enough that readers never fall before the first
+#: onset, and that vobject sees the zone's own rules over 2000-2020 (see the module's docstring).
+HISTORY_START = 1970
+
 
 def vtimezone_lines(zone: ZoneInfo, first: date, last: date) -> list[str]:
-    """Content lines of a VTIMEZONE for ``zone``, valid for every instant from ``first`` to
-    ``last`` (with a year's margin on both sides)."""
-    return list(_vtimezone(zone, first.year - 1, last.year + 1))
+    """Content lines of a VTIMEZONE for ``zone``, true to zoneinfo at every instant from
+    1 January :data:`HISTORY_START` (or a year before ``first``, if earlier) to a year after
+    ``last``; rules still in force then are left open-ended."""
+    return list(_vtimezone(zone, min(HISTORY_START, first.year - 1), last.year + 1))
 
 
 @lru_cache(maxsize=512)
 def _vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ...]:
-    changes = transitions(zone, first_year, last_year)
+    # The first observance holds the offset in force at midnight on 1 January of first_year,
+    # so that no instant of the definition falls before an onset (see the module docstring).
+    begin = datetime(first_year, 1, 1)
+    start = int((begin - datetime(1970, 1, 1)).total_seconds())
+    start -= int((begin.replace(tzinfo=zone).utcoffset() or timedelta(0)).total_seconds())
+    moment = datetime.fromtimestamp(start, zone)
+    offset = moment.utcoffset() or timedelta(0)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
-    if not changes:
-        moment = datetime(first_year, 1, 1, tzinfo=zone)
-        offset = moment.utcoffset() or timedelta(0)
-        lines += _observance(
-            "STANDARD", datetime(1970, 1, 1), offset, offset, moment.tzname() or "", None
-        )
-        lines.append("END:VTIMEZONE")
-        return tuple(lines)
+    lines += _observance("DAYLIGHT" if moment.dst() else "STANDARD", begin, offset, offset,
+                         moment.tzname() or "", None)  # fmt: skip
+    # Asked from the year before: 1 January local can be 31 December UTC.
+    changes = [c for c in transitions(zone, first_year - 1, last_year) if c.at > start]
     for run in _runs(changes, last_year):
         head = run.changes[0]
         lines += _observance(
