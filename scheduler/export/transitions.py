@@ -52,7 +52,10 @@ class Transition:
 
 def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transition]:
     """Every offset change of ``zone`` from 1 Jan ``first_year`` to 31 Dec ``last_year`` (UTC)."""
-    data = _tzif_of(zone.key) if zone.key else None
+    try:
+        data = _tzif_of(zone.key) if zone.key else None
+    except (OSError, ValueError, ImportError, struct.error):
+        data = None  # no file where zoneinfo looks (or none readable now): not cached
     if data is None:
         out: list[Transition] = []
         for year in range(first_year, last_year + 1):
@@ -195,13 +198,10 @@ def _rule_date(text: str, year: int) -> date:
 
 
 @lru_cache(maxsize=1024)
-def _tzif_of(key: str) -> TzifData | None:
+def _tzif_of(key: str) -> TzifData:
     """The parsed file zoneinfo reads for ``key``: the first of ``zoneinfo.TZPATH`` that has
-    it, else the ``tzdata`` package (zoneinfo's own order); None if neither has it."""
-    try:
-        return parse_tzif(_tzif_bytes(key))
-    except (OSError, ValueError, ModuleNotFoundError, struct.error):
-        return None
+    it, else the ``tzdata`` package (zoneinfo's own order). Raises if neither has it."""
+    return parse_tzif(_tzif_bytes(key))
 
 
 def _tzif_bytes(key: str) -> bytes:
