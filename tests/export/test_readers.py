@@ -1,14 +1,15 @@
 """Every bundled regimen, in three zones across their daylight-saving changes, in both export
 forms, read by parsers nobody here wrote: allenporter's strict ``ical``, ``vobject`` with
-validation (Radicale's parser), ``recurring-ical-events`` and Mozilla's ical.js expanding the
-recurrences. Each must see exactly the doses of the JSON view, at the same instants."""
+validation (Radicale's parser), ``recurring-ical-events`` over icalendar, Mozilla's ical.js and
+libical, each expanding the recurrences itself. Each must see exactly the doses of the JSON view,
+at the same instants; vobject and icalendar also through our own VTIMEZONE (tests/readers.py)."""
 
 from __future__ import annotations
 
-import json
+import re
 import subprocess
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,15 @@ from scheduler.plan.events import Event
 from scheduler.regimen.catalog import bundled_ids
 from scheduler.regimen.dosing import Body
 from tests.helpers import plan
+from tests.readers import (
+    Doses,
+    Reader,
+    icalendar_doses,
+    icaljs_doses,
+    libical_doses,
+    own_zone,
+    vobject_doses,
+)
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
@@ -35,14 +45,12 @@ ZONES = ["Europe/London", "America/New_York", "Australia/Sydney"]
 FORMS = ["expand", "rrule"]
 START, UNTIL = date(2027, 3, 1), date(2027, 11, 30)
 
-Instants = Counter[tuple[int, int]]
-
 
 def _plan(regimen: str, zone: str) -> tuple[Event, ...]:
     return plan(regimen, start=START, until=UNTIL, zone=zone, body=BODY)
 
 
-def _json_doses(events: tuple[Event, ...]) -> Instants:
+def _json_doses(events: tuple[Event, ...]) -> Doses:
     return Counter(
         (
             int(datetime.fromisoformat(r["start"]).timestamp()),
@@ -77,6 +85,9 @@ def test_python_readers_see_the_json_doses(regimen: str, zone: str, form: str) -
 
     # vobject with validation: the parser Radicale uses.
     vobject.readOne(data.decode("utf-8")).validate()
+    # vobject and icalendar made to read our VTIMEZONE (by name they may use pytz/zoneinfo).
+    assert vobject_doses(own_zone(data)) == expected
+    assert icalendar_doses(own_zone(data), date(2027, 1, 1), date(2029, 1, 1)) == expected
 
     # recurring-ical-events over icalendar.
     calendar = icalendar.Calendar.from_ical(data)
@@ -98,20 +109,54 @@ def test_icaljs_expands_to_the_json_doses(
     node_ical: Path, tmp_path: Path, regimen: str, zone: str, form: str
 ) -> None:
     events = _plan(regimen, zone)
-    path = tmp_path / "plan.ics"
-    path.write_bytes(_ics(events, zone, form))
-    done = subprocess.run(
-        ["node", str(node_ical), str(path)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
-    doses = Counter(
-        (o["start_utc"], o["end_utc"])
-        for e in seen["events"]
-        if e["categories"] == "Dose"
-        for o in e["occurrences"]
-    )
-    assert doses == _json_doses(events)
+    assert icaljs_doses(node_ical, _ics(events, zone, form), tmp=tmp_path) == _json_doses(events)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("regimen", bundled_ids())
+def test_libical_expands_to_the_json_doses(
+    libical_reader: Path, tmp_path: Path, regimen: str, zone: str, form: str
+) -> None:
+    events = _plan(regimen, zone)
+    seen = libical_doses(libical_reader, _ics(events, zone, form), tmp=tmp_path)
+    assert seen == _json_doses(events)
+
+
+def _utc(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _starts(seen: Doses) -> list[str]:
+    return sorted(_utc(start) for start, _ in seen)
+
+
+def test_every_reader_takes_the_offsets_from_the_file(reader: Reader) -> None:
+    """What the readers above see is our VTIMEZONE, not their own zone database: a London file
+    whose definition is altered to say +03:00 all year has its 09:00 doses read at 06:00 UTC
+    by each of them (libical's built-in zones are switched off, ical.js has none, and vobject
+    and icalendar get a TZID no database holds)."""
+    events = plan("imatinib-daily", start=date(2027, 7, 1), until=date(2027, 7, 2),
+                  zone="Europe/London", dose_time=time(9, 0))  # fmt: skip
+    data = _ics(events, "Europe/London", "expand")
+    altered = re.sub(rb"TZOFFSET(FROM|TO):[+-]\d{4}", rb"TZOFFSET\1:+0300", data)
+    assert _starts(reader(altered)) == ["2027-07-01 06:00", "2027-07-02 06:00"]
+    assert _starts(reader(data)) == ["2027-07-01 08:00", "2027-07-02 08:00"]  # BST
+
+
+@pytest.mark.external
+def test_libical_refuses_a_tzid_without_its_vtimezone(libical_reader: Path, tmp_path: Path) -> None:
+    """Rather than fall back on a zone database, the libical reader stops: exit status 2."""
+    data = _ics(plan(cycles=1), "Europe/London", "expand")
+    bare = re.sub(rb"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", b"", data, flags=re.DOTALL)
+    assert b"DTSTART;TZID=Europe/London:" in bare and b"VTIMEZONE" not in bare
+    path = tmp_path / "bare.ics"
+    path.write_bytes(bare)
+    done = subprocess.run([str(libical_reader), str(path)], capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "TZID Europe/London has no VTIMEZONE in the file\n"
 
 
 def test_the_compact_form_is_smaller_for_long_courses() -> None:
