@@ -2,10 +2,19 @@
 
 icalendar's generated VTIMEZONE lists each change as an RDATE; Outlook ignores RDATE and
 Mozilla's ical.js misapplies it (shared/reference/ics-interop.md), so doses can show an hour
-off. Here the zone's real transitions over the calendar's span are read from zoneinfo and
-grouped into yearly rules: ``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring
-change. Where a zone's rule changes inside the span, each stretch gets its own observance
-ending with UNTIL; a change that fits no yearly rule is written as a one-off observance.
+off. Here the zone's real transitions (transitions.py) are grouped into yearly rules:
+``RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`` for London's spring change. Where a zone's rule
+changes, each stretch gets its own observance ending with UNTIL; a change that fits no yearly
+rule is written as a one-off observance.
+
+A definition starts on 1 January 1970 (or a year before the first event, if that is earlier)
+with the offset in force then, and holds every change from there to a year after the last
+event. RFC 5545 does not say what an instant before a VTIMEZONE's first onset means, and
+readers differ (issue 19): libical takes the first TZOFFSETFROM, dateutil (icalendar's
+``to_tz``, vobject, Radicale) the first STANDARD's TZOFFSETTO, ical.js UTC; so a zone that
+changes once within the plan (Almaty on 1 March 2024) had its earlier doses read up to an hour
+off. And vobject treats a zone whose definition matches UTC over 2000-2020 as UTC: London
+written from 2026 only did, and its summer doses were read an hour late.
 """
 
 from __future__ import annotations
@@ -13,98 +22,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from itertools import groupby, repeat
 from zoneinfo import ZoneInfo
 
-__all__ = ["Transition", "transitions", "vtimezone_lines"]
+from .transitions import Transition, transitions
+
+__all__ = ["HISTORY_START", "vtimezone_lines"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY = 86_400
 
-
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """One change of UTC offset."""
-
-    at: int
-    """The instant, as a POSIX timestamp."""
-    offset_from: timedelta
-    offset_to: timedelta
-    name: str
-    dst: bool
-
-    @property
-    def local_onset(self) -> datetime:
-        """Wall-clock time of the change, read in the offset before it (as DTSTART is)."""
-        return datetime(1970, 1, 1) + timedelta(seconds=self.at) + self.offset_from
-
-
-def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transition]:
-    """Every offset change of ``zone`` from 1 Jan ``first_year`` to 31 Dec ``last_year`` (UTC)."""
-    out: list[Transition] = []
-    for year in range(first_year, last_year + 1):
-        out += _year_transitions(zone, year)
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _year_transitions(zone: ZoneInfo, year: int) -> tuple[Transition, ...]:
-    """The offset changes of one UTC year, found by sampling every half day and bisecting to
-    the second where two samples differ (no zone has changed offset twice within 12 hours).
-
-    Cached: a batch plans many patients in a few zones and years, and the scan was about 40 %
-    of the cost of planning one. Years are whole half days, so scanning year by year samples
-    the same instants as scanning a span at once.
-    """
-    begin = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
-    step = _DAY // 2
-    # map() keeps the ~730 samples in C; only the few changes reach Python code.
-    samples = range(begin, end + 1, step)
-    offsets = list(map(datetime.utcoffset, map(datetime.fromtimestamp, samples, repeat(zone))))
-    out = []
-    i = 0
-    for previous, group in groupby(offsets):
-        i += len(list(group))
-        if i == len(offsets):
-            break
-        lo, hi = samples[i - 1], samples[i]  # offset(lo) == previous, offset(hi) == new
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _offset(zone, mid) == previous:
-                lo = mid
-            else:
-                hi = mid
-        local, offset = datetime.fromtimestamp(hi, zone), offsets[i]
-        assert previous is not None and offset is not None
-        out.append(Transition(hi, previous, offset, local.tzname() or "", bool(local.dst())))
-    return tuple(out)
-
-
-def _offset(zone: ZoneInfo, timestamp: int) -> timedelta:
-    offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
-    assert offset is not None
-    return offset
+#: The year every definition starts by: early enough that readers never fall before the first
+#: onset, and that vobject sees the zone's own rules over 2000-2020 (see the module's docstring).
+HISTORY_START = 1970
 
 
 def vtimezone_lines(zone: ZoneInfo, first: date, last: date) -> list[str]:
-    """Content lines of a VTIMEZONE for ``zone``, valid for every instant from ``first`` to
-    ``last`` (with a year's margin on both sides)."""
-    return list(_vtimezone(zone, first.year - 1, last.year + 1))
+    """Content lines of a VTIMEZONE for ``zone``, true to zoneinfo at every instant from
+    1 January :data:`HISTORY_START` (or a year before ``first``, if earlier) to a year after
+    ``last``; rules still in force then are left open-ended."""
+    return list(_vtimezone(zone, min(HISTORY_START, first.year - 1), last.year + 1))
 
 
 @lru_cache(maxsize=512)
 def _vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ...]:
-    changes = transitions(zone, first_year, last_year)
+    # The first observance holds the offset in force at midnight on 1 January of first_year,
+    # so that no instant of the definition falls before an onset (see the module docstring).
+    begin = datetime(first_year, 1, 1)
+    start = int((begin - datetime(1970, 1, 1)).total_seconds())
+    start -= int((begin.replace(tzinfo=zone).utcoffset() or timedelta(0)).total_seconds())
+    moment = datetime.fromtimestamp(start, zone)
+    offset = moment.utcoffset() or timedelta(0)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
-    if not changes:
-        moment = datetime(first_year, 1, 1, tzinfo=zone)
-        offset = moment.utcoffset() or timedelta(0)
-        lines += _observance(
-            "STANDARD", datetime(1970, 1, 1), offset, offset, moment.tzname() or "", None
-        )
-        lines.append("END:VTIMEZONE")
-        return tuple(lines)
+    lines += _observance("DAYLIGHT" if moment.dst() else "STANDARD", begin, offset, offset,
+                         moment.tzname() or "", None)  # fmt: skip
+    # Asked from the year before: 1 January local can be 31 December UTC.
+    changes = [c for c in transitions(zone, first_year - 1, last_year) if c.at > start]
     for run in _runs(changes, last_year):
         head = run.changes[0]
         lines += _observance(
@@ -136,7 +87,12 @@ class _Run:
         nth = "-1" if "-1" in self.bydays else min(self.bydays, key=lambda n: abs(int(n)))
         rule = f"FREQ=YEARLY;BYMONTH={head.local_onset.month};BYDAY={nth}{weekday}"
         if not self.open_ended:
-            until = datetime.fromtimestamp(self.changes[-1].at, UTC)
+            # A day after the last change, not at it: any UNTIL before next year's onset names
+            # the same onsets (RFC 5545), but dateutil (vobject, Radicale, icalendar's to_tz)
+            # drops UTC's "Z" and compares UNTIL with local onset times, so an UNTIL at the
+            # instant itself loses the last change wherever local time is ahead of UTC (Eucla's
+            # October 2008 change, and so six months of doses an hour off).
+            until = datetime.fromtimestamp(self.changes[-1].at, UTC) + timedelta(days=1)
             rule += f";UNTIL={until.strftime('%Y%m%dT%H%M%SZ')}"
         return rule
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from scheduler.regimen.catalog import bundled_ids
 from scheduler.regimen.dosing import Body
 from tests.helpers import plan, require
 from tests.radicale_server import radicale_server
+from tests.readers import own_zone
 
 STAMP = datetime(2026, 11, 22, tzinfo=UTC)
 BODY = Body(weight_kg=Decimal(70), height_cm=Decimal(175))
@@ -99,3 +100,39 @@ def test_radicale_verifies_stored_items(tmp_path: Path, form: str) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.external
+def test_radicale_reads_a_london_series_through_the_files_own_vtimezone(radicale: str) -> None:
+    """Issue 19: London's VTIMEZONE used to start in 2026, so over 2000-2020 it matched UTC and
+    Radicale's vobject took it for UTC: without the zone by name (pytz), every dose of a series
+    after the spring change was an hour late. Here the TZID is one no zone database holds, so
+    only the file's definition can place them. Imatinib at 09:00 from Thu 25 Mar 2027: 09:00
+    UTC to Sat 27 March, 08:00 UTC (09:00 BST) from Sun 28 March."""
+    import caldav
+    import requests
+
+    events = plan("imatinib-daily", start=date(2027, 3, 25), until=date(2027, 3, 31),
+                  zone=ZONE, dose_time=time(9, 0))  # fmt: skip
+    data = own_zone(to_ics(events, name="imatinib", stamp=STAMP, zone=ZoneInfo(ZONE),
+                           method=None, recurrence="rrule"))  # fmt: skip
+    assert data.count(b"RRULE:FREQ=DAILY") == 1 and b"TZID:X-Own-" in data
+    url = f"{radicale}/nurse/own-zone-london/"
+    put = requests.put(url, data=data, headers={"Content-Type": "text/calendar"},
+                       auth=("nurse", "any"), timeout=60)  # fmt: skip
+    assert put.status_code in (200, 201), put.text
+    client = caldav.DAVClient(url=url, username="nurse", password="any")
+    found = client.calendar(url=url).search(
+        start=datetime(2027, 3, 24, tzinfo=UTC), end=datetime(2027, 4, 1, tzinfo=UTC),
+        event=True, expand=True,
+    )  # fmt: skip
+    starts = sorted(
+        v["DTSTART"].dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        for item in found
+        for v in item.icalendar_instance.walk("VEVENT")
+        if "Dose" in [str(c) for c in v["CATEGORIES"].cats]
+    )
+    assert starts == [
+        "2027-03-25 09:00", "2027-03-26 09:00", "2027-03-27 09:00",
+        "2027-03-28 08:00", "2027-03-29 08:00", "2027-03-30 08:00", "2027-03-31 08:00",
+    ]  # fmt: skip
