@@ -15,6 +15,10 @@ readers differ (issue 19): libical takes the first TZOFFSETFROM, dateutil (icale
 changes once within the plan (Almaty on 1 March 2024) had its earlier doses read up to an hour
 off. And vobject treats a zone whose definition matches UTC over 2000-2020 as UTC: London
 written from 2026 only did, and its summer doses were read an hour late.
+
+Outlook keeps only the STANDARD and the DAYLIGHT with the latest DTSTART: the rules in force
+from the last change before the plan's first year therefore start observances of their own
+after all history, and a zone with no summer time left writes its old summer time as STANDARD.
 """
 
 from __future__ import annotations
@@ -39,11 +43,11 @@ def vtimezone_lines(zone: ZoneInfo, first: date, last: date) -> list[str]:
     """Content lines of a VTIMEZONE for ``zone``, true to zoneinfo at every instant from
     1 January :data:`HISTORY_START` (or a year before ``first``, if earlier) to a year after
     ``last``; rules still in force then are left open-ended."""
-    return list(_vtimezone(zone, min(HISTORY_START, first.year - 1), last.year + 1))
+    return list(_vtimezone(zone, min(HISTORY_START, first.year - 1), first.year, last.year + 1))
 
 
 @lru_cache(maxsize=512)
-def _vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ...]:
+def _vtimezone(zone: ZoneInfo, first_year: int, span_year: int, last_year: int) -> tuple[str, ...]:
     # The first observance holds the offset in force at midnight on 1 January of first_year,
     # so that no instant of the definition falls before an onset (see the module docstring).
     begin = datetime(first_year, 1, 1)
@@ -52,20 +56,36 @@ def _vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ..
     moment = datetime.fromtimestamp(start, zone)
     offset = moment.utcoffset() or timedelta(0)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
-    lines += _observance("DAYLIGHT" if moment.dst() else "STANDARD", begin, offset, offset,
-                         moment.tzname() or "", None)  # fmt: skip
+    first_line = len(lines)
     # Asked from the year before: 1 January local can be 31 December UTC.
     changes = [c for c in transitions(zone, first_year - 1, last_year) if c.at > start]
-    for run in _runs(changes, last_year):
-        head = run.changes[0]
-        lines += _observance(
-            "DAYLIGHT" if head.dst else "STANDARD",
-            head.local_onset,
-            head.offset_from,
-            head.offset_to,
-            head.name,
-            run.rrule(),
-        )
+    # Outlook keeps one STANDARD and one DAYLIGHT, those with the latest DTSTART (MS-STANOICAL
+    # 2.2.47). So the rules in force from the last change before the plan's first year start
+    # observances of their own, after every older one. A zone with no summer time left writes
+    # its old summer time as STANDARD (the same offsets for every RFC 5545 reader), so that
+    # Tehran's of 2008-2022, or São Paulo's last from November 2018, is never Outlook's rule for
+    # 2027. A zone that keeps summer time keeps the labels: vobject takes a zone for UTC when
+    # no DAYLIGHT falls in 2000-2020 and 1 January 2000 is at +00:00 (London).
+    span = datetime(span_year, 1, 1, tzinfo=UTC).timestamp()
+    t0 = max((c.at for c in changes if c.at < span), default=None)
+    history = [c for c in changes if t0 is not None and c.at < t0]
+    current = [c for c in changes if t0 is None or c.at >= t0]
+    summer = any(c.dst for c in current)
+    for runs, labelled in ((_runs(history, last_year), summer), (_runs(current, last_year), True)):
+        for run in runs:
+            head = run.changes[0]
+            lines += _observance(
+                "DAYLIGHT" if head.dst and labelled else "STANDARD",
+                head.local_onset,
+                head.offset_from,
+                head.offset_to,
+                head.name,
+                run.rrule(),
+            )
+    lines[first_line:first_line] = _observance(
+        "DAYLIGHT" if moment.dst() and summer else "STANDARD",
+        begin, offset, offset, moment.tzname() or "", None,
+    )  # fmt: skip
     lines.append("END:VTIMEZONE")
     return tuple(lines)
 

@@ -181,11 +181,13 @@ def test_the_first_onset_is_1_january_1970(zone: str, first: date, last: date) -
 
 
 def test_london_starts_in_1970_and_ends_with_todays_two_rules() -> None:
-    """London in 1970 was on British Standard Time (GMT+1 all year, 1968-71). Today's rules
-    are the last observances, open-ended: summer time from 01:00 GMT on the last Sunday of
-    March since 1981; GMT again from 02:00 BST on the last Sunday of October since 1996, where
-    1996-98's last Sundays (27, 26, 25 Oct) were also fourth Sundays, so the fourth-Sunday
-    stretch from 1993 runs on to 1998 and the open rule starts on 31 Oct 1999."""
+    """London in 1970 was on British Standard Time (GMT+1 all year, 1968-71). Summer time from
+    01:00 GMT on the last Sunday of March since 1981; GMT again from 02:00 BST on the last Sunday
+    of October since 1996, where 1996-98's last Sundays (27, 26, 25 Oct) were also fourth
+    Sundays, so the fourth-Sunday stretch from 1993 runs on to 1998. For a plan from January
+    2027 today's two rules start their own open-ended observances at the last change before
+    2027 (Sun 25 Oct 2026) and the first after it (Sun 28 Mar 2027), after every older one, as
+    Outlook's one yearly rule needs; the older stretches end a day after their last change."""
     lines = vtimezone_lines(ZoneInfo("Europe/London"), date(2027, 1, 4), date(2028, 3, 6))
     assert lines[:8] == [
         "BEGIN:VTIMEZONE",
@@ -204,13 +206,11 @@ def test_london_starts_in_1970_and_ends_with_todays_two_rules() -> None:
         "DTSTART:19810329T010000",
         "TZOFFSETFROM:+0000",
         "TZOFFSETTO:+0100",
-        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;UNTIL=20260330T010000Z",  # a day after 29 Mar
         "TZNAME:BST",
         "END:DAYLIGHT",
     ]
-    assert lines[-17:] == [
-        "TZNAME:GMT",
-        "END:STANDARD",
+    assert lines[-29:] == [
         "BEGIN:STANDARD",
         "DTSTART:19931024T020000",
         "TZOFFSETFROM:+0100",
@@ -222,9 +222,23 @@ def test_london_starts_in_1970_and_ends_with_todays_two_rules() -> None:
         "DTSTART:19991031T020000",
         "TZOFFSETFROM:+0100",
         "TZOFFSETTO:+0000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20251027T010000Z",  # a day after 26 Oct
+        "TZNAME:GMT",
+        "END:STANDARD",
+        "BEGIN:STANDARD",
+        "DTSTART:20261025T020000",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0000",
         "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
         "TZNAME:GMT",
         "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:20270328T010000",
+        "TZOFFSETFROM:+0000",
+        "TZOFFSETTO:+0100",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "TZNAME:BST",
+        "END:DAYLIGHT",
         "END:VTIMEZONE",
     ]
     assert not any(line.startswith("RDATE") for line in lines)
@@ -244,10 +258,22 @@ def test_almaty_holds_plus_six_until_1_march_2024() -> None:
         "END:STANDARD",
         "END:VTIMEZONE",
     ]
-    # The observance in force before it: back to +06 at 03:00 (+07) on the last Sunday of
-    # October, until 2004 (Kazakhstan's last summer time, 31 Oct 2004 = 30 Oct 20:00 UTC; UNTIL
-    # is a day later, see test_until_is_a_day_after_the_last_change).
-    assert "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20041031T200000Z" in lines
+    # The observance in force before it, and so after every older one: back to +06 at 03:00
+    # (+07) on Sun 31 Oct 2004, Kazakhstan's last summer time, a one-off; the yearly rule before
+    # it ends a day after 26 Oct 2003 (20:00 UTC on the 25th, see
+    # test_until_is_a_day_after_the_last_change). No summer time is left, so none of it is
+    # labelled DAYLIGHT (Outlook would apply it, see test_outlooks_one_yearly_rule_is_the_rule_in_force).
+    assert lines[-13:-6] == [
+        "BEGIN:STANDARD",
+        "DTSTART:20041031T030000",
+        "TZOFFSETFROM:+0700",
+        "TZOFFSETTO:+0600",
+        "TZNAME:+06",
+        "END:STANDARD",
+        "BEGIN:STANDARD",
+    ]
+    assert "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20031026T200000Z" in lines
+    assert "BEGIN:DAYLIGHT" not in lines
 
 
 def test_until_is_a_day_after_the_last_change() -> None:
@@ -348,3 +374,53 @@ def test_golden_vtimezones() -> None:
         GOLDEN.write_text(produced, encoding="utf-8")
         pytest.fail(f"rewrote {GOLDEN.name}: review `git diff`, then run without UPDATE_GOLDEN")
     assert produced == GOLDEN.read_text(encoding="utf-8")
+
+
+def _latest(lines: list[str]) -> dict[str, dict[str, str]]:
+    """The STANDARD and DAYLIGHT observance with the latest DTSTART, as Outlook keeps them."""
+    latest: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    kind = ""
+    for line in lines:
+        if line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            kind, current = line[6:], {}
+        elif line in ("END:STANDARD", "END:DAYLIGHT"):
+            if kind not in latest or current["DTSTART"] > latest[kind]["DTSTART"]:
+                latest[kind] = current
+        elif kind and ":" in line:
+            name, _, value = line.partition(":")
+            current[name] = value
+    return latest
+
+
+@pytest.mark.parametrize(
+    ("zone", "winter", "summer"),
+    [
+        # Summer time in 2027, by each zone's law: the latest of each kind is the rule in force.
+        ("Europe/London", "+0000", "+0100"),
+        ("America/New_York", "-0500", "-0400"),
+        ("Australia/Sydney", "+1000", "+1100"),
+        # Summer time abolished: Tehran in 2022, Moscow in 2011 (+04 all year, then +03 from
+        # 2014), São Paulo in 2019, Mexico City in 2022. No DAYLIGHT may be left for Outlook.
+        ("Asia/Tehran", "+0330", None),
+        ("Europe/Moscow", "+0300", None),
+        ("America/Sao_Paulo", "-0300", None),
+        ("America/Mexico_City", "-0600", None),
+    ],
+)
+def test_outlooks_one_yearly_rule_is_the_rule_in_force(
+    zone: str, winter: str, summer: str | None
+) -> None:
+    """Outlook approximates a VTIMEZONE by the STANDARD and the DAYLIGHT with the latest start
+    (MS-STANOICAL 2.2.47). Written from 1970, a zone that gave up summer time still had its
+    last DAYLIGHT (Tehran's 2008-2022), which Outlook would apply to a 2027 plan: summer time
+    that ended before the plan is written as STANDARD (the same offsets for every RFC 5545
+    reader). Offsets by hand from each zone's law."""
+    latest = _latest(vtimezone_lines(ZoneInfo(zone), date(2027, 1, 1), date(2027, 12, 31)))
+    assert latest["STANDARD"]["TZOFFSETTO"] == winter
+    if summer is None:
+        assert "DAYLIGHT" not in latest
+    else:
+        assert latest["DAYLIGHT"]["TZOFFSETTO"] == summer
+        assert "UNTIL" not in latest["DAYLIGHT"]["RRULE"]
+        assert "UNTIL" not in latest["STANDARD"]["RRULE"]
