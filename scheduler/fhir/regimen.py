@@ -76,9 +76,11 @@ import json
 import re
 from datetime import time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..errors import FhirError
+from ..jsonreader import check_json_value, read_json
 from ..regimen import notation
 from ..regimen.amounts import AUC, UNITS, Amount
 from ..regimen.model import (
@@ -103,7 +105,13 @@ from .mapping import (
     route_from_concept,
 )
 
-__all__ = ["EVENT_KIND_SYSTEM", "plandefinition_to_regimen_toml", "regimen_to_plandefinition"]
+__all__ = [
+    "EVENT_KIND_SYSTEM",
+    "MAX_FILE_BYTES",
+    "plandefinition_to_regimen_toml",
+    "read_plandefinition_file",
+    "regimen_to_plandefinition",
+]
 
 #: Our event kinds (lab, visit) as a code system of our own.
 EVENT_KIND_SYSTEM = "https://treatment-scheduler.example/fhir/CodeSystem/event-kind"
@@ -114,6 +122,8 @@ MAX_CYCLES = 10_000
 MAX_ACTION_DEPTH = 8
 MAX_ACTIONS = 1_000
 DEFAULT_TIME = time(9, 0)
+#: A PlanDefinition is a few hundred kilobytes at most; this bounds a wrong or hostile file.
+MAX_FILE_BYTES = 5_000_000
 
 
 def _ext(name: str) -> str:
@@ -1207,6 +1217,17 @@ def _amount_text(amount: Amount) -> str:
     return f"{amount.value.normalize():f} {UNITS[amount.unit]}"
 
 
+def read_plandefinition_file(path: str | Path) -> str:
+    """Regimen TOML from the PlanDefinition JSON file at ``path`` (a regular file of at most
+    :data:`MAX_FILE_BYTES`), read by :func:`scheduler.jsonreader.read_json`: a key given twice,
+    an overlong or non-finite number, a lone surrogate or deep nesting is a FhirError naming
+    its JSON path, as is anything :func:`plandefinition_to_regimen_toml` refuses."""
+    data = read_json(
+        path, limit=MAX_FILE_BYTES, what="FHIR file", error=FhirError, root="PlanDefinition"
+    )
+    return plandefinition_to_regimen_toml(data, origin=str(path))
+
+
 def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
     """Regimen TOML from a PlanDefinition (a JSON-parsed dict) that the loader validates.
 
@@ -1219,6 +1240,7 @@ def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
             file=origin,
             path="PlanDefinition",
         )
+    check_json_value(data, origin=origin, error=FhirError, root="PlanDefinition")
     try:
         return _Importer(data).run()
     except FhirError as err:
