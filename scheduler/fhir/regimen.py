@@ -81,6 +81,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..arguments import need, need_choice, need_path
 from ..errors import FhirError
 from ..jsonreader import check_json_value, read_json
 from ..regimen import notation
@@ -439,9 +440,10 @@ def _test_or_visit(
 
 
 def regimen_to_plandefinition(regimen: Regimen, version: str = "r5") -> dict[str, Any]:
-    """The regimen as a FHIR ``version`` (r5 or r4b) PlanDefinition, a JSON-ready dict."""
-    if version not in FHIR_VERSIONS:
-        raise FhirError(f"unknown FHIR version {version!r} (allowed: {', '.join(FHIR_VERSIONS)})")
+    """The regimen as a FHIR ``version`` (r5 or r4b) PlanDefinition, a JSON-ready dict;
+    ArgumentError for a ``regimen`` that is not a Regimen or another ``version``."""
+    need(regimen, Regimen, "regimen", "a Regimen (scheduler.resolve_regimen or load_regimen)")
+    need_choice(version, "version", FHIR_VERSIONS)
     contained: list[dict[str, Any]] = [_medication(d) for d in regimen.drugs]
     actions = [
         _cycle_action(p, i, regimen, contained, version) for i, p in enumerate(regimen.phases)
@@ -1394,6 +1396,7 @@ def read_plandefinition_file(path: str | Path) -> str:
     :data:`MAX_FILE_BYTES`), read by :func:`scheduler.jsonreader.read_json`: a key given twice,
     an overlong or non-finite number, a lone surrogate or deep nesting is a FhirError naming
     its JSON path, as is anything :func:`plandefinition_to_regimen_toml` refuses."""
+    need_path(path, "path")
     data = read_json(
         path, limit=MAX_FILE_BYTES, what="FHIR file", error=FhirError, root="PlanDefinition"
     )
@@ -1405,7 +1408,9 @@ def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
 
     Raises :class:`~scheduler.errors.FhirError` naming the element (file ``origin``) for
     anything the regimen format cannot carry in full; never returns a simpler regimen.
+    ArgumentError if ``origin`` is not text.
     """
+    need(origin, str, "origin", "text (a str)")
     if not isinstance(data, dict):
         raise FhirError(
             f"expected a PlanDefinition (a JSON object), got {type(data).__name__}",
