@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .arguments import need, need_text, need_whole
 from .errors import FileError
 from .files import read_text
 
@@ -87,7 +88,10 @@ def parse_json(
     JSON path, for a key given twice in one object, a number literal longer than
     :data:`MAX_NUMBER_CHARS` characters or not finite (``NaN``, ``Infinity``, ``1e999``), a
     lone surrogate in a string or a key, and nesting deeper than :data:`MAX_DEPTH`.
+    ArgumentError if ``text`` or ``origin`` is not text.
     """
+    need(text, str, "text", "the JSON text (a str: decode bytes as UTF-8 first)")
+    need(origin, str, "origin", "text (a str)")
     try:
         value = json.loads(
             text.removeprefix("\ufeff"),
@@ -118,6 +122,7 @@ def read_json(
 ) -> Any:
     """:func:`parse_json` of the regular file at ``path``, read as UTF-8 and at most ``limit``
     bytes (:func:`scheduler.files.read_text`)."""
+    need_whole(limit, "limit", 1, 1 << 40)
     text = read_text(path, limit=limit, what=what, error=error)
     return parse_json(text, origin=str(path), error=error, root=root)
 
@@ -146,6 +151,8 @@ def check_json_value(
     there, anything that is not JSON (only dicts with text keys, lists, text, whole and finite
     numbers, booleans and None). Walks iteratively, in document order, so the first problem of
     the file is the one named."""
+    need(origin, str, "origin", "text (a str)")
+    need_text(root, "root", most=100)
     # A path is a linked list (parent, key), rendered only for an error.
     stack: list[tuple[object, tuple[Any, ...], int]] = [(value, ((), root), 0)]
     while stack:
