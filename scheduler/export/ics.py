@@ -48,9 +48,6 @@ _TRANSPARENT = {EventKind.PRECAUTION}
 _METHOD = re.compile(r"[A-Za-z0-9-]{1,64}")
 #: An IANA zone name, as TZID and X-WR-TIMEZONE write it unquoted (letters, digits, _ + - /).
 _ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
-#: The longest calendar name or PRODID written: the whole name stays one readable line in a
-#: calendar app's list (folded, it may be any length; this only bounds a caller's mistake).
-MAX_NAME = 10_000
 #: How often a subscribed feed may ask to be refreshed: from a minute to a year.
 REFRESH_RANGE = (timedelta(minutes=1), timedelta(days=366))
 
@@ -91,7 +88,7 @@ def to_ics(
         ArgumentError: an argument of the wrong type or value, its ``field`` naming it:
             ``events`` not a list or tuple of well-formed Events (dates for all-day events,
             aware datetimes for timed ones, texts without lone surrogates); ``name`` or
-            ``prodid`` not text (at most :data:`MAX_NAME` characters); ``stamp`` not an aware
+            ``prodid`` not text; ``stamp`` not an aware
             datetime; ``zone`` not a ZoneInfo with an IANA name; ``reminders`` not
             :class:`Reminders`; ``recurrence`` not ``expand`` or ``rrule``; ``method`` not a
             method name (letters, digits, -: never a caller's CR/LF) or None; ``refresh`` not a
@@ -143,10 +140,10 @@ def write_ics(
             f"BytesIO), not {describe(stream)}",
             field="stream",
         )
-    need_text(name, "name", most=MAX_NAME)
-    need_text(prodid, "prodid", most=MAX_NAME)
+    need_text(name, "name")
+    need_text(prodid, "prodid")
     need_aware(stamp, "stamp")
-    _check_zone_key(zone)
+    _checked_zone(zone)
     reminders = checked_reminders(reminders)
     need_choice(recurrence, "recurrence", RECURRENCE_FORMS)
     if method is not None and (not isinstance(method, str) or not _METHOD.fullmatch(method)):
@@ -177,10 +174,11 @@ def write_ics(
     return size
 
 
-def _check_zone_key(zone: object) -> None:
-    """A ZoneInfo whose key is an IANA name: it is written unquoted after TZID= and in
-    X-WR-TIMEZONE, so a key of a caller's own (``ZoneInfo.from_file(f, key=...)``) with a
-    quote, a colon or a line break must not reach the file."""
+def _checked_zone(zone: object) -> ZoneInfo:
+    """``zone`` if it is a ZoneInfo whose key is an IANA name: the key is written unquoted after
+    ``TZID=`` and in X-WR-TIMEZONE, so a key of a caller's own (``ZoneInfo.from_file(f,
+    key=...)``) with a quote, a colon or a line break must never reach the file. An
+    ArgumentError naming ``zone`` otherwise."""
     need(zone, ZoneInfo, "zone", "a ZoneInfo such as ZoneInfo('Europe/London')")
     assert isinstance(zone, ZoneInfo)
     key = zone.key
@@ -190,6 +188,7 @@ def _check_zone_key(zone: object) -> None:
             f"written as the TZID), not one with key {describe(key)}",
             field="zone",
         )
+    return zone
 
 
 def _check_zone(events: Sequence[Event], zone: ZoneInfo) -> None:
