@@ -118,6 +118,14 @@ def load_toml(text: str, origin: str, error: type[FileError]) -> dict[str, Any]:
         raise error(
             "not valid TOML for this tool: lists or tables are nested too deeply", file=origin
         ) from None
+    except ValueError:  # tomllib's int() of a number of over 4,300 digits (not a TOMLDecodeError)
+        found = re.search(r"[0-9_]{4300,}", text)
+        raise error(
+            "not valid TOML for this tool: a number of thousands of digits (no field takes more "
+            "than a few)",
+            file=origin,
+            line=text.count("\n", 0, found.start()) + 1 if found else None,
+        ) from None
 
 
 def show(value: Any) -> str:

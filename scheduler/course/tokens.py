@@ -94,6 +94,11 @@ def load_access(course: str | Path) -> Access:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CourseError(f"is not a valid token file: {err}", file=str(path)) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, deep nesting
+        raise CourseError(
+            "is not a valid token file: a number of thousands of digits or nesting too deep",
+            file=str(path),
+        ) from None
     raw = data.get("tokens", [])
     if not isinstance(raw, list) or len(raw) > MAX_TOKENS:
         raise CourseError(f"tokens must be a list of at most {MAX_TOKENS}", file=str(path))
