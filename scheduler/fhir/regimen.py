@@ -927,7 +927,36 @@ class _Importer:
                 raise self.fail(f"{tpath}.dayOfWeek", "expected weekday codes mon..sun")
             if cycle_days != 7:
                 raise self.fail(f"{tpath}.dayOfWeek", "weekdays need a 7-day cycle")
-            default = ", ".join(notation.weekday_name(_WEEKDAY_CODES.index(c))[:3] for c in codes)
+            if self.ext(action, DAYS_OF_CYCLE_URL, path) is not None:
+                raise self.fail(
+                    f"{path}.extension({DAYS_OF_CYCLE_URL})",
+                    "days of the cycle beside weekdays (not carried; a dose falls on weekdays "
+                    "(dosage.timing.repeat.dayOfWeek) or on cycle days, not both)",
+                )
+            for i, related in enumerate(self.items(action, "relatedAction", path)):
+                self.checked(related, "RelatedAction", f"{path}.relatedAction[{i}]")
+                if (
+                    related.get("relationship") == "before-start"
+                    and str(related.get("targetId", related.get("actionId"))) in cycle_ids
+                ):
+                    raise self.fail(
+                        f"{path}.relatedAction[{i}]",
+                        "a day before day 1 beside weekdays (not carried; a dose falls on "
+                        "weekdays or on cycle days, not both)",
+                    )
+            wanted = sorted({_WEEKDAY_CODES.index(c) for c in codes})
+            default = ", ".join(notation.weekday_name(d)[:3] for d in wanted)
+            if written is not None:
+                try:
+                    agrees = sorted(notation.parse_weekday_set(written)) == wanted
+                except ValueError:
+                    agrees = False
+                if not agrees:
+                    raise self.fail(
+                        f"{path}.extension(days-as-written)",
+                        f"{written!r:.100} disagrees with dosage.timing.repeat.dayOfWeek "
+                        f"({default}): give the same days in both",
+                    )
             lines.append(f"days = {_toml(written or default)}")
         else:
             days = self.days(action, path, cycle_days, cycle_ids)

@@ -18,6 +18,7 @@ import pytest
 from scheduler.cli import main
 from scheduler.errors import FhirError
 from scheduler.fhir.elements import CLASSIFYING, KINDS
+from scheduler.fhir.mapping import DAYS_OF_CYCLE_URL
 from scheduler.fhir.regimen import plandefinition_to_regimen_toml, regimen_to_plandefinition
 from scheduler.regimen.catalog import resolve
 from tests.helpers import REPO, TESTDATA
@@ -792,6 +793,59 @@ def test_r4b_and_doses_timed_from_others(
     regimen: str, mutate: Mutation, path: str, message: str
 ) -> None:
     data = json.loads(json.dumps(regimen_to_plandefinition(resolve(regimen), "r4b")))
+    mutate(data)
+    with pytest.raises(FhirError) as caught:
+        plandefinition_to_regimen_toml(data, "in.json")
+    assert (caught.value.path, caught.value.message) == (path, message)
+
+
+RT = "PlanDefinition.action[0].action[0]"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "message"),
+    [
+        pytest.param(
+            lambda d: at(d, RT)["extension"].append(
+                {"url": DAYS_OF_CYCLE_URL, "extension": [{"url": "day", "valueInteger": 6}]}
+            ),
+            f"{RT}.extension({DAYS_OF_CYCLE_URL})",
+            "days of the cycle beside weekdays (not carried; a dose falls on weekdays "
+            "(dosage.timing.repeat.dayOfWeek) or on cycle days, not both)",
+            id="days of the cycle",
+        ),
+        pytest.param(
+            setter(
+                RT,
+                "relatedAction",
+                [
+                    {
+                        "targetId": "phase-0",
+                        "relationship": "before-start",
+                        "offsetDuration": {"value": 1, "code": "d"},
+                    }
+                ],
+            ),
+            f"{RT}.relatedAction[0]",
+            "a day before day 1 beside weekdays (not carried; a dose falls on weekdays or on "
+            "cycle days, not both)",
+            id="a day before day 1",
+        ),
+        pytest.param(
+            lambda d: at(d, "PlanDefinition.contained[1].dosage[0].timing.repeat").update(
+                dayOfWeek=["mon", "wed"]
+            ),
+            f"{RT}.extension(days-as-written)",
+            "'Mon-Fri' disagrees with dosage.timing.repeat.dayOfWeek (Mon, Wed): give the same "
+            "days in both",
+            id="days as written disagree",
+        ),
+    ],
+)
+def test_a_weekday_rule_has_only_its_weekdays(mutate: Mutation, path: str, message: str) -> None:
+    """Radiotherapy Monday to Friday: cycle days or a day before day 1 beside the weekdays were
+    dropped, and the days as written won over different weekdays, without a word."""
+    data = json.loads(json.dumps(regimen_to_plandefinition(resolve("radiotherapy-60gy-30f"))))
     mutate(data)
     with pytest.raises(FhirError) as caught:
         plandefinition_to_regimen_toml(data, "in.json")
