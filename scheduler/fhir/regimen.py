@@ -569,6 +569,21 @@ class _Importer:
                     "carried; a regimen's actions create what they plan: type create)",
                 )
 
+    def selection(self, action: dict[str, Any], children: int, path: str, instead: str) -> None:
+        """Refuse a choice: between several actions, or one that allows choosing none."""
+        chosen = action.get("selectionBehavior", "all")
+        if chosen in ("any", "at-most-one"):
+            raise self.fail(
+                f"{path}.selectionBehavior",
+                f"{chosen!r} allows leaving every action out (not carried; a regimen gives what "
+                "it lists: all)",
+            )
+        if children > 1 and chosen not in ("all", "all-or-none"):
+            raise self.fail(
+                f"{path}.selectionBehavior",
+                f"a choice between actions ({chosen!r}) cannot be planned: {instead}",
+            )
+
     def text(self, element: dict[str, Any], key: str, path: str) -> str | None:
         """An optional text element: refused if it is there and not text."""
         value = element.get(key)
@@ -702,14 +717,7 @@ class _Importer:
             )
         self.check(action, "group action", path)
         self.behaviour(action, path)
-        if len(children) > 1 and action.get("selectionBehavior", "all") not in (
-            "all",
-            "all-or-none",
-        ):
-            raise self.fail(
-                f"{path}.selectionBehavior",
-                f"a choice between actions ({action['selectionBehavior']!r}) cannot be planned: keep one",
-            )
+        self.selection(action, len(children), path, "keep one")
         for i, child in enumerate(children):
             self.walk(
                 self.obj(child, f"{path}.action[{i}]"),
@@ -731,15 +739,7 @@ class _Importer:
                 "the cycle length is given twice, as duration and as period (give one)",
             )
         children = self.items(action, "action", path)
-        if len(children) > 1 and action.get("selectionBehavior", "all") not in (
-            "all",
-            "all-or-none",
-        ):
-            raise self.fail(
-                f"{path}.selectionBehavior",
-                f"a choice between the cycle's actions ({action['selectionBehavior']!r}) cannot be "
-                "planned: keep the ones given (all)",
-            )
+        self.selection(action, len(children), path, "keep the ones given (all)")
         length_key, unit_key = (
             ("duration", "durationUnit") if "duration" in repeat else ("period", "periodUnit")
         )
@@ -862,6 +862,12 @@ class _Importer:
                 if isinstance(p, dict)
             }
             first, last, step = parts.get("first", 1), parts.get("last"), parts.get("step", 1)
+            if step != 1 and last is not None:
+                raise self.fail(
+                    f"{path}.extension(cycle-filter)",
+                    f"cycles every {step} from {first} to {last} (not carried; a regimen's rule "
+                    "runs every N cycles to the end of its phase: leave out last, or step)",
+                )
             if step != 1:
                 text = f"every {step} from {first}"
             elif last is None:

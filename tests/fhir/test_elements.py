@@ -410,10 +410,20 @@ CASES = [
         "cycle selection exactly-one",
         setter(D, "selectionBehavior", "exactly-one"),
         f"{D}.selectionBehavior",
-        (
-            "a choice between the cycle's actions ('exactly-one') cannot be planned: keep the "
-            "ones given (all)"
-        ),
+        "a choice between actions ('exactly-one') cannot be planned: keep the ones given (all)",
+    ),
+    _case(
+        "cycle selection at-most-one",
+        setter(D, "selectionBehavior", "at-most-one"),
+        f"{D}.selectionBehavior",
+        "'at-most-one' allows leaving every action out (not carried; a regimen gives what it "
+        "lists: all)",
+    ),
+    _case(
+        "a group of one that may be left out",
+        lambda d: d.update(action=[{"selectionBehavior": "any", "action": d["action"]}]),
+        "PlanDefinition.action[0].selectionBehavior",
+        "'any' allows leaving every action out (not carried; a regimen gives what it lists: all)",
     ),
     _case(
         "dose description",
@@ -554,6 +564,22 @@ CASES = [
         ),
         f"{DOC}.extension(cycle-filter).extension[1].url",
         ("a part this tool does not read: 'except' (not carried; the parts are first, last, step)"),
+    ),
+    _case(
+        "cycle-filter last with a step",
+        lambda d: at(d, DOC)["extension"].append(
+            {
+                "url": OURS + "cycle-filter",
+                "extension": [
+                    {"url": "first", "valuePositiveInt": 2},
+                    {"url": "last", "valuePositiveInt": 6},
+                    {"url": "step", "valuePositiveInt": 2},
+                ],
+            }
+        ),
+        f"{DOC}.extension(cycle-filter)",
+        "cycles every 2 from 2 to 6 (not carried; a regimen's rule runs every N cycles to the end "
+        "of its phase: leave out last, or step)",
     ),
     _case(
         "medication unknown",
