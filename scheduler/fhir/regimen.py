@@ -1357,19 +1357,21 @@ class _Importer:
         title = data.get("title") or data.get("name")
         if not isinstance(title, str) or not title.strip():
             raise self.fail(f"{root}.title", "the regimen needs a title")
-        indication = (
-            data.get("description")
-            if isinstance(data.get("description"), str)
-            else "not given in the PlanDefinition"
-        )
+        indication = self.text(data, "description", root) or "not given in the PlanDefinition"
         source, url = f"FHIR PlanDefinition {data.get('id')}", None
         for i, artifact in enumerate(self.items(data, "relatedArtifact", root)):
-            artifact = self.obj(artifact, f"{root}.relatedArtifact[{i}]")
+            apath = f"{root}.relatedArtifact[{i}]"
+            artifact = self.obj(artifact, apath)
             if artifact.get("type") == "citation":
-                source = artifact.get("citation") or artifact.get("display") or source
-                raw_document = artifact.get("document")
-                document: dict[str, Any] = raw_document if isinstance(raw_document, dict) else {}
-                url = artifact.get("url") or document.get("url")
+                source = (
+                    self.text(artifact, "citation", apath)
+                    or self.text(artifact, "display", apath)
+                    or source
+                )
+                document = self.obj(artifact.get("document", {}), f"{apath}.document")
+                url = self.text(artifact, "url", apath) or self.text(
+                    document, "url", f"{apath}.document"
+                )
                 break
         lines = [
             "format = 1",

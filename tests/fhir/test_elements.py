@@ -582,6 +582,18 @@ CASES = [
         "of its phase: leave out last, or step)",
     ),
     _case(
+        "description not text",
+        setter("PlanDefinition", "description", {"text": "Breast cancer"}),
+        "PlanDefinition.description",
+        "expected text, got dict",
+    ),
+    _case(
+        "citation not text",
+        lambda d: d["relatedArtifact"][0].update(citation=["Taxotere label"]),
+        "PlanDefinition.relatedArtifact[0].citation",
+        "expected text, got list",
+    ),
+    _case(
         "medication unknown",
         setter(MED, "fooBar", 1),
         f"{MED}.fooBar",
