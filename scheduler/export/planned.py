@@ -79,7 +79,7 @@ class Planned:
         for a terminal ``calendar`` or ``table``, ``width`` columns wide, in ``color`` or not.
         Raises PlanError (``field="format"`` or ``"recurrence"``) for an unknown name, and
         ArgumentError for an argument of the wrong type (``stamp`` not an aware datetime...)."""
-        checked_planned(self, "planned")
+        checked_planned(self, "planned", events=False)  # each writer checks the events
         need_aware(stamp, "stamp")
         from .formats import Rendering, format_named
 
@@ -151,11 +151,12 @@ def _weekdays(doses: list[Event]) -> str:
     return "".join(out)
 
 
-def checked_planned(planned: object, name: str = "planned") -> Planned:
+def checked_planned(planned: object, name: str = "planned", *, events: bool = True) -> Planned:
     """``planned`` if it is a :class:`Planned` an exporter can write: a Regimen, a ZoneInfo with
     an IANA name, well-formed events (:func:`~scheduler.plan.events.checked_events`), a start
     date, Reminders, a label and notices that are text; else an ArgumentError naming the
-    argument (``planned.events[3].start ...``)."""
+    argument (``planned.events[3].start ...``). ``events=False`` leaves the events to the
+    writer that checks them itself (:func:`~scheduler.export.ics.write_ics`)."""
     if isinstance(planned, list | tuple):
         raise ArgumentError(
             f"{name} must be a Planned plan (scheduler.planner.plan(...)), not "
@@ -166,7 +167,8 @@ def checked_planned(planned: object, name: str = "planned") -> Planned:
     need(checked.regimen, Regimen, f"{name}.regimen", "a Regimen")
     need(checked.zone, ZoneInfo, f"{name}.zone", "a ZoneInfo such as ZoneInfo('Europe/London')")
     need_text(checked.zone.key, f"{name}.zone.key")
-    checked_events(checked.events, f"{name}.events")
+    if events:
+        checked_events(checked.events, f"{name}.events")
     need_date(checked.start, f"{name}.start")
     checked_reminders(checked.reminders, f"{name}.reminders")
     need_text(checked.label, f"{name}.label")
