@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scheduler.errors import FhirError, FileError
-from scheduler.jsonreader import MAX_DEPTH, check_json_value, parse_json, read_json
+from scheduler.jsonreader import MAX_DEPTH, MAX_OBJECTS, check_json_value, parse_json, read_json
 
 
 def _error(text: str) -> str:
@@ -36,17 +36,17 @@ def _error(text: str) -> str:
         ),
         (
             '{"count": ' + "9" * 5000 + "}",
-            "in.json: PlanDefinition.count: a number of 5,000 characters (at most 64: no count, "
+            "in.json: PlanDefinition.count: a number of 5,000 digits (at most 64: no count, "
             "day, duration or dose needs more)",
         ),
         (
-            '{"value": 0.' + "1" * 100 + "}",
-            "in.json: PlanDefinition.value: a number of 102 characters (at most 64: no count, "
+            '{"value": -' + "1" * 100 + "}",
+            "in.json: PlanDefinition.value: a number of 100 digits (at most 64: no count, "
             "day, duration or dose needs more)",
         ),
         (
             '{"value": 1e999}',
-            "in.json: PlanDefinition.value: 1e999 is too large to be a number here (not finite)",
+            "in.json: PlanDefinition.value: a number too large to be finite (give a finite number)",
         ),
         (
             '{"value": [1, NaN]}',
@@ -81,7 +81,7 @@ def _error(text: str) -> str:
         "duplicate",
         "duplicate-same-value",
         "5000-digits",
-        "long-decimal",
+        "100-digits",
         "infinite",
         "nan",
         "minus-infinity",
@@ -106,6 +106,16 @@ def test_nesting_is_bounded_at_the_path_where_it_passes_the_limit() -> None:
     assert parse_json("[" * depth + "]" * depth, origin="ok.json") is not None
 
 
+def test_objects_are_counted_and_bounded() -> None:
+    """5 MB of ``{}`` would be 1.6 million dicts (about 160 MB); reading stops past the bound."""
+    many = "[" + ",".join(["{}"] * (MAX_OBJECTS + 1)) + "]"
+    assert _error(many) == (
+        "in.json: is not JSON this tool reads: more than 100,000 objects (a regimen has a few "
+        "hundred)"
+    )
+    assert len(parse_json("[" + ",".join(["{}"] * MAX_OBJECTS) + "]", origin="x")) == MAX_OBJECTS
+
+
 def test_the_first_problem_in_document_order_is_named() -> None:
     assert _error('{"a": ["\\ud800"], "b": NaN}').startswith("in.json: PlanDefinition.a[0]: ")
     assert _error('{"a": {"x": 1, "x": 2}, "b": "\\ud800"}').startswith(
@@ -126,8 +136,9 @@ def test_pairs_of_surrogates_and_a_bom_are_fine() -> None:
 @pytest.mark.parametrize(
     ("value", "path", "message"),
     [
-        ({"a": float("nan")}, "$.a", "nan is not a JSON number (give a finite number)"),
-        ({"a": [10**100]}, "$.a[0]", "a number of more than 64 digits"),
+        ({"a": float("nan")}, "$.a", "NaN is not a JSON number (give a finite number)"),
+        ({"a": [10**100]}, "$.a[0]", "a number of 101 digits (at most 64"),
+        ({"a": [-(10**5000)]}, "$.a[0]", "a number of 5,001 digits (at most 64"),
         ({"a": {1: "x"}}, "$.a", "a key must be text, got int 1"),
         ({"t": "x\udc80"}, "$.t", "contains a lone surrogate \\udc80"),
         ({"d": {"x"}}, "$.d", "not a JSON value: set (objects, arrays, text, numbers"),

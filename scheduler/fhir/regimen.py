@@ -1437,7 +1437,7 @@ def read_plandefinition_file(path: str | Path) -> str:
     data = read_json(
         path, limit=MAX_FILE_BYTES, what="FHIR file", error=FhirError, root="PlanDefinition"
     )
-    return plandefinition_to_regimen_toml(data, origin=str(path))
+    return _import(data, str(path))  # read_json checked it as plandefinition_to_regimen_toml would
 
 
 def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
@@ -1448,13 +1448,19 @@ def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
     ArgumentError if ``origin`` is not text.
     """
     need(origin, str, "origin", "text (a str)")
+    if isinstance(data, dict):
+        check_json_value(data, origin=origin, error=FhirError, root="PlanDefinition")
+    return _import(data, origin)
+
+
+def _import(data: object, origin: str) -> str:
+    """The import of JSON already checked (:func:`~scheduler.jsonreader.check_json_value`)."""
     if not isinstance(data, dict):
         raise FhirError(
             f"expected a PlanDefinition (a JSON object), got {type(data).__name__}",
             file=origin,
             path="PlanDefinition",
         )
-    check_json_value(data, origin=origin, error=FhirError, root="PlanDefinition")
     try:
         return _Importer(data).run()
     except FhirError as err:

@@ -89,7 +89,7 @@ def test_a_plan_as_a_fhir_bundle_agrees_with_the_calendar(
         ('{"resourceType": "PlanDefinition", "action": [{"timingTiming": {"repeat": {"count": '
          + "1" * 5000 + "}}}]}",
          "in.json: PlanDefinition.action[0].timingTiming.repeat.count: a number of 5,000 "
-         "characters (at most 64: no count, day, duration or dose needs more)"),
+         "digits (at most 64: no count, day, duration or dose needs more)"),
         ('{"resourceType": "PlanDefinition", "title": "Gem\\ud800cis"}',
          "in.json: PlanDefinition.title: contains a lone surrogate \\ud800, which is not a "
          "character (the text was cut or mis-encoded: give it as UTF-8 text)"),
