@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -195,8 +196,8 @@ def check_json_value(
     value: object, *, origin: str, error: type[FileError] = FileError, root: str = "$"
 ) -> None:
     """Refuse what :func:`parse_json` refuses in a value built in memory: besides the checks
-    there, anything that is not JSON (only dicts with text keys, lists, text, whole and finite
-    numbers, booleans and None). Walks in document order, so the first problem of the file is
+    there, anything that is not JSON (only dicts with text keys, lists, text, finite numbers
+    (int, float or Decimal), booleans and None). Walks in document order, so the first problem of the file is
     the one named, with a stack of iterators (memory grows with the depth, not the size)."""
     need(origin, str, "origin", "text (a str)")
     need_text(root, "root", most=100)
@@ -241,6 +242,12 @@ def check_json_value(
                 fail("a number too large to be finite (give a finite number)", path)
             if math.isnan(item):
                 fail("NaN is not a JSON number (give a finite number)", path)
+        elif kind is Decimal:  # fhir.resources' model_dump() gives decimals as Decimal
+            assert isinstance(item, Decimal)
+            if not item.is_finite():
+                fail(f"{item} is not a JSON number (give a finite number)", path)
+            if item.adjusted() >= MAX_DIGITS:
+                fail(_too_long(item.adjusted() + 1), path)
         elif kind is _Refused:
             assert isinstance(item, _Refused)
             fail(item.message, path)

@@ -4,6 +4,7 @@ the JSON path (issue 19, item 10)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,10 @@ def test_the_first_problem_in_document_order_is_named() -> None:
     )
 
 
+def test_decimals_from_fhir_resources_are_numbers() -> None:
+    check_json_value({"value": Decimal("1250.5"), "count": 6}, origin="x")
+
+
 def test_pairs_of_surrogates_and_a_bom_are_fine() -> None:
     """A character outside the BMP written as an escaped pair is one character, not two lone
     surrogates; a UTF-8 byte order mark is not part of the JSON."""
@@ -142,6 +147,8 @@ def test_pairs_of_surrogates_and_a_bom_are_fine() -> None:
         ({"a": {1: "x"}}, "$.a", "a key must be text, got int 1"),
         ({"t": "x\udc80"}, "$.t", "contains a lone surrogate \\udc80"),
         ({"d": {"x"}}, "$.d", "not a JSON value: set (objects, arrays, text, numbers"),
+        ({"v": Decimal("NaN")}, "$.v", "NaN is not a JSON number"),
+        ({"v": [Decimal("1e70")]}, "$.v[0]", "a number of 71 digits (at most 64"),
     ],
 )
 def test_a_value_built_in_memory_gets_the_same_checks(value: Any, path: str, message: str) -> None:
