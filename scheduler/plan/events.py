@@ -133,7 +133,9 @@ def _fine(e: Event) -> bool:
             and type(end) is datetime
             and start.tzinfo is not None
             and end.tzinfo is not None
-            and end >= start
+            # Instants, not wall clocks: datetimes of one zone compare by their wall times
+            # (PEP 495), so across a change that turns clocks back an end could look earlier.
+            and end.timestamp() >= start.timestamp()
         )
     return (
         dated
@@ -169,7 +171,7 @@ def _problem(event: Event) -> str | None:
                     f"not {describe(value)}"
                 )
         assert isinstance(start, datetime) and isinstance(end, datetime)
-        if end < start:
+        if end.timestamp() < start.timestamp():
             return f"end {end} of a timed event is before its start {start}"
     for field in _TEXTS:
         value = getattr(event, field)
