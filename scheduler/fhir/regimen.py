@@ -952,7 +952,8 @@ class _Importer:
                     )
             wanted = sorted({_WEEKDAY_CODES.index(c) for c in codes})
             default = ", ".join(notation.weekday_name(d)[:3] for d in wanted)
-            if written is not None:
+            # A rule on the days of another writes those words ("on the days of radiotherapy").
+            if written is not None and self.ext(action, "rule-on-days-of", path) is None:
                 try:
                     agrees = sorted(notation.parse_weekday_set(written)) == wanted
                 except ValueError:
