@@ -318,7 +318,7 @@ CASES = [
          "origin must be text (a str), not None"),
     case("scheduler.fhir.regimen.plandefinition_to_regimen_toml", lambda: _module(
         "fhir.regimen").plandefinition_to_regimen_toml({"resourceType": float("nan")}),
-         FhirError, "<fhir>: PlanDefinition.resourceType: nan is not a JSON number"),
+         FhirError, "<fhir>: PlanDefinition.resourceType: NaN is not a JSON number"),
     case("scheduler.fhir.regimen.read_plandefinition_file", lambda: _module(
         "fhir.regimen").read_plandefinition_file(None), ArgumentError,
          "path must be a file name (a str or pathlib.Path), not None"),
