@@ -15,6 +15,11 @@ Library first; the ``scheduler`` command is a thin shell over these::
 in; a :class:`Planned` calendar out); it is not re-exported, because ``scheduler.plan`` is the
 package of the engine.
 
+A caller's mistake (a wrong type, a value out of range, text with a lone surrogate) is an
+:class:`ArgumentError` (or a :class:`PlanError` for a plan option) naming the argument, never
+a TypeError or AttributeError from inside; like every error here it is a
+:class:`SchedulerError`.
+
 Names load on first use, so a command that only lists regimens never imports the engine or the
 exporters (start-up time is a feature of a command-line tool).
 """
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .errors import (
+        ArgumentError,
         OutputError,
         PlanError,
         RegimenError,
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from .regimen.model import EventKind, Regimen
 
 __all__ = [
+    "ArgumentError",
     "Body",
     "Closures",
     "Event",
@@ -75,6 +82,7 @@ _WHERE = {
     "Event": ("plan.events", "Event"),
     "EventKind": ("regimen.model", "EventKind"),
     "Regimen": ("regimen.model", "Regimen"),
+    "ArgumentError": ("errors", "ArgumentError"),
     "OutputError": ("errors", "OutputError"),
     "PlanError": ("errors", "PlanError"),
     "RegimenError": ("errors", "RegimenError"),

@@ -19,14 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .arguments import need
 from .export.ics import GOOGLE_FEED_LIMIT
 from .files import MAX_CALENDAR_BYTES, read_bytes
+from .regimen.model import Regimen
 from .words import plural
-
-if TYPE_CHECKING:
-    from .regimen.model import Regimen
 
 __all__ = ["MAX_CALENDAR_BYTES", "Problem", "check_bytes", "check_file"]
 
@@ -53,11 +52,18 @@ def check_file(path: str | Path, regimen: Regimen | None = None) -> list[Problem
 
     A file that cannot be read at all (missing, a folder, a FIFO, too large) raises FileError.
     """
+    need(regimen, Regimen, "regimen", "a Regimen", optional=True)
     data = read_bytes(path, limit=MAX_CALENDAR_BYTES, what="calendar file (.ics)")
     return check_bytes(data, regimen)
 
 
 def check_bytes(data: bytes, regimen: Regimen | None = None) -> list[Problem]:
+    """Problems found in the bytes of an .ics file (empty: every check passed); with
+    ``regimen``, also the regimen's spacing. ArgumentError if ``data`` is not bytes or
+    ``regimen`` not a Regimen."""
+    need(data, (bytes, bytearray), "data", "the bytes of an .ics file (text: encode it as UTF-8)")
+    need(regimen, Regimen, "regimen", "a Regimen", optional=True)
+    data = bytes(data)
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8")

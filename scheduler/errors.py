@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CourseConflict",
     "CourseError",
     "FhirError",
@@ -98,6 +99,14 @@ class _FieldError(SchedulerError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
+
+
+class ArgumentError(_FieldError):
+    """A library function was called with an argument it cannot take: the wrong type (a str
+    where a date is needed, a list where an Event is), a value outside what it allows, or text
+    that cannot be written (a lone surrogate). ``field`` names the argument, and the message
+    starts with it. A caller's mistake, never a user's file or option: the CLI never passes one.
+    """
 
 
 class PlanError(_FieldError):

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .arguments import describe
 from .errors import FileError, OutputError
 
 __all__ = [
@@ -78,6 +79,8 @@ def read_with_stat(
 ) -> tuple[bytes, os.stat_result]:
     """:func:`read_bytes`, and the status of the very file read (its inode, size, times, mode):
     what a version of the file is made from, with no gap between the read and the stat."""
+    if not isinstance(path, str | os.PathLike):
+        raise error(f"the name of the {what} must be a str or pathlib.Path, not {describe(path)}")
     name = str(path)
     if not name.strip():
         raise error(f"no {what} given (an empty file name)")

@@ -7,11 +7,13 @@ events."""
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .arguments import describe, need, need_text
 from .errors import PlanError
 from .export.planned import Planned
 from .plan.engine import PlanOptions, expand_noting
@@ -25,7 +27,11 @@ if TYPE_CHECKING:
     from .plan.lifetime import Prior
     from .regimen.dosing import Body
 
-__all__ = ["Planned", "parse_reminders", "plan", "plan_stored"]
+__all__ = ["MAX_LABEL", "Planned", "parse_reminders", "plan", "plan_stored"]
+
+#: The longest label (e.g. the patient's initials) a plan takes: a course file's limit
+#: (scheduler.course.file.MAX_LABEL, not imported here: planning a regimen imports no course code).
+MAX_LABEL = 200
 
 
 def plan(
@@ -54,6 +60,10 @@ def plan(
     ``"default"``, ``"none"`` or a list such as ``"30m,1d"``. Raises SchedulerError subclasses
     only: PlanError (with ``field`` set) for bad options, RegimenError/CourseError for files.
     """
+    _check_source(source)
+    _label(label)
+    need(zone, (str, ZoneInfo), "zone", "an IANA name such as 'Europe/London' or a ZoneInfo",
+         error=PlanError, optional=True)  # fmt: skip
     if not isinstance(source, Regimen) and Path(str(source)).exists():
         from .course.file import is_course_file
 
@@ -128,7 +138,11 @@ def plan_stored(
     """Plan a course read from a store (:mod:`scheduler.course.store`) as ``plan(COURSE_FILE)``
     plans the file: its own start, zone, bound and history; ``reminders`` and ``label`` may
     be given instead of the course's."""
+    from .course.model import Course
     from .course.replan import plan_course
+
+    need(course, Course, "course", "a Course (scheduler.course.store.FileStore().get(...).course)")
+    _label(label)
 
     regimen, zone, events = plan_course(course)
     return Planned(
@@ -142,6 +156,20 @@ def plan_stored(
         personal=course.personal,
         notices=tuple(body_warnings(regimen, course.body)),
     )
+
+
+def _check_source(source: object) -> None:
+    if isinstance(source, Regimen | os.PathLike):
+        return
+    if not isinstance(source, str):
+        raise PlanError(
+            "source must be a regimen id (aldesleukin-sc), a regimen or course file name, or a "
+            f"Regimen, not {describe(source)}",
+            field="source",
+        )
+    # No check of the text itself: a file's name may be any bytes (not UTF-8: surrogates).
+    if "\x00" in source:
+        raise PlanError(f"source contains a NUL character: {describe(source)}", field="source")
 
 
 def _resolve(source: str | Path) -> Regimen:
@@ -159,4 +187,9 @@ def _zone(zone: str | ZoneInfo) -> ZoneInfo:
 
 
 def _label(label: str | None) -> str:
-    return " ".join((label or "").split())
+    """The label with its whitespace made single spaces (so it stays one line everywhere)."""
+    need_text(label, "label", error=PlanError, optional=True)
+    text = " ".join((label or "").split())
+    if len(text) > MAX_LABEL:
+        raise PlanError(f"label is longer than {MAX_LABEL} characters", field="label")
+    return text

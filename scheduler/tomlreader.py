@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
+from .arguments import need
 from .errors import FileError
 
 __all__ = ["LineIndex", "TableReader", "load_toml", "show"]
@@ -100,7 +101,10 @@ def _bracket_balance(text: str) -> int:
 
 
 def load_toml(text: str, origin: str, error: type[FileError]) -> dict[str, Any]:
-    """Parse TOML; a syntax error becomes ``error`` naming the file, the line and the column."""
+    """Parse TOML; a syntax error becomes ``error`` naming the file, the line and the column.
+    ArgumentError if ``text`` or ``origin`` is not text (bytes: decode them as UTF-8 first)."""
+    need(text, str, "text", "the TOML text (a str: decode bytes as UTF-8 first)")
+    need(origin, str, "origin", "text (a str)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -113,6 +117,14 @@ def load_toml(text: str, origin: str, error: type[FileError]) -> dict[str, Any]:
     except RecursionError:
         raise error(
             "not valid TOML for this tool: lists or tables are nested too deeply", file=origin
+        ) from None
+    except ValueError:  # tomllib's int() of a number of over 4,300 digits (not a TOMLDecodeError)
+        found = re.search(r"[0-9_]{4300,}", text)
+        raise error(
+            "not valid TOML for this tool: a number of thousands of digits (no field takes more "
+            "than a few)",
+            file=origin,
+            line=text.count("\n", 0, found.start()) + 1 if found else None,
         ) from None
 
 

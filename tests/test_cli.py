@@ -788,3 +788,41 @@ def test_plan_moves_tests_off_closed_clinic_days(capsys: pytest.CaptureFixture[s
     code, _, err = run(capsys, "plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1",
                        "--tz", "UTC", "--closed", "Caturday")  # fmt: skip
     assert code == 1 and err.startswith("Error: --closed: 'Caturday' is not a weekday")
+
+
+BAD_UTF8 = "ab\udcff"
+"""What Python makes of the bytes ``ab\\xff`` on a command line (not UTF-8: a lone surrogate)."""
+SURROGATE_LINE = (
+    "contains a lone surrogate \\udcff at character 3, which is not a character (the text was "
+    "cut or mis-encoded: give UTF-8 text)"
+)
+
+
+@pytest.mark.parametrize("fmt", ["ics", "json", "html", "csv", "fhir"])
+def test_a_label_that_is_not_utf8_is_one_line_in_every_format(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    """Issue 19, item 10: ``--label $'ab\\xff'`` ended in 'internal error (UnicodeEncodeError)'
+    when the calendar was written."""
+    target = tmp_path / f"plan.{fmt}"
+    code, out, err = run(capsys, *PLAN, "--cycles", "1", "--label", BAD_UTF8, "--format", fmt,
+                         "-o", str(target))  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == f"Error: --label {SURROGATE_LINE}\n"
+    assert not target.exists()
+
+
+def test_course_texts_that_are_not_utf8_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    course = tmp_path / "js.toml"
+    new = ["course", "new", "aldesleukin-sc", "-o", str(course), "--start", "2027-01-04",
+           "--cycles", "2", "--tz", "Europe/London"]  # fmt: skip
+    assert run(capsys, *new, "--label", BAD_UTF8) == (1, "", f"Error: --label {SURROGATE_LINE}\n")
+    assert not course.exists()
+    assert run(capsys, *new)[0] == 0
+    before = course.read_bytes()
+    code, out, err = run(capsys, "course", "delay", str(course), "--cycle", "2", "--days", "3",
+                         "--reason", BAD_UTF8)  # fmt: skip
+    assert (code, out, err) == (1, "", f"Error: --reason {SURROGATE_LINE}\n")
+    assert course.read_bytes() == before

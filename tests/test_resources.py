@@ -46,6 +46,12 @@ def many_drugs_hourly(drugs: int = 600) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fhir(item: str, count: int, last: str | None = None) -> str:
+    """A PlanDefinition of one element ``x``: an array of ``count`` times ``item``."""
+    items = ",".join([item] * count) + (f",{last}" if last else "")
+    return f'{{"resourceType": "PlanDefinition", "x": [{items}]}}'
+
+
 CASES: dict[str, tuple[list[str], str, dict[str, object]]] = {
     "600-drugs-hourly": (["plan", "many.toml", "--start", "2027-01-04", "--tz", "UTC", "-o", "-"],
                          "one cycle of 'many' would have 5,270,400 events", {"many.toml": many_drugs_hourly()}),
@@ -61,6 +67,18 @@ CASES: dict[str, tuple[list[str], str, dict[str, object]]] = {
     "ics-dev-zero": (["check", "/dev/zero"], "is a device", {}),
     "ics-50-mb-one-line": (["check", "big.ics"], "is larger than 16,000,000 bytes", {"big.ics": b"X" * 50_000_000}),
     "ics-10-mb-one-line": (["check", "long.ics"], "a line is 10,000,000 bytes long", {"long.ics": b"X" * 10_000_000}),
+    # FHIR files (issue 19, item 10): 5 MB of JSON is read in well under a second and 100 MB.
+    "fhir-1.6-million-objects": (["fhir", "import-regimen", "pd.json", "-o", "r.toml"],
+                                 "more than 100,000 objects", {"pd.json": _fhir("{}", 1_600_000)}),
+    "fhir-2.4-million-numbers": (["fhir", "import-regimen", "pd.json", "-o", "r.toml"],
+                                 "PlanDefinition.x: an element this tool does not know",
+                                 {"pd.json": _fhir("1", 2_400_000)}),
+    "fhir-5000-digits-among-them": (["fhir", "import-regimen", "pd.json", "-o", "r.toml"],
+                                    "PlanDefinition.x[2000000]: a number of 5,000 digits",
+                                    {"pd.json": _fhir("1", 2_000_000, "9" * 5000)}),
+    "fhir-6-mb": (["fhir", "import-regimen", "pd.json", "-o", "r.toml"],
+                  "is larger than 5,000,000 bytes, the most a FHIR file may be",
+                  {"pd.json": _fhir('"xxxxxxxxxx"', 500_000)}),
 }  # fmt: skip
 
 

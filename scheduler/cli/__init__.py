@@ -105,6 +105,7 @@ FLAGS = {
     "creatinine": "--creatinine",
     "age": "--age",
     "sex": "--sex",
+    "reason": "--reason",
 }
 #: Errors about more than one option end with what to give instead.
 HINTS = {

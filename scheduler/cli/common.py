@@ -208,9 +208,10 @@ def clinic_closures(holidays: list[str] | None, closed: list[str] | None) -> Clo
     from ..plan.closures import Closures
 
     regions = tuple(check_region(r) for r in holidays or ())
+    days = frozenset(weekdays(closed, "--closed"))
     try:
-        return Closures(regions=regions, weekdays=frozenset(weekdays(closed, "--closed")))
-    except ValueError as err:  # every weekday closed
+        return Closures(regions=regions, weekdays=days)
+    except (ValueError, PlanError) as err:  # every weekday closed
         raise PlanError(f"--closed: {err}") from None
 
 

@@ -27,8 +27,6 @@ app.add_typer(fhir_app, name="fhir")
 Version = Annotated[
     str, typer.Option("--version", metavar="r5|r4b", help="FHIR version: r5 (default) or r4b.")
 ]
-#: A PlanDefinition is a few hundred kilobytes at most; this bounds a wrong or hostile file.
-MAX_JSON_BYTES = 5_000_000
 
 
 def _version(text: str) -> str:
@@ -78,21 +76,10 @@ def import_regimen_command(
     The result is validated as any regimen file is; an element this tool cannot represent is
     refused by its path, never dropped. Example: scheduler fhir import-regimen kdn5.json -o kdn5.toml
     """
-    from ..errors import RegimenError
-    from ..fhir.regimen import plandefinition_to_regimen_toml
-    from ..files import read_text
+    from ..fhir.regimen import read_plandefinition_file
     from ..regimen.loader import parse_regimen
 
-    text = read_text(source, limit=MAX_JSON_BYTES, what="FHIR file", error=RegimenError)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise RegimenError(
-            f"is not JSON: {err.msg} (line {err.lineno})", file=str(source)
-        ) from None
-    except RecursionError:
-        raise RegimenError("nests JSON too deeply to read", file=str(source)) from None
-    toml = plandefinition_to_regimen_toml(data, origin=str(source))
+    toml = read_plandefinition_file(source)
     regimen = parse_regimen(toml, origin=output)
     write(output, toml.encode("utf-8"), force=force)
     phases, drugs = len(regimen.phases), len(regimen.drugs)

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from ..errors import CourseError, PlanError, SchedulerError
+from ..arguments import need, need_path, text_problem
+from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..files import read_bytes, read_text, write_atomic
 from ..plan.bounds import FIRST_DATE, LAST_DATE
 from ..plan.changes import MAX_DELAY_DAYS, Change, Close, Delay, Omit, Retime, Stop
@@ -337,7 +338,9 @@ class _Reader(TableReader):
 
 
 def dump_course(course: Course) -> str:
-    """The course as TOML, fields in a fixed order (same course, same text)."""
+    """The course as TOML, fields in a fixed order (same course, same text); ArgumentError if
+    ``course`` is not a Course or holds a text that cannot be written."""
+    need(course, Course, "course", "a Course")
     out = [
         "# A treatment course for treatment-scheduler. Change it with `scheduler course ...`",
         "# (delay, omit, stop, retime, close): they check each change and keep a backup.",
@@ -387,6 +390,9 @@ def dump_course(course: Course) -> str:
 
 
 def _str(text: str) -> str:
+    problem = text_problem(text)
+    if problem:
+        raise ArgumentError(f"a text of the course {problem}", field="course")
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
@@ -414,7 +420,7 @@ def save_course(
 ) -> None:
     """Write the course atomically and privately (0600: patient data). A new course is created exclusively (``force`` replaces a
     regular file); an edit keeps ``previous`` (the bytes it was read from) as ``FILE.bak``."""
-    target = Path(path)
+    target = Path(need_path(path, "path"))
     data = dump_course(course).encode("utf-8")
     if new:
         write_atomic(target, data, force=force, mode=0o600)

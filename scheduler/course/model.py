@@ -9,7 +9,7 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..errors import CourseError, SchedulerError
+from ..errors import CourseError, PlanError, SchedulerError
 from ..plan.closures import DEFAULT_POLICY, Closures
 from ..plan.engine import PlanOptions
 from ..plan.lifetime import Prior
@@ -102,7 +102,7 @@ class Course:
                 weekdays=frozenset(parse_weekday(w) for w in self.closed_weekdays),
                 policy=dict(self.policy),
             )
-        except ValueError as err:
+        except (ValueError, PlanError) as err:
             raise self.fail("closures", str(err)) from None
 
     def options(self, zone: ZoneInfo, entries: int | None = None) -> PlanOptions:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..errors import CourseError, PlanError
+from ..arguments import describe, need_aware, need_text
+from ..errors import ArgumentError, CourseError, PlanError
 from ..plan.changes import Change, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
 from ..plan.closures import region_calendar
@@ -244,6 +245,13 @@ def edit_course(
     atomically, keeping the version read as ``FILE.bak``. Refused edits leave the file untouched.
     ``store`` is where the course lives (default: the course files, :class:`FileStore`).
     """
+    need_text(reason, "reason", error=PlanError)
+    need_aware(now, "now")
+    if not callable(make):
+        raise ArgumentError(
+            f"make must be a function from the Course to a change, not {describe(make)}",
+            field="make",
+        )
     chosen = store if store is not None else FileStore()
     with chosen.editing(str(path)) as current:
         course = current.course
@@ -284,6 +292,9 @@ def new_course(
     from ..plan.zones import load_zone
     from ..regimen.catalog import resolve
 
+    need_text(regimen, "regimen", error=PlanError)
+    need_text(zone, "zone", error=PlanError)
+    need_text(label, "label", error=PlanError)
     loaded = resolve(regimen)
     parse_reminders(reminders)
     load_zone(zone)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..arguments import need, need_path
 from ..errors import CourseConflict, CourseError, PrivacyWarning
 from ..files import locked, read_with_stat
 from .file import MAX_FILE_BYTES, dump_course, parse_course
@@ -116,13 +117,13 @@ class FileStore:
     where :meth:`keys` looks (the feed server's courses folder)."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self.folder = Path(folder) if folder is not None else None
+        self.folder = Path(need_path(folder, "folder")) if folder is not None else None
         self._held = threading.local()
 
     # -- courses ------------------------------------------------------------------------------
 
     def get(self, key: str | Path) -> Stored:
-        name = str(key)
+        name = str(need_path(key, "key"))
         data, info = read_with_stat(name, limit=MAX_FILE_BYTES, what="course file",
                                     error=CourseError)  # fmt: skip
         try:
@@ -138,6 +139,7 @@ class FileStore:
         return Stored(name, course, _version(info), _modified(info))
 
     def version(self, key: str | Path) -> str:
+        need_path(key, "key")
         try:
             return _version(os.stat(key))
         except FileNotFoundError:
@@ -146,16 +148,20 @@ class FileStore:
             raise CourseError(f"cannot read it ({err.strerror})", file=str(key)) from None
 
     def exists(self, key: str | Path) -> bool:
+        need_path(key, "key")
         return os.path.isfile(key)
 
     def create(self, key: str | Path, course: Course, *, force: bool = False) -> Stored:
         from ..files import write_atomic
 
+        need_path(key, "key")
         write_atomic(key, dump_course(course).encode("utf-8"), force=force, mode=PRIVATE)
         return self._stored(str(key), course)
 
     def put(self, key: str | Path, course: Course, *, expected: str) -> Stored:
-        name = str(key)
+        name = str(need_path(key, "key"))
+        need(course, Course, "course", "a Course")
+        need(expected, str, "expected", "a version from get() or editing()")
         if self._holding(name):
             return self._replace(name, course, expected)
         with locked(name, error=CourseError):
@@ -163,7 +169,7 @@ class FileStore:
 
     @contextmanager
     def editing(self, key: str | Path) -> Iterator[Stored]:
-        name = os.path.realpath(key)  # a link to a course edits the course it leads to
+        name = os.path.realpath(need_path(key, "key"))  # a link edits the course it leads to
         with locked(name, error=CourseError):
             held = self._held.__dict__.setdefault("names", set())
             held.add(name)
@@ -178,10 +184,15 @@ class FileStore:
         from .tokens import SUFFIX
 
         found = []
-        with os.scandir(self.folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".toml") and not entry.name.endswith(SUFFIX):
-                    found.append(os.path.join(self.folder, entry.name))
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".toml") and not entry.name.endswith(SUFFIX):
+                        found.append(os.path.join(self.folder, entry.name))
+        except OSError as err:
+            raise CourseError(
+                f"cannot list the courses folder ({err.strerror})", file=str(self.folder)
+            ) from None
         return sorted(found)
 
     # -- tokens -------------------------------------------------------------------------------
@@ -189,11 +200,13 @@ class FileStore:
     def tokens(self, key: str | Path) -> Access:
         from .tokens import load_access
 
+        need_path(key, "key")
         return load_access(key)
 
     def tokens_version(self, key: str | Path) -> str | None:
         from .tokens import feed_file
 
+        need_path(key, "key")
         try:
             return _version(os.stat(feed_file(key)))
         except FileNotFoundError:

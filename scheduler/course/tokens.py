@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..arguments import need, need_aware, need_path
 from ..errors import CourseError
 from ..files import locked, read_text, write_atomic
 
@@ -66,18 +67,20 @@ class Access:
 
 def feed_file(course: str | Path) -> Path:
     """``js.toml`` -> ``js.feed.toml``."""
-    path = Path(course)
+    path = Path(need_path(course, "course"))
     stem = path.name[:-5] if path.name.endswith(".toml") else path.name
     return path.with_name(stem + SUFFIX)
 
 
 def well_formed(token: str) -> bool:
-    return bool(_TOKEN.match(token))
+    """Whether ``token`` looks like a token this tool makes (anything else, text or not, is not)."""
+    return isinstance(token, str) and bool(_TOKEN.match(token))
 
 
 def digest(token: str) -> bytes:
     """What the server indexes tokens by: looking up a digest takes the same time whatever the
     presented token shares with a real one (no prefix-by-prefix guessing)."""
+    need(token, str, "token", "text (a str)")
     return hashlib.sha256(token.encode("utf-8", "replace")).digest()
 
 
@@ -91,6 +94,11 @@ def load_access(course: str | Path) -> Access:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CourseError(f"is not a valid token file: {err}", file=str(path)) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, deep nesting
+        raise CourseError(
+            "is not a valid token file: a number of thousands of digits or nesting too deep",
+            file=str(path),
+        ) from None
     raw = data.get("tokens", [])
     if not isinstance(raw, list) or len(raw) > MAX_TOKENS:
         raise CourseError(f"tokens must be a list of at most {MAX_TOKENS}", file=str(path))
@@ -118,6 +126,9 @@ def rotate(
 ) -> Token:
     """Give ``name`` a new token (a first one, or a replacement that revokes the old one)."""
     check_name(name)
+    need_aware(now, "now")
+    need(show_label, bool, "show_label", "True or False", optional=True)
+    need_path(course, "course")
     with locked(course, error=CourseError):
         access = load_access(course)
         before = access.get(name)
@@ -135,6 +146,7 @@ def rotate(
 def revoke(course: str | Path, name: str) -> None:
     """Remove ``name``'s token: its feed URL answers 404 from the next request on."""
     check_name(name)
+    need_path(course, "course")
     with locked(course, error=CourseError):
         access = load_access(course)
         if access.get(name) is None:
@@ -144,7 +156,8 @@ def revoke(course: str | Path, name: str) -> None:
 
 
 def check_name(name: str) -> None:
-    if not _NAME.match(name):
+    """Refuse a reader name other than lower-case letters, digits and -."""
+    if not isinstance(name, str) or not _NAME.match(name):
         raise CourseError(
             f"{name!r} is not a reader name (lower-case letters, digits and -, e.g. caregiver)"
         )

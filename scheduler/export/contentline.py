@@ -17,10 +17,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma, newline; drop control characters."""
+    """Escape a TEXT value: backslash, semicolon, comma, newline; drop control characters.
+
+    Every line break a reader might split on becomes an escaped newline (``\\n``): CR, LF and
+    CRLF, and also NEL (U+0085) and the Unicode line and paragraph separators (U+2028, U+2029),
+    which readers built on Python's ``str.splitlines`` or on regular expressions' line ends take
+    as the end of a content line. So a caller's text can never start a line of its own."""
     # str.replace chains run in C; a translate() table with a dict is ~10x slower here.
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not value.isascii() and ("\x85" in value or "\u2028" in value or "\u2029" in value):
+        value = value.replace("\x85", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     value = _CONTROL.sub("", value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 

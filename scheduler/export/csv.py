@@ -12,7 +12,7 @@ import io
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from ..plan.events import Event
+from ..plan.events import Event, checked_events
 
 __all__ = ["COLUMNS", "to_csv", "to_rows"]
 
@@ -57,9 +57,11 @@ def to_rows(events: Sequence[Event]) -> list[dict[str, str]]:
     ``end_date`` is their last day (inclusive, as spreadsheets count), not iCalendar's day
     after. Empty fields are values the event does not have (no cycle for a precaution, no
     drug for a blood test). Cancelled events are included, with ``status`` ``cancelled``.
+    ArgumentError (``field="events"``) if ``events`` is not a list or tuple of well-formed
+    Events.
     """
     rows = []
-    for e in events:
+    for e in checked_events(events):
         end = e.end if not e.all_day else _last_day(e.end)
         row = {
             "uid": e.uid,

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from ..arguments import need, need_path, need_text
 from ..errors import PlanError
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Format:
     """Suffixes that mean this format when a file is named without one (``plan.json``)."""
 
     def write(self, planned: Planned, how: Rendering) -> bytes:
+        """``planned`` in this format; ArgumentError for an argument of the wrong type."""
+        need(how, Rendering, "how", "a Rendering (stamp, recurrence, week_start, width, color)")
         return self.writer(planned, how)
 
 
@@ -153,6 +156,7 @@ def names() -> tuple[str, ...]:
 
 def format_named(name: str) -> Format:
     """The format called ``name``; PlanError (``field="format"``) naming the allowed ones."""
+    need_text(name, "format", error=PlanError, most=100)
     found = FORMATS.get(name)
     if found is None:
         pdf = "; for a PDF, write html and print it from a browser" if name.lower() == "pdf" else ""
@@ -183,6 +187,8 @@ def format_for_file(file: str, default: str = "ics") -> str:
     """The format a file named ``file`` holds when no format is given: ``plan.json`` is JSON,
     ``plan.csv`` CSV, ``plan.html`` HTML, ``x.fhir.json`` a FHIR Bundle; a suffix no format
     claims (``.txt``, or none) is ``default``."""
+    need_path(file, "file")
+    need_text(default, "default")
     return _BY_SUFFIX.get(_suffix_of(file), default)
 
 
@@ -190,6 +196,7 @@ def check_suffix(file: str, fmt: str) -> None:
     """Refuse to write format ``fmt`` under a name whose suffix another format claims
     (json as ``plan.ics``): a file's name must not lie about what it holds. A suffix no format
     claims (``.txt``, or none) is allowed, and so is a format's own (a FHIR Bundle as .json)."""
+    need_path(file, "file")
     chosen = format_named(fmt)
     suffix = _suffix_of(file)
     claimed = _BY_SUFFIX.get(suffix)

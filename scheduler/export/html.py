@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..arguments import need_aware
 from ..errors import PlanError
 from ..plan.clock import day_of, later_days
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
-from .weeks import default_week_start, month_weeks, months_between
+from .planned import checked_planned
+from .weeks import default_week_start, month_weeks, months_between, need_week_start
 
 if TYPE_CHECKING:
     from .planned import Planned
@@ -67,7 +69,12 @@ class _Day:
 
 
 def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None) -> str:
-    """The plan as a printable month calendar (see the module docstring)."""
+    """The plan as a printable month calendar (see the module docstring); ``week_start`` 0 =
+    Monday to 6 = Sunday, None = by the zone's country. ArgumentError for an argument of the
+    wrong type or value, naming it."""
+    planned = checked_planned(planned)
+    need_aware(stamp, "stamp")
+    week_start = need_week_start(week_start)
     events = [e for e in planned.events if not e.cancelled]
     start = week_start if week_start is not None else default_week_start(planned.zone.key)
     days = _days(planned, events)

@@ -18,8 +18,10 @@ from io import BytesIO
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ..plan.events import Event
-from ..plan.reminders import EVENING_BEFORE, Reminders, Trigger
+from ..arguments import describe, need, need_aware, need_choice, need_duration, need_text
+from ..errors import ArgumentError
+from ..plan.events import Event, checked_events
+from ..plan.reminders import EVENING_BEFORE, Reminders, Trigger, checked_reminders
 from ..regimen.model import EventKind
 from .contentline import escape_text, line
 from .series import Series, group
@@ -44,6 +46,10 @@ GOOGLE_FEED_LIMIT = 1_000_000
 # Precautions span weeks or months: show them without blocking the patient's time.
 _TRANSPARENT = {EventKind.PRECAUTION}
 _METHOD = re.compile(r"[A-Za-z0-9-]{1,64}")
+#: An IANA zone name, as TZID and X-WR-TIMEZONE write it unquoted (letters, digits, _ + - /).
+_ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+#: How often a subscribed feed may ask to be refreshed: from a minute to a year.
+REFRESH_RANGE = (timedelta(minutes=1), timedelta(days=366))
 
 
 class Writable(Protocol):
@@ -74,11 +80,21 @@ def to_ics(
     X-PUBLISHED-TTL). Built on :func:`write_ics`, so at its peak it holds about the file once (not the file's
     lines, their join and its encoding: 6.8x the file).
 
+    Every caller text (``name``, ``prodid``, each event's title, description and UID) is
+    escaped and folded (RFC 5545 §3.3.11, §3.1): a CR, LF or other control character never
+    starts a line of its own.
+
     Raises:
-        ValueError: ``recurrence`` is not ``expand`` or ``rrule``; ``method`` is not a method
-            name (letters, digits, -: never a caller's CR/LF); or a timed event was planned
-            in another zone than ``zone`` (its local times would be written under ``zone``'s
-            TZID and so move); the message names both zones.
+        ArgumentError: an argument of the wrong type or value, its ``field`` naming it:
+            ``events`` not a list or tuple of well-formed Events (dates for all-day events,
+            aware datetimes for timed ones, texts without lone surrogates); ``name`` or
+            ``prodid`` not text; ``stamp`` not an aware
+            datetime; ``zone`` not a ZoneInfo with an IANA name; ``reminders`` not
+            :class:`Reminders`; ``recurrence`` not ``expand`` or ``rrule``; ``method`` not a
+            method name (letters, digits, -: never a caller's CR/LF) or None; ``refresh`` not a
+            timedelta from a minute to a year; or a timed event planned in another zone than
+            ``zone`` (its local times would be written under ``zone``'s TZID and so move): the
+            message names both zones.
     """
     buffer = BytesIO()
     write_ics(
@@ -113,17 +129,31 @@ def write_ics(
     one event at a time, so that a large calendar is never held whole; returns its size.
 
     Raises:
-        ValueError: as :func:`to_ics`; then nothing has been written to ``stream``.
+        ArgumentError: as :func:`to_ics`, or ``stream`` without a ``write`` method; then
+            nothing has been written to ``stream``.
         OSError: whatever ``stream.write`` raises (a full disk, a closed pipe).
     """
-    if recurrence not in RECURRENCE_FORMS:
-        raise ValueError(f"unknown recurrence form {recurrence!r} (allowed: expand, rrule)")
-    if method is not None and not _METHOD.fullmatch(method):
-        # METHOD is an iana-token (RFC 5545 §3.7.2): a caller's CR/LF must never start a line.
-        raise ValueError(
-            f"method must be an iCalendar method name such as PUBLISH (letters, digits and -, "
-            f"at most 64), or None; got {method[:40]!r}"
+    events = checked_events(events)
+    if not callable(getattr(stream, "write", None)):
+        raise ArgumentError(
+            f"stream must have a write(bytes) method (a binary file, sys.stdout.buffer, a "
+            f"BytesIO), not {describe(stream)}",
+            field="stream",
         )
+    need_text(name, "name")
+    need_text(prodid, "prodid")
+    need_aware(stamp, "stamp")
+    _checked_zone(zone)
+    reminders = checked_reminders(reminders)
+    need_choice(recurrence, "recurrence", RECURRENCE_FORMS)
+    if method is not None and (not isinstance(method, str) or not _METHOD.fullmatch(method)):
+        # METHOD is an iana-token (RFC 5545 §3.7.2): a caller's CR/LF must never start a line.
+        raise ArgumentError(
+            f"method must be an iCalendar method name such as PUBLISH (letters, digits and -, "
+            f"at most 64), or None; not {describe(method)}",
+            field="method",
+        )
+    need_duration(refresh, "refresh", *REFRESH_RANGE, optional=True)
     _check_zone(events, zone)
     chunks = _chunks(
         events,
@@ -131,7 +161,7 @@ def write_ics(
         stamp=stamp,
         zone=zone,
         prodid=prodid,
-        alarms=reminders if reminders is not None else Reminders(),
+        alarms=reminders,
         recurrence=recurrence,
         method=method,
         refresh=refresh,
@@ -144,15 +174,43 @@ def write_ics(
     return size
 
 
+def _checked_zone(zone: object) -> ZoneInfo:
+    """``zone`` if it is a ZoneInfo whose key is an IANA name: the key is written unquoted after
+    ``TZID=`` and in X-WR-TIMEZONE, so a key of a caller's own (``ZoneInfo.from_file(f,
+    key=...)``) with a quote, a colon or a line break must never reach the file. An
+    ArgumentError naming ``zone`` otherwise."""
+    need(zone, ZoneInfo, "zone", "a ZoneInfo such as ZoneInfo('Europe/London')")
+    assert isinstance(zone, ZoneInfo)
+    key = zone.key
+    if not isinstance(key, str) or len(key) > 255 or not _ZONE_KEY.fullmatch(key):
+        raise ArgumentError(
+            f"zone must be a ZoneInfo with an IANA name such as Europe/London as its key (it is "
+            f"written as the TZID), not one with key {describe(key)}",
+            field="zone",
+        )
+    return zone
+
+
 def _check_zone(events: Sequence[Event], zone: ZoneInfo) -> None:
     """Refuse timed events planned in another zone than ``zone``: their local times would be
     written under ``zone``'s TZID unchanged, so London's 09:00 would read as 09:00 New York."""
-    for event in events:
+    for index, event in enumerate(events):
         if not event.all_day and event.timezone != zone.key:
-            raise ValueError(
-                f"event {event.uid!r} is in {event.timezone}, not {zone.key}: plan it with "
-                f"zone {zone.key} or export it with zone={event.timezone}"
+            raise ArgumentError(
+                f"event {event.uid[:100]!r} is in {event.timezone[:100]}, not {zone.key}: plan "
+                f"it with zone {zone.key} or export it with zone={event.timezone[:100]}",
+                field="zone",
             )
+        for field, value in () if event.all_day else (("start", event.start), ("end", event.end)):
+            assert isinstance(value, datetime)
+            if value.tzinfo is not zone and value.astimezone(zone).replace(
+                tzinfo=None, fold=0
+            ) != value.replace(tzinfo=None, fold=0):
+                raise ArgumentError(
+                    f"events[{index}].{field} {value.isoformat()} is not a time on the clock of "
+                    f"{zone.key}, the event's zone: give its times in {zone.key}",
+                    field="events",
+                )
 
 
 def _chunks(

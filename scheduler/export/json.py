@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanError
 from ..plan.clock import day_of
-from ..plan.events import Event
+from ..plan.events import Event, checked_events
 from ..regimen.amounts import UNITS, parse_amount
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def to_records(events: Sequence[Event]) -> list[dict[str, Any]]:
     ISO 8601 with the local UTC offset; all-day ones are dates, with ``end`` exclusive (the day
     after the last day). The plan JSON (:func:`to_envelope`) has these fields, with amounts as
     objects and descriptions shared."""
+    events = checked_events(events)
     return [
         {
             **_head(e),
@@ -87,6 +88,7 @@ def to_envelope(planned: Planned) -> dict[str, Any]:
     the unit as shown, and the text.
 
     Raises:
+        ArgumentError: ``planned`` is not a well-formed :class:`~scheduler.Planned`.
         PlanError: an event's amount is not an amount the regimen format reads, or has more
             significant digits than a JSON number keeps exactly (``field="amount"``).
     """
@@ -112,15 +114,10 @@ def to_json(planned: Planned) -> str:
     strings never hold a raw newline; the text is the same JSON whatever the events say.
 
     Raises:
-        TypeError: ``planned`` is not a :class:`~scheduler.Planned` (the events alone are
-            :func:`to_records`).
+        ArgumentError: ``planned`` is not a well-formed :class:`~scheduler.Planned` (the
+            events alone are :func:`to_records`), naming what is wrong.
         PlanError: as :func:`to_envelope`.
     """
-    if isinstance(planned, Sequence):
-        raise TypeError(
-            "to_json takes a Planned plan (scheduler.planner.plan(...)); "
-            "for the events alone use scheduler.export.json.to_records(events)"
-        )
     envelope, records = _parts(planned)
     top = _layout(envelope, 0)[:-2]  # without the closing "\n}"
     if not records:
@@ -149,6 +146,9 @@ _Record = tuple[
 
 def _parts(planned: Planned) -> tuple[dict[str, Any], list[_Record]]:
     """The envelope without its events, and the events' fields in the order they are written."""
+    from .planned import checked_planned
+
+    planned = checked_planned(planned)
     descriptions: dict[str, str] = {}
     ids: dict[str, str] = {}
 

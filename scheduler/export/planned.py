@@ -10,15 +10,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..plan.events import Event
-from ..plan.reminders import Reminders
+from ..arguments import describe, need, need_aware, need_date, need_text
+from ..errors import ArgumentError
+from ..plan.events import Event, checked_events
+from ..plan.reminders import Reminders, checked_reminders
 from ..regimen.model import Regimen
 from ..words import plural
 
 if TYPE_CHECKING:
     from ..course.model import Course
 
-__all__ = ["Planned"]
+__all__ = ["Planned", "checked_planned"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ class Planned:
         ``ics`` (``recurrence`` expand or rrule), ``json``, ``fhir``/``fhir-r4b``, ``html``
         (``week_start`` 0 = Monday, 6 = Sunday, default from the zone's country), ``csv``, or
         for a terminal ``calendar`` or ``table``, ``width`` columns wide, in ``color`` or not.
-        Raises PlanError (``field="format"`` or ``"recurrence"``) for an unknown name."""
+        Raises PlanError (``field="format"`` or ``"recurrence"``) for an unknown name, and
+        ArgumentError for an argument of the wrong type (``stamp`` not an aware datetime...)."""
+        checked_planned(self, "planned", events=False)  # each writer checks the events
+        need_aware(stamp, "stamp")
         from .formats import Rendering, format_named
 
         return format_named(fmt).write(
@@ -144,3 +149,30 @@ def _weekdays(doses: list[Event]) -> str:
         if weekly and len({d.weekday() for d in dates}) == 1:
             out.append(f", {drug} on {weekday_name(dates[0].weekday())}s")
     return "".join(out)
+
+
+def checked_planned(planned: object, name: str = "planned", *, events: bool = True) -> Planned:
+    """``planned`` if it is a :class:`Planned` an exporter can write: a Regimen, a ZoneInfo with
+    an IANA name, well-formed events (:func:`~scheduler.plan.events.checked_events`), a start
+    date, Reminders, a label and notices that are text; else an ArgumentError naming the
+    argument (``planned.events[3].start ...``). ``events=False`` leaves the events to the
+    writer that checks them itself (:func:`~scheduler.export.ics.write_ics`)."""
+    if isinstance(planned, list | tuple):
+        raise ArgumentError(
+            f"{name} must be a Planned plan (scheduler.planner.plan(...)), not "
+            f"{describe(planned)}: for the events alone, use to_records or to_csv",
+            field=name,
+        )
+    checked: Planned = need(planned, Planned, name, "a Planned plan (scheduler.planner.plan(...))")
+    need(checked.regimen, Regimen, f"{name}.regimen", "a Regimen")
+    need(checked.zone, ZoneInfo, f"{name}.zone", "a ZoneInfo such as ZoneInfo('Europe/London')")
+    need_text(checked.zone.key, f"{name}.zone.key")
+    if events:
+        checked_events(checked.events, f"{name}.events")
+    need_date(checked.start, f"{name}.start")
+    checked_reminders(checked.reminders, f"{name}.reminders")
+    need_text(checked.label, f"{name}.label")
+    need(checked.notices, tuple, f"{name}.notices", "a tuple of texts")
+    for notice in checked.notices:
+        need_text(notice, f"{name}.notices")
+    return checked

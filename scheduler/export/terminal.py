@@ -23,16 +23,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..arguments import need, need_whole
 from ..plan.clock import day_of, later_days
 from ..plan.events import Event
 from ..regimen.model import EventKind
 from ..regimen.notation import format_date
-from .weeks import default_week_start, month_weeks, months_between
+from .planned import checked_planned
+from .weeks import default_week_start, month_weeks, months_between, need_week_start
 
 if TYPE_CHECKING:
     from .planned import Planned
 
-__all__ = ["MARKS", "MIN_WIDTH", "REST_DAY", "REST_WEEK", "to_calendar", "to_table"]
+__all__ = ["MARKS", "MAX_WIDTH", "MIN_WIDTH", "REST_DAY", "REST_WEEK", "to_calendar", "to_table"]
 
 #: What each kind of event looks like in a cell or a row.
 MARKS = {
@@ -50,6 +52,9 @@ REST_WEEK = "░"
 REST_WEEK_DAYS = 7
 #: Narrower requests are drawn this wide: seven cells of three characters and their borders.
 MIN_WIDTH = 36
+#: The widest a terminal view is made: wider than any screen, and the bound keeps a caller's
+#: mistake (a width of 10**9) from filling memory.
+MAX_WIDTH = 1_000
 #: The narrowest "What" column of a table: a mark and a few letters.
 _MIN_WHAT = 8
 #: Cells wider than this only add blank space.
@@ -400,13 +405,26 @@ def _flag_lines(events: Iterable[Event]) -> list[str]:
     ]
 
 
+def _checked(
+    planned: object, width: object, color: object, week_start: object
+) -> tuple[Planned, int, int | None]:
+    need(color, bool, "color", "True or False")
+    return (
+        checked_planned(planned),
+        need_whole(width, "width", 1, MAX_WIDTH),
+        need_week_start(week_start),
+    )
+
+
 def to_calendar(planned: Planned, *, width: int, color: bool, week_start: int | None) -> str:
     """The plan as month grids, one per month from its first event (or cycle) to its last, at
     most ``width`` columns wide (at least :data:`MIN_WIDTH`); ``week_start`` 0 = Monday,
     6 = Sunday, None = by the zone's country. Each day's cell shows its date and cycle day,
     its doses (time, drug), tests and appointments, and whether it is a rest day or part of a
     rest week; a legend, the precautions and any warnings follow the grids. Without ``color``
-    the text has no escape codes and says everything with symbols and words."""
+    the text has no escape codes and says everything with symbols and words. ArgumentError for
+    an argument of the wrong type or value (``width`` above :data:`MAX_WIDTH`), naming it."""
+    planned, width, week_start = _checked(planned, width, color, week_start)
     width = max(width, MIN_WIDTH)
     first_day = week_start if week_start is not None else default_week_start(planned.zone.key)
     days = _lay_out(planned)
@@ -474,7 +492,9 @@ def to_table(planned: Planned, *, width: int, color: bool, week_start: int | Non
     their last day (inclusive) before their title.
     At most ``width`` columns wide, or as wide as the date, time and cycle columns and eight
     characters of the rest need (about 44; they are never cut); ``week_start`` is accepted
-    for symmetry with :func:`to_calendar` and not needed by a list."""
+    for symmetry with :func:`to_calendar` and not needed by a list. ArgumentError as
+    :func:`to_calendar`."""
+    planned, width, week_start = _checked(planned, width, color, week_start)
     del week_start
     width = max(width, MIN_WIDTH)
     phases = len(planned.regimen.phases)

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from .contentline import escape_text, line
 from .transitions import Transition, transitions
 
 __all__ = ["HISTORY_START", "vtimezone_lines"]
@@ -178,7 +179,7 @@ def _observance(
     if rrule:
         lines.append(f"RRULE:{rrule}")
     if name:
-        lines.append(f"TZNAME:{name}")
+        lines.append(line("TZNAME", escape_text(name)))  # a TZif file's own abbreviation
     lines.append(f"END:{kind}")
     return lines
 

@@ -13,7 +13,16 @@ from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["MONDAY", "SUNDAY", "default_week_start", "month_weeks", "months_between"]
+from ..arguments import need_whole
+
+__all__ = [
+    "MONDAY",
+    "SUNDAY",
+    "default_week_start",
+    "month_weeks",
+    "months_between",
+    "need_week_start",
+]
 
 MONDAY = 0
 SUNDAY = 6
@@ -23,6 +32,12 @@ _SUNDAY_CODES = (
     "MO MT MX MZ NI NP PA PE PH PK PR PT PY SA SG SV TH TT TW UM US VE VI WS YE ZA ZW"
 )
 _SUNDAY_COUNTRIES = frozenset(_SUNDAY_CODES.split())
+
+
+def need_week_start(value: object) -> int | None:
+    """``value`` as a first day of the week, 0 (Monday) to 6 (Sunday), or None (by the zone);
+    an ArgumentError naming ``week_start`` otherwise."""
+    return None if value is None else need_whole(value, "week_start", MONDAY, SUNDAY)
 
 
 def default_week_start(zone_key: str) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import FhirError
+from ..arguments import describe, need
+from ..errors import ArgumentError, FhirError
 from ..regimen.amounts import AUC, UNITS, Amount, parse_amount
 from ..regimen.model import ROUTES
 
@@ -70,8 +71,11 @@ _UCUM_AUC = "mg.min/mL"
 
 def route_concept(route_key: str) -> dict[str, Any]:
     """A route as a CodeableConcept: our own coding, SNOMED CT where verified, the words as text."""
-    if route_key not in ROUTES:
-        raise ValueError(f"unknown route {route_key!r}")
+    if not isinstance(route_key, str) or route_key not in ROUTES:
+        raise ArgumentError(
+            f"route_key must be one of {', '.join(ROUTES)}, not {describe(route_key)}",
+            field="route_key",
+        )
     abbrev, words = ROUTES[route_key]
     codings: list[dict[str, Any]] = [
         {"system": ROUTE_SYSTEM, "code": route_key, "display": f"{route_key} ({abbrev})"}
@@ -120,6 +124,7 @@ def _json_number(value: Decimal) -> int | float:
 
 def quantity(amount: Amount) -> dict[str, Any]:
     """A FHIR Quantity: UCUM system and code where the unit maps exactly, else the unit text only."""
+    need(amount, Amount, "amount", "an Amount (scheduler.regimen.amounts.parse_amount)")
     result: dict[str, Any] = {"value": _json_number(amount.value), "unit": UNITS[amount.unit]}
     if amount.unit == AUC:  # a target exposure, mg/mL·min, that the Calvert formula turns into mg
         return {**result, "unit": "mg/mL·min", "system": UCUM, "code": _UCUM_AUC}
@@ -151,7 +156,13 @@ def amount_from_quantity(data: object, path: str) -> Amount:
     try:
         number = Decimal(str(value))
     except InvalidOperation as err:
-        raise FhirError(f"{value!r} is not a number", path=f"{path}.value") from err
+        raise FhirError(f"{value!r:.40} is not a number", path=f"{path}.value") from err
+    if not number.is_finite() or not -12 <= number.adjusted() <= 12:
+        raise FhirError(
+            f"{value!r:.40} is not a dose (a finite number of at most 12 digits before and "
+            "after the point)",
+            path=f"{path}.value",
+        )
     if data.get("system") == UCUM and data.get("code") in _FROM_UCUM:
         unit = _FROM_UCUM[data["code"]]
     elif isinstance(data.get("unit"), str):

@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ..export.planned import Planned
+from ..arguments import need_aware, need_choice
+from ..export.planned import Planned, checked_planned
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.amounts import parse_amount
 from ..regimen.model import DoseRule, EventKind, Phase
@@ -67,14 +68,13 @@ def plan_to_bundle(planned: Planned, *, version: str = "r5", generated: datetime
     """``planned`` as a FHIR Bundle (JSON-ready dict) of ``version`` ``r5`` or ``r4b``.
 
     ``generated`` (an aware time) is the Bundle's timestamp and the CarePlan's ``created``:
-    injected, so the same plan and time give the same Bundle.
+    injected, so the same plan and time give the same Bundle. ArgumentError, naming the
+    argument, for a ``planned`` that is not a well-formed Planned, a ``version`` other than r5
+    or r4b, or a ``generated`` that is not an aware datetime.
     """
-    if version not in mapping.FHIR_VERSIONS:
-        raise ValueError(
-            f"unknown FHIR version {version!r} (allowed: {', '.join(mapping.FHIR_VERSIONS)})"
-        )
-    if generated.utcoffset() is None:
-        raise ValueError(f"generated must be an aware date and time: {generated!r}")
+    checked_planned(planned)
+    need_choice(version, "version", mapping.FHIR_VERSIONS)
+    need_aware(generated, "generated")
     return _Writer(planned, version, generated).bundle()
 
 

@@ -64,10 +64,12 @@ export then import gives back the same regimen:
 
 Import: :func:`plandefinition_to_regimen_toml` reads the same structure, and also PlanDefinitions
 from elsewhere that use it (grouping actions around the cycle action are walked through while
-each offers one choice). It refuses, naming the element, anything it cannot carry in full:
-choices between actions, doses in units we do not have, days outside the cycle, unknown
-relationships, actions it cannot classify. A dose with no ``timeOfDay`` gets 09:00 and the
-regimen's notes say so.
+each offers one choice). Every element it meets is read, ignored for a stated reason or refused
+by its path, as :mod:`.elements` lists them (an allow-list: an element it does not know is
+refused); it also refuses choices between actions, doses in units we do not have, days outside
+the cycle, unknown relationships and actions it cannot classify. A dose with no ``timeOfDay``
+gets 09:00 and the regimen's notes say so. :func:`read_plandefinition_file` reads the JSON file
+first (:mod:`scheduler.jsonreader`).
 """
 
 from __future__ import annotations
@@ -76,9 +78,12 @@ import json
 import re
 from datetime import time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ..arguments import need, need_choice, need_path
 from ..errors import FhirError
+from ..jsonreader import check_json_value, read_json
 from ..regimen import notation
 from ..regimen.amounts import AUC, UNITS, Amount
 from ..regimen.model import (
@@ -92,6 +97,7 @@ from ..regimen.model import (
     Regimen,
 )
 from ..words import plural
+from . import elements
 from .mapping import (
     DAYS_OF_CYCLE_URL,
     EXTENSION_BASE,
@@ -103,7 +109,13 @@ from .mapping import (
     route_from_concept,
 )
 
-__all__ = ["EVENT_KIND_SYSTEM", "plandefinition_to_regimen_toml", "regimen_to_plandefinition"]
+__all__ = [
+    "EVENT_KIND_SYSTEM",
+    "MAX_FILE_BYTES",
+    "plandefinition_to_regimen_toml",
+    "read_plandefinition_file",
+    "regimen_to_plandefinition",
+]
 
 #: Our event kinds (lab, visit) as a code system of our own.
 EVENT_KIND_SYSTEM = "https://treatment-scheduler.example/fhir/CodeSystem/event-kind"
@@ -114,6 +126,8 @@ MAX_CYCLES = 10_000
 MAX_ACTION_DEPTH = 8
 MAX_ACTIONS = 1_000
 DEFAULT_TIME = time(9, 0)
+#: A PlanDefinition is a few hundred kilobytes at most; this bounds a wrong or hostile file.
+MAX_FILE_BYTES = 5_000_000
 
 
 def _ext(name: str) -> str:
@@ -426,9 +440,10 @@ def _test_or_visit(
 
 
 def regimen_to_plandefinition(regimen: Regimen, version: str = "r5") -> dict[str, Any]:
-    """The regimen as a FHIR ``version`` (r5 or r4b) PlanDefinition, a JSON-ready dict."""
-    if version not in FHIR_VERSIONS:
-        raise FhirError(f"unknown FHIR version {version!r} (allowed: {', '.join(FHIR_VERSIONS)})")
+    """The regimen as a FHIR ``version`` (r5 or r4b) PlanDefinition, a JSON-ready dict;
+    ArgumentError for a ``regimen`` that is not a Regimen or another ``version``."""
+    need(regimen, Regimen, "regimen", "a Regimen (scheduler.resolve_regimen or load_regimen)")
+    need_choice(version, "version", FHIR_VERSIONS)
     contained: list[dict[str, Any]] = [_medication(d) for d in regimen.drugs]
     actions = [
         _cycle_action(p, i, regimen, contained, version) for i, p in enumerate(regimen.phases)
@@ -509,10 +524,72 @@ class _Importer:
         self.drug_lines: dict[str, list[str]] = {}
         self.choices: list[str] = []
         self.count = 0
+        self.referenced: set[str] = set()
 
     # helpers
     def fail(self, path: str, message: str) -> FhirError:
         return FhirError(message, path=path)
+
+    def check(self, element: dict[str, Any], kind: str, path: str) -> None:
+        """Refuse any element of ``element`` that :mod:`.elements` does not list as read or
+        ignored on ``kind``, naming its path."""
+        elements.check(element, kind, path)
+
+    def checked(self, value: object, kind: str, path: str) -> dict[str, Any]:
+        """``value`` as an object of ``kind``, its elements checked (:meth:`check`)."""
+        element = self.obj(value, path)
+        self.check(element, kind, path)
+        return element
+
+    def behaviour(self, action: dict[str, Any], path: str) -> None:
+        """Refuse what makes an action optional, urgent or other than a plan to do it."""
+        required = action.get("requiredBehavior", "must")
+        if required not in ("must", "must-unless-documented"):
+            raise self.fail(
+                f"{path}.requiredBehavior",
+                f"{required!r}: an action that may be left out (not carried; a regimen gives "
+                "every dose on its days: must or must-unless-documented)",
+            )
+        priority = action.get("priority", "routine")
+        if priority != "routine":
+            raise self.fail(
+                f"{path}.priority",
+                f"priority {priority!r} (not carried; a regimen's actions fall on their days and "
+                "times: routine)",
+            )
+        if "type" in action:
+            tpath = f"{path}.type"
+            concept = self.checked(action["type"], "CodeableConcept", tpath)
+            codings = self.items(concept, "coding", tpath)
+            codes = [c.get("code") if isinstance(c, dict) else None for c in codings]
+            if not codes or any(code != "create" for code in codes):
+                raise self.fail(
+                    tpath,
+                    f"an action of type {', '.join(map(repr, codes)) or 'text only'} (not "
+                    "carried; a regimen's actions create what they plan: type create)",
+                )
+
+    def selection(self, action: dict[str, Any], children: int, path: str, instead: str) -> None:
+        """Refuse a choice: between several actions, or one that allows choosing none."""
+        chosen = action.get("selectionBehavior", "all")
+        if chosen in ("any", "at-most-one"):
+            raise self.fail(
+                f"{path}.selectionBehavior",
+                f"{chosen!r} allows leaving every action out (not carried; a regimen gives what "
+                "it lists: all)",
+            )
+        if children > 1 and chosen not in ("all", "all-or-none"):
+            raise self.fail(
+                f"{path}.selectionBehavior",
+                f"a choice between actions ({chosen!r}) cannot be planned: {instead}",
+            )
+
+    def text(self, element: dict[str, Any], key: str, path: str) -> str | None:
+        """An optional text element: refused if it is there and not text."""
+        value = element.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(f"{path}.{key}", f"expected text, got {type(value).__name__}")
+        return value
 
     def obj(self, value: object, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -554,7 +631,7 @@ class _Importer:
         return value
 
     def minutes(self, quantity_: object, path: str) -> int:
-        q = self.obj(quantity_, path)
+        q = self.checked(quantity_, "Quantity", path)
         value, unit = q.get("value"), q.get("code", q.get("unit"))
         factor = {"min": 1, "h": 60, "d": 1440, "wk": 10080, "s": None}.get(str(unit))
         if factor is None or isinstance(value, bool) or not isinstance(value, int | float):
@@ -574,10 +651,29 @@ class _Importer:
                 "resourceType", f"expected a PlanDefinition, got {data.get('resourceType')!r}"
             )
         root = "PlanDefinition"
+        self.check(data, "PlanDefinition", root)
         for i, res in enumerate(self.items(data, "contained", root)):
-            res = self.obj(res, f"{root}.contained[{i}]")
-            if isinstance(res.get("id"), str):
-                self.contained[res["id"]] = (res, f"{root}.contained[{i}]")
+            cpath = f"{root}.contained[{i}]"
+            res = self.obj(res, cpath)
+            kind = res.get("resourceType")
+            if kind not in ("Medication", "ActivityDefinition"):
+                raise self.fail(
+                    f"{cpath}.resourceType",
+                    f"a contained {str(kind)[:100]!r} (not carried; a regimen reads contained "
+                    "Medications and ActivityDefinitions)",
+                )
+            ident = res.get("id")
+            if not isinstance(ident, str) or not ident:
+                raise self.fail(
+                    f"{cpath}.id", "a contained resource needs an id (actions refer to it as '#id')"
+                )
+            if ident in self.contained:
+                raise self.fail(
+                    f"{cpath}.id",
+                    f"the id {ident!r} is given to two contained resources (give each its own)",
+                )
+            self.check(res, kind, cpath)
+            self.contained[ident] = (res, cpath)
         phases: list[str] = []
         course: list[str] = []
         for i, action in enumerate(self.items(data, "action", root)):
@@ -589,6 +685,13 @@ class _Importer:
                 f"{root}.action",
                 "no cycle action (an action with timingTiming.repeat.duration in days)",
             )
+        for ident, (_, cpath) in self.contained.items():
+            if ident not in self.referenced:
+                raise self.fail(
+                    cpath,
+                    f"a contained resource no dose uses: {ident!r} (not carried; refer to it from "
+                    "a dose, or leave it out)",
+                )
         return self.document(phases, course)
 
     def walk(
@@ -612,14 +715,9 @@ class _Importer:
                 path,
                 "an action we cannot place: not a cycle (timingTiming), a group of actions, or a course event",
             )
-        if len(children) > 1 and action.get("selectionBehavior", "all") not in (
-            "all",
-            "all-or-none",
-        ):
-            raise self.fail(
-                f"{path}.selectionBehavior",
-                f"a choice between actions ({action['selectionBehavior']!r}) cannot be planned: keep one",
-            )
+        self.check(action, "group action", path)
+        self.behaviour(action, path)
+        self.selection(action, len(children), path, "keep one")
         for i, child in enumerate(children):
             self.walk(
                 self.obj(child, f"{path}.action[{i}]"),
@@ -630,14 +728,18 @@ class _Importer:
             )
 
     def phase(self, action: dict[str, Any], path: str, index: int) -> str:
-        repeat = self.obj(
-            self.obj(action["timingTiming"], f"{path}.timingTiming").get("repeat"),
-            f"{path}.timingTiming.repeat",
-        )
+        self.check(action, "cycle action", path)
+        self.behaviour(action, path)
+        timing = self.checked(action["timingTiming"], "Timing", f"{path}.timingTiming")
         rpath = f"{path}.timingTiming.repeat"
-        unknown = set(repeat) - {"count", "duration", "durationUnit", "period", "periodUnit"}
-        if unknown:
-            raise self.fail(f"{rpath}.{sorted(unknown)[0]}", "not supported on a cycle action")
+        repeat = self.checked(timing.get("repeat"), "cycle repeat", rpath)
+        if "duration" in repeat and "period" in repeat:
+            raise self.fail(
+                f"{rpath}.period",
+                "the cycle length is given twice, as duration and as period (give one)",
+            )
+        children = self.items(action, "action", path)
+        self.selection(action, len(children), path, "keep the ones given (all)")
         length_key, unit_key = (
             ("duration", "durationUnit") if "duration" in repeat else ("period", "periodUnit")
         )
@@ -668,8 +770,9 @@ class _Importer:
         if "count" in repeat:
             cycles = self.positive(repeat["count"], f"{rpath}.count", MAX_CYCLES)
         lines = ["", "[[phases]]"]
-        if isinstance(action.get("title"), str):
-            lines.append(f"name = {_toml(action['title'])}")
+        name = self.text(action, "title", path)
+        if name is not None:
+            lines.append(f"name = {_toml(name)}")
         lines += [length_line, f"cycles = {_toml(cycles)}"]
         for name, key in (("phase-up-to", "up_to"), ("phase-gap-after", "gap_after")):
             value = self.value(action, name, "valueString", path)
@@ -691,7 +794,7 @@ class _Importer:
         events: list[list[str]] = []
         keys: dict[str, str] = {}
         times: dict[str, list[str]] = {}
-        for i, child in enumerate(self.items(action, "action", path)):
+        for i, child in enumerate(children):
             cpath = f"{path}.action[{i}]"
             child = self.obj(child, cpath)
             if "definitionCanonical" in child:
@@ -729,7 +832,12 @@ class _Importer:
                 days.append(day)
         for i, related in enumerate(self.items(action, "relatedAction", path)):
             rpath = f"{path}.relatedAction[{i}]"
-            related = self.obj(related, rpath)
+            related = self.checked(related, "RelatedAction", rpath)
+            if "targetId" in related and "actionId" in related:
+                raise self.fail(
+                    f"{rpath}.actionId",
+                    "the target is given twice (targetId in R5, actionId in R4B: give one)",
+                )
             if (
                 related.get("relationship") != "before-start"
                 or str(related.get("targetId", related.get("actionId"))) not in cycle_ids
@@ -754,6 +862,12 @@ class _Importer:
                 if isinstance(p, dict)
             }
             first, last, step = parts.get("first", 1), parts.get("last"), parts.get("step", 1)
+            if step != 1 and last is not None:
+                raise self.fail(
+                    f"{path}.extension(cycle-filter)",
+                    f"cycles every {step} from {first} to {last} (not carried; a regimen's rule "
+                    "runs every N cycles to the end of its phase: leave out last, or step)",
+                )
             if step != 1:
                 text = f"every {step} from {first}"
             elif last is None:
@@ -775,6 +889,8 @@ class _Importer:
         keys: dict[str, str],
         times_by: dict[str, list[str]],
     ) -> list[str]:
+        self.check(action, "dose action", path)
+        self.behaviour(action, path)
         ref = action["definitionCanonical"]
         if not isinstance(ref, str) or not ref.startswith("#") or ref[1:] not in self.contained:
             raise self.fail(
@@ -786,10 +902,15 @@ class _Importer:
             raise self.fail(
                 f"{dpath}.resourceType", "a dose action must point at an ActivityDefinition"
             )
+        self.referenced.add(ref[1:])
+        self.request(definition, dpath)
         dosages = self.items(definition, "dosage", dpath)
         if len(dosages) != 1:
             raise self.fail(f"{dpath}.dosage", "expected exactly one dosage")
-        dosage = self.obj(dosages[0], f"{dpath}.dosage[0]")
+        dosage = self.checked(dosages[0], "Dosage", f"{dpath}.dosage[0]")
+        for flag in ("asNeeded", "asNeededBoolean"):
+            if dosage.get(flag, False) is not False:
+                raise self.fail(f"{dpath}.dosage[0].{flag}", elements.AS_NEEDED)
         drug = self.drug(definition, dosage, dpath)
         key = self.value(action, "rule-key", "valueId", path) or drug
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
@@ -798,23 +919,9 @@ class _Importer:
             if isinstance(ident, str):
                 keys[ident] = key
         lines = [f"key = {_toml(key)}", f"drug = {_toml(drug)}"]
-        timing = self.obj(dosage.get("timing", {}), f"{dpath}.dosage[0].timing")
-        repeat = self.obj(timing.get("repeat", {}), f"{dpath}.dosage[0].timing.repeat")
+        timing = self.checked(dosage.get("timing", {}), "Timing", f"{dpath}.dosage[0].timing")
         tpath = f"{dpath}.dosage[0].timing.repeat"
-        unknown = set(repeat) - {
-            "duration",
-            "durationUnit",
-            "timeOfDay",
-            "frequency",
-            "period",
-            "periodUnit",
-            "dayOfWeek",
-        }
-        if unknown or set(timing) - {"repeat"}:
-            raise self.fail(
-                f"{tpath}.{sorted(unknown)[0]}" if unknown else f"{dpath}.dosage[0].timing",
-                "not supported in a dose's timing",
-            )
+        repeat = self.checked(timing.get("repeat", {}), "dose repeat", tpath)
         written = self.value(action, "days-as-written", "valueString", path)
         if "dayOfWeek" in repeat:
             codes = repeat["dayOfWeek"]
@@ -826,7 +933,37 @@ class _Importer:
                 raise self.fail(f"{tpath}.dayOfWeek", "expected weekday codes mon..sun")
             if cycle_days != 7:
                 raise self.fail(f"{tpath}.dayOfWeek", "weekdays need a 7-day cycle")
-            default = ", ".join(notation.weekday_name(_WEEKDAY_CODES.index(c))[:3] for c in codes)
+            if self.ext(action, DAYS_OF_CYCLE_URL, path) is not None:
+                raise self.fail(
+                    f"{path}.extension({DAYS_OF_CYCLE_URL})",
+                    "days of the cycle beside weekdays (not carried; a dose falls on weekdays "
+                    "(dosage.timing.repeat.dayOfWeek) or on cycle days, not both)",
+                )
+            for i, related in enumerate(self.items(action, "relatedAction", path)):
+                self.checked(related, "RelatedAction", f"{path}.relatedAction[{i}]")
+                if (
+                    related.get("relationship") == "before-start"
+                    and str(related.get("targetId", related.get("actionId"))) in cycle_ids
+                ):
+                    raise self.fail(
+                        f"{path}.relatedAction[{i}]",
+                        "a day before day 1 beside weekdays (not carried; a dose falls on "
+                        "weekdays or on cycle days, not both)",
+                    )
+            wanted = sorted({_WEEKDAY_CODES.index(c) for c in codes})
+            default = ", ".join(notation.weekday_name(d)[:3] for d in wanted)
+            # A rule on the days of another writes those words ("on the days of radiotherapy").
+            if written is not None and self.ext(action, "rule-on-days-of", path) is None:
+                try:
+                    agrees = sorted(notation.parse_weekday_set(written)) == wanted
+                except ValueError:
+                    agrees = False
+                if not agrees:
+                    raise self.fail(
+                        f"{path}.extension(days-as-written)",
+                        f"{written!r:.100} disagrees with dosage.timing.repeat.dayOfWeek "
+                        f"({default}): give the same days in both",
+                    )
             lines.append(f"days = {_toml(written or default)}")
         else:
             days = self.days(action, path, cycle_days, cycle_ids)
@@ -846,7 +983,7 @@ class _Importer:
             lines[-1] = f"on_days_of = {_toml(follows)}"
         after = None
         for i, related in enumerate(self.items(action, "relatedAction", path)):
-            related = self.obj(related, f"{path}.relatedAction[{i}]")
+            related = self.obj(related, f"{path}.relatedAction[{i}]")  # checked by days()
             target = str(related.get("targetId", related.get("actionId")))
             kind = related.get("relationship")
             if kind == "before-start" and target in cycle_ids:
@@ -863,6 +1000,12 @@ class _Importer:
                             f"an offset needs before-start, after-start, before-end or "
                             f"after-end, not {kind!r}",
                         )
+                if after is not None:
+                    raise self.fail(
+                        f"{path}.relatedAction[{i}]",
+                        f"a second dose this one is timed from ({target!r}; not carried: a dose "
+                        f"is timed from one other, here {after[2]!r})",
+                    )
                 after = (kind, keys[target], target, offset)
                 continue
             raise self.fail(
@@ -884,8 +1027,26 @@ class _Importer:
                 raise self.fail(
                     f"{tpath}.timeOfDay", "a dose that follows another has no time of its own"
                 )
+            for element in ("frequency", "period"):
+                if element in repeat:
+                    raise self.fail(
+                        f"{tpath}.{element}",
+                        "an interval on a dose timed from another (not carried; only a dose at a "
+                        "time of day repeats every so many hours)",
+                    )
         else:
             given = repeat.get("timeOfDay")
+            if (
+                given is not None
+                and after is not None
+                and after[2] in times_by
+                and given != times_by[after[2]]
+            ):
+                raise self.fail(
+                    f"{tpath}.timeOfDay",
+                    f"{given!r} disagrees with starting together with {after[2]!r} at "
+                    f"{times_by[after[2]]!r} (concurrent-with-start: give one)",
+                )
             if given is None and after is not None:
                 given = times_by.get(after[2])
             if given is None:
@@ -929,14 +1090,15 @@ class _Importer:
         if len(rates) > 1:
             raise self.fail(f"{dpath}.dosage[0].doseAndRate", "expected at most one dose")
         if rates:
-            rate = self.obj(rates[0], f"{dpath}.dosage[0].doseAndRate[0]")
+            rate = self.checked(rates[0], "DoseAndRate", f"{dpath}.dosage[0].doseAndRate[0]")
             if "doseQuantity" not in rate:
                 raise self.fail(
                     f"{dpath}.dosage[0].doseAndRate[0]",
                     "only doseQuantity is supported (no ranges or rates)",
                 )
+            qpath = f"{dpath}.dosage[0].doseAndRate[0].doseQuantity"
             amount = amount_from_quantity(
-                rate["doseQuantity"], f"{dpath}.dosage[0].doseAndRate[0].doseQuantity"
+                self.checked(rate["doseQuantity"], "Quantity", qpath), qpath
             )
             lines.append(f"amount = {_toml(_amount_text(amount))}")
         lines += self.common(action, path)
@@ -944,9 +1106,32 @@ class _Importer:
             value = self.value(action, extension, kind, path)
             if value is not None:
                 lines.append(f"{field} = {_toml(value)}")
-        if isinstance(dosage.get("patientInstruction"), str):
-            lines.append(f"instructions = {_toml(dosage['patientInstruction'])}")
+        instructions = self.text(dosage, "patientInstruction", f"{dpath}.dosage[0]")
+        if instructions is not None:
+            lines.append(f"instructions = {_toml(instructions)}")
         return lines
+
+    def request(self, definition: dict[str, Any], path: str) -> None:
+        """Refuse an ActivityDefinition that is not a plain plan to give a medication."""
+        kind = definition.get("kind", "MedicationRequest")
+        if kind != "MedicationRequest":
+            raise self.fail(
+                f"{path}.kind",
+                f"an activity of kind {str(kind)[:100]!r} (not carried; a dose is a "
+                "MedicationRequest)",
+            )
+        if definition.get("doNotPerform", False) is not False:
+            raise self.fail(
+                f"{path}.doNotPerform",
+                "an activity not to perform (not carried; a regimen lists what is given)",
+            )
+        priority = definition.get("priority", "routine")
+        if priority != "routine":
+            raise self.fail(
+                f"{path}.priority",
+                f"priority {str(priority)[:100]!r} (not carried; a regimen's doses fall on their "
+                "days and times: routine)",
+            )
 
     def days_line(self, days: list[int], written: str | None, cycle_days: int) -> str:
         if written:
@@ -966,21 +1151,35 @@ class _Importer:
         return f"days = {_toml(notation.format_day_list(days))}"
 
     def drug(self, definition: dict[str, Any], dosage: dict[str, Any], dpath: str) -> str:
-        if "productReference" in definition:
-            ref = self.obj(definition["productReference"], f"{dpath}.productReference").get(
-                "reference"
+        if "productReference" in definition and "productCodeableConcept" in definition:
+            raise self.fail(
+                f"{dpath}.productCodeableConcept",
+                "the product is given twice, as productReference and productCodeableConcept "
+                "(give one)",
             )
-            if not isinstance(ref, str) or not ref.startswith("#") or ref[1:] not in self.contained:
+        if "productReference" in definition:
+            rpath = f"{dpath}.productReference"
+            ref = self.checked(definition["productReference"], "Reference", rpath).get("reference")
+            if (
+                not isinstance(ref, str)
+                or not ref.startswith("#")
+                or ref[1:] not in self.contained
+                or self.contained[ref[1:]][0].get("resourceType") != "Medication"
+            ):
                 raise self.fail(
-                    f"{dpath}.productReference", "expected a reference to a contained Medication"
+                    f"{rpath}.reference", f"expected '#id' of a contained Medication, got {ref!r}"
                 )
             medication, mpath = self.contained[ref[1:]]
+            self.referenced.add(ref[1:])
             key = ref[1:].removeprefix("drug-").lower()
-            name = self.obj(medication.get("code", {}), f"{mpath}.code").get("text")
+            name = self.checked(medication.get("code", {}), "CodeableConcept", f"{mpath}.code").get(
+                "text"
+            )
+            source = mpath
         elif "productCodeableConcept" in definition:
             mpath = f"{dpath}.productCodeableConcept"
             medication = {}
-            concept = self.obj(definition["productCodeableConcept"], mpath)
+            concept = self.checked(definition["productCodeableConcept"], "CodeableConcept", mpath)
             raw_codings = concept.get("coding")
             codings: list[Any] = raw_codings if isinstance(raw_codings, list) else []
             name = concept.get("text") or next(
@@ -988,6 +1187,7 @@ class _Importer:
                 None,
             )
             key = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+            source = str(name).strip().lower()
         else:
             raise self.fail(
                 dpath,
@@ -1001,12 +1201,19 @@ class _Importer:
             raise self.fail(mpath, "the drug needs a name")
         if "route" not in dosage:
             raise self.fail(f"{dpath}.dosage[0].route", "a dose needs a route")
-        route = route_from_concept(dosage["route"], f"{dpath}.dosage[0].route")
+        rpath = f"{dpath}.dosage[0].route"
+        route = route_from_concept(self.checked(dosage["route"], "CodeableConcept", rpath), rpath)
         if key in self.drugs:
+            if self.drugs[key]["source"] != source:
+                raise self.fail(
+                    mpath,
+                    f"a second drug with the key {key!r} (from {self.drugs[key]['source']}; not "
+                    "carried: give each drug its own id or name)",
+                )
             if self.drugs[key]["route"] != route:
                 raise self.fail(f"{dpath}.dosage[0].route", f"drug {key!r} is given by two routes")
             return key
-        self.drugs[key] = {"route": route}
+        self.drugs[key] = {"route": route, "source": source}
         lines = [f"[drugs.{key}]", f"name = {_toml(name.strip())}", f"route = {_toml(route)}"]
         title = self.value(medication, "drug-title", "valueString", mpath)
         if title:
@@ -1090,9 +1297,8 @@ class _Importer:
         lines = []
         if "timingTiming" in action:
             tpath = f"{path}.timingTiming.repeat"
-            repeat = self.obj(
-                self.obj(action["timingTiming"], f"{path}.timingTiming").get("repeat"), tpath
-            )
+            timing = self.checked(action["timingTiming"], "Timing", f"{path}.timingTiming")
+            repeat = self.checked(timing.get("repeat"), "event repeat", tpath)
             given = repeat.get("timeOfDay")
             if (
                 not isinstance(given, list)
@@ -1106,21 +1312,35 @@ class _Importer:
                 f"{tpath}.duration",
             )
             lines += [f"time = {_toml(given[0][:5])}", f'duration = "{minutes}m"']
-        if isinstance(action.get("description"), str):
-            lines.append(f"instructions = {_toml(action['description'])}")
+        instructions = self.text(action, "description", path)
+        if instructions is not None:
+            lines.append(f"instructions = {_toml(instructions)}")
         return lines
 
     def event(
         self, action: dict[str, Any], path: str, cycle_days: int, cycle_ids: set[str]
     ) -> list[str]:
+        self.check(action, "event action", path)
+        self.behaviour(action, path)
         lines = self.event_head(action, path)
         days = self.days(action, path, cycle_days, cycle_ids)
+        for i, related in enumerate(self.items(action, "relatedAction", path)):
+            target = str(related.get("targetId", related.get("actionId")))
+            if related.get("relationship") != "before-start" or target not in cycle_ids:
+                raise self.fail(
+                    f"{path}.relatedAction[{i}]",
+                    f"relationship {related.get('relationship')!r} to {target[:100]!r} (not "
+                    "carried; a test or visit relates only to its cycle, before-start for days "
+                    "before day 1)",
+                )
         if not days:
             raise self.fail(path, "an event action needs days (timing-daysOfCycle or before-start)")
         lines.append(f"days = {_toml(notation.format_day_list(days))}")
         return lines + self.common(action, path) + self.event_tail(action, path)
 
     def course_event(self, action: dict[str, Any], path: str) -> str:
+        self.check(action, "course event action", path)
+        self.behaviour(action, path)
         lines = ["", "[[course_events]]", *self.event_head(action, path)]
         lines.append(
             f"when = {_toml(self.value(action, 'course-event-when', 'valueString', path))}"
@@ -1138,19 +1358,21 @@ class _Importer:
         title = data.get("title") or data.get("name")
         if not isinstance(title, str) or not title.strip():
             raise self.fail(f"{root}.title", "the regimen needs a title")
-        indication = (
-            data.get("description")
-            if isinstance(data.get("description"), str)
-            else "not given in the PlanDefinition"
-        )
+        indication = self.text(data, "description", root) or "not given in the PlanDefinition"
         source, url = f"FHIR PlanDefinition {data.get('id')}", None
         for i, artifact in enumerate(self.items(data, "relatedArtifact", root)):
-            artifact = self.obj(artifact, f"{root}.relatedArtifact[{i}]")
+            apath = f"{root}.relatedArtifact[{i}]"
+            artifact = self.obj(artifact, apath)
             if artifact.get("type") == "citation":
-                source = artifact.get("citation") or artifact.get("display") or source
-                raw_document = artifact.get("document")
-                document: dict[str, Any] = raw_document if isinstance(raw_document, dict) else {}
-                url = artifact.get("url") or document.get("url")
+                source = (
+                    self.text(artifact, "citation", apath)
+                    or self.text(artifact, "display", apath)
+                    or source
+                )
+                document = self.obj(artifact.get("document", {}), f"{apath}.document")
+                url = self.text(artifact, "url", apath) or self.text(
+                    document, "url", f"{apath}.document"
+                )
                 break
         lines = [
             "format = 1",
@@ -1207,12 +1429,33 @@ def _amount_text(amount: Amount) -> str:
     return f"{amount.value.normalize():f} {UNITS[amount.unit]}"
 
 
+def read_plandefinition_file(path: str | Path) -> str:
+    """Regimen TOML from the PlanDefinition JSON file at ``path`` (a regular file of at most
+    :data:`MAX_FILE_BYTES`), read by :func:`scheduler.jsonreader.read_json`: a key given twice,
+    an overlong or non-finite number, a lone surrogate or deep nesting is a FhirError naming
+    its JSON path, as is anything :func:`plandefinition_to_regimen_toml` refuses."""
+    need_path(path, "path")
+    data = read_json(
+        path, limit=MAX_FILE_BYTES, what="FHIR file", error=FhirError, root="PlanDefinition"
+    )
+    return _import(data, str(path))  # read_json checked it as plandefinition_to_regimen_toml would
+
+
 def plandefinition_to_regimen_toml(data: object, origin: str = "<fhir>") -> str:
     """Regimen TOML from a PlanDefinition (a JSON-parsed dict) that the loader validates.
 
     Raises :class:`~scheduler.errors.FhirError` naming the element (file ``origin``) for
     anything the regimen format cannot carry in full; never returns a simpler regimen.
+    ArgumentError if ``origin`` is not text.
     """
+    need(origin, str, "origin", "text (a str)")
+    if isinstance(data, dict):
+        check_json_value(data, origin=origin, error=FhirError, root="PlanDefinition")
+    return _import(data, origin)
+
+
+def _import(data: object, origin: str) -> str:
+    """The import of JSON already checked (:func:`~scheduler.jsonreader.check_json_value`)."""
     if not isinstance(data, dict):
         raise FhirError(
             f"expected a PlanDefinition (a JSON object), got {type(data).__name__}",

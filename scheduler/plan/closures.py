@@ -30,11 +30,23 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache, cached_property
 from typing import Any
 
+from ..arguments import describe, need, need_date
+from ..errors import ArgumentError, PlanError
 from ..regimen.notation import format_date, weekday_name
 from .clock import after, day_of, instant, local
 from .events import Event
 
 __all__ = ["DEFAULT_POLICY", "MOVING", "POLICIES", "Closures", "Unit", "apply_closures"]
+
+
+def _need_all(value: object, kind: type, item: type, name: str, wanted: str) -> None:
+    if not isinstance(value, kind) or not all(
+        isinstance(v, item) and not isinstance(v, bool)
+        for v in value  # type: ignore[attr-defined]
+    ):
+        raise PlanError(f"closures.{name} must be {wanted}, not {describe(value)}",
+                        field="closures")  # fmt: skip
+
 
 POLICIES = ("next open day", "previous open day", "skip", "keep and flag", "keep")
 MOVING = ("next open day", "previous open day")
@@ -55,15 +67,35 @@ class Closures:
     policy: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POLICY))
 
     def __post_init__(self) -> None:
+        """Every field checked as the value is made: a PlanError (``field="closures"``) naming
+        what is wrong, so a caller's mistake never surfaces later as a TypeError."""
+        _need_all(self.regions, tuple, str, "regions", "a tuple of region codes such as 'GB-ENG'")
+        _need_all(self.dates, frozenset, date, "dates", "a frozenset of dates")
+        _need_all(self.weekdays, frozenset, int, "weekdays", "a frozenset of 0 (Monday) to 6")
+        if any(isinstance(w, bool) or not 0 <= w <= 6 for w in self.weekdays):
+            raise PlanError(
+                f"closures.weekdays must be 0 (Monday) to 6 (Sunday), not "
+                f"{describe(sorted(self.weekdays))}",
+                field="closures",
+            )
+        need(self.policy, dict, "closures.policy", "a dict from setting to policy",
+             error=PlanError)  # fmt: skip
         for setting, rule in self.policy.items():
             if rule not in POLICIES:
-                raise ValueError(
-                    f"closure policy for {setting} must be one of: {', '.join(POLICIES)} (got {rule!r})"
+                raise PlanError(
+                    f"closures.policy for {setting} must be one of: {', '.join(POLICIES)} "
+                    f"(got {describe(rule)})",
+                    field="closures",
                 )
         for region in self.regions:
-            region_calendar(region)  # fail early on an unknown region
+            try:
+                region_calendar(region)  # fail early on an unknown region
+            except ValueError as err:
+                raise PlanError(str(err), field="closures") from None
         if len(self.weekdays) >= 7:
-            raise ValueError("every weekday is closed: nothing could ever be scheduled")
+            raise PlanError(
+                "every weekday is closed: nothing could ever be scheduled", field="closures"
+            )
 
     @property
     def empty(self) -> bool:
@@ -71,6 +103,13 @@ class Closures:
 
     def with_more(self, dates: Iterable[date] = (), regions: Iterable[str] = (),
                   weekdays: Iterable[int] = ()) -> Closures:  # fmt: skip
+        """These closures and more: PlanError as the constructor's for what they may not be."""
+        for name, given in (("dates", dates), ("regions", regions), ("weekdays", weekdays)):
+            if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+                raise PlanError(
+                    f"closures.{name} must be a list or set, not {describe(given)}",
+                    field="closures",
+                )
         return Closures(
             regions=tuple(dict.fromkeys([*self.regions, *regions])),
             dates=self.dates | frozenset(dates),
@@ -79,10 +118,13 @@ class Closures:
         )
 
     def policy_for(self, setting: str) -> str:
+        """What a closure does to events of ``setting`` (home, clinic, hospital)."""
+        need(setting, str, "setting", "home, clinic or hospital")
         return self.policy.get(setting, "keep")
 
     def reason(self, day: date) -> str | None:
         """Why ``day`` is closed (a holiday's name, "closed on Sundays", ...), or None if open."""
+        need_date(day, "day")
         if day in self.dates:
             return "closed that day"
         if day.weekday() in self.weekdays:
@@ -94,13 +136,17 @@ class Closures:
         return None
 
     def open_day(self, day: date, step: int) -> date:
-        """The nearest open day from ``day`` in direction ``step`` (+1 or -1)."""
+        """The nearest open day from ``day`` in direction ``step`` (+1 or -1); PlanError when
+        none is within :data:`MAX_SEARCH_DAYS` (a calendar closed for months is a mistake)."""
+        need_date(day, "day")
+        if step not in (1, -1) or isinstance(step, bool):
+            raise ArgumentError(f"step must be 1 or -1, not {describe(step)}", field="step")
         candidate = day
         for _ in range(MAX_SEARCH_DAYS):
             candidate += timedelta(days=step)
             if self.reason(candidate) is None:
                 return candidate
-        raise ValueError(f"no open day within {MAX_SEARCH_DAYS} days of {format_date(day)}")
+        raise PlanError(f"no open day within {MAX_SEARCH_DAYS} days of {format_date(day)}")
 
     @cached_property
     def _hash(self) -> int:

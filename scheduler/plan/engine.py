@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from ..arguments import shown
 from ..errors import PlanError
 from ..regimen.dosing import Body, calculate
 from ..regimen.model import (
@@ -198,7 +199,7 @@ def _check_options(o: PlanOptions) -> None:
             raise PlanError(f"cycles must be a whole number, got {o.cycles!r}", field="cycles")
         if not 1 <= o.cycles <= MAX_CYCLES:
             raise PlanError(
-                f"cycles must be from 1 to {MAX_CYCLES:,}, got {o.cycles:,}", field="cycles"
+                f"cycles must be from 1 to {MAX_CYCLES:,}, got {shown(o.cycles)}", field="cycles"
             )
     if o.until is not None:
         check_date(o.until, "until")

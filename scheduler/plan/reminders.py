@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..errors import PlanError
+from ..arguments import describe, need, need_text
+from ..errors import ArgumentError, PlanError
 from ..regimen.model import EventKind
 from ..regimen.notation import parse_duration
 
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_REMINDERS",
     "Reminders",
     "Trigger",
+    "checked_reminders",
     "parse_reminders",
 ]
 
@@ -87,6 +89,7 @@ class Reminders:
 def parse_reminders(text: str | None) -> Reminders:
     """``"default"`` (or None), ``"none"``, or reminders such as ``"30m,1d"``; a PlanError
     naming the ``remind`` option otherwise."""
+    need_text(text, "remind", error=PlanError, optional=True, most=1000)
     if text is not None and not text.strip():
         raise PlanError(
             "reminders are empty (write e.g. 30m,1d, or none, or default)", field="remind"
@@ -95,3 +98,34 @@ def parse_reminders(text: str | None) -> Reminders:
         return Reminders.parse(text or "default")
     except ValueError as err:
         raise PlanError(str(err), field="remind") from None
+
+
+def checked_reminders(value: object, name: str = "reminders") -> Reminders:
+    """``value`` if it is :class:`Reminders` (or None: the default) whose triggers an exporter
+    can write: for each EventKind, a tuple of times before the event (0 to
+    :data:`MAX_REMINDER`) or :data:`EVENING_BEFORE`; else an ArgumentError naming ``name``."""
+    if value is None:
+        return Reminders()
+    reminders: Reminders = need(value, Reminders, name, "Reminders (or None: the default)")
+    if not isinstance(reminders.by_kind, dict):
+        raise ArgumentError(
+            f"{name}.by_kind must be a dict, not {describe(reminders.by_kind)}", field=name
+        )
+    for kind, triggers in reminders.by_kind.items():
+        if not isinstance(kind, EventKind) or not isinstance(triggers, tuple):
+            raise ArgumentError(
+                f"{name}.by_kind must map an EventKind to a tuple of triggers, not "
+                f"{describe(kind)} to {describe(triggers)}",
+                field=name,
+            )
+        for trigger in triggers:
+            if trigger != EVENING_BEFORE and not (
+                isinstance(trigger, timedelta) and timedelta(0) <= trigger <= MAX_REMINDER
+            ):
+                raise ArgumentError(
+                    f"{name} for {kind.value}: a trigger must be a timedelta from 0 to "
+                    f"{MAX_REMINDER.days} days before, or {EVENING_BEFORE!r}, not "
+                    f"{describe(trigger)}",
+                    field=name,
+                )
+    return reminders

@@ -6,11 +6,13 @@ checkout (editable install) they are the top-level regimens/ folder beside the p
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..arguments import describe
 from ..errors import UnknownRegimenError
 from ..words import plural
 
@@ -64,6 +66,11 @@ def resolve(ref: str | Path) -> Regimen:
     """Load a regimen from a bundled id (``aldesleukin-sc``) or a file path."""
     from .loader import load_regimen
 
+    if not isinstance(ref, str | os.PathLike):
+        raise UnknownRegimenError(
+            f"regimen must be a bundled id such as aldesleukin-sc or a .toml file name, not "
+            f"{describe(ref)}"
+        )
     text = str(ref)
     if not text.strip() or "\x00" in text:
         raise UnknownRegimenError(

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.errors import ArgumentError
 from scheduler.export.contentline import escape_text, fold
 from scheduler.export.ics import to_ics, write_ics
 from scheduler.plan.events import Event
@@ -86,8 +87,9 @@ def test_a_method_that_is_not_a_method_name_is_refused_and_nothing_written(metho
     from io import BytesIO
 
     written = BytesIO()
-    with pytest.raises(ValueError, match="method must be an iCalendar method name"):
+    with pytest.raises(ArgumentError, match="method must be an iCalendar method name") as caught:
         write_ics(plan(cycles=1), written, name="x", stamp=STAMP, zone=LONDON, method=method)
+    assert caught.value.field == "method"
     assert written.getvalue() == b""
 
 
@@ -209,7 +211,9 @@ def test_write_ics_streams_the_same_bytes_event_by_event(recurrence: str) -> Non
 
 def test_write_ics_writes_nothing_when_refused() -> None:
     stream = Recorder()
-    with pytest.raises(ValueError, match="unknown recurrence form 'weekly'"):
+    with pytest.raises(
+        ArgumentError, match="recurrence must be one of expand, rrule, not str 'weekly'"
+    ):
         write_ics(plan(cycles=1), stream, name="x", stamp=STAMP, zone=LONDON, recurrence="weekly")
     assert stream.writes == []
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from scheduler import Body
-from scheduler.errors import PlanError
+from scheduler.errors import ArgumentError, PlanError
 from scheduler.export.json import to_envelope, to_json, to_records
 from scheduler.planner import Planned, plan
 
@@ -173,6 +173,7 @@ def test_text_that_looks_like_json_stays_in_its_string() -> None:
 
 def test_to_json_of_bare_events_says_what_to_use() -> None:
     events = _plan(cycles=1).events
-    with pytest.raises(TypeError, match="to_records"):
+    with pytest.raises(ArgumentError, match="to_records") as caught:
         to_json(events)  # type: ignore[arg-type]
+    assert caught.value.field == "planned"
     assert to_records(events)[0]["description"] == events[0].description

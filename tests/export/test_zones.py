@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduler.errors import ArgumentError
 from scheduler.export.ics import to_ics, write_ics
 from tests.helpers import Recorder, plan
 
@@ -22,14 +23,14 @@ def test_to_ics_with_another_zone_relabelled_london_times_as_new_york(recurrence
     — the London 09:00 dose moved five hours later in every calendar app. Now refused, naming
     both zones."""
     events = plan(cycles=1)  # Europe/London, doses at 09:00
-    with pytest.raises(ValueError, match="in Europe/London, not America/New_York") as caught:
+    with pytest.raises(ArgumentError, match="in Europe/London, not America/New_York") as caught:
         to_ics(events, name="x", stamp=STAMP, zone=NEW_YORK, recurrence=recurrence)
     assert "zone=Europe/London" in str(caught.value)
 
 
 def test_write_ics_with_another_zone_writes_nothing() -> None:
     stream = Recorder()
-    with pytest.raises(ValueError, match="America/New_York"):
+    with pytest.raises(ArgumentError, match="America/New_York"):
         write_ics(plan(cycles=1), stream, name="x", stamp=STAMP, zone=NEW_YORK)
     assert stream.writes == []
 

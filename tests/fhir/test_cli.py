@@ -79,12 +79,25 @@ def test_a_plan_as_a_fhir_bundle_agrees_with_the_calendar(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "is not JSON: Expecting value (line 1)"),
+        ("not json", "in.json: is not JSON: Expecting value (line 1, column 1)"),
         ('{"resourceType": "Patient"}', "resourceType: expected a PlanDefinition, got 'Patient'"),
-        ("[" * 100_000 + "]" * 100_000, "nests JSON too deeply to read"),
-        ("[1, 2]", "PlanDefinition"),
+        ("[" * 100_000 + "]" * 100_000, "in.json: is not JSON this tool reads: nested deeper than 64 levels"),
+        ("[1, 2]", "PlanDefinition: expected a PlanDefinition (a JSON object), got list"),
+        ('{"resourceType": "PlanDefinition", "id": "a", "id": "b"}',
+         "in.json: PlanDefinition.id: given twice in one object (readers differ on which one "
+         "counts: give it once)"),
+        ('{"resourceType": "PlanDefinition", "action": [{"timingTiming": {"repeat": {"count": '
+         + "1" * 5000 + "}}}]}",
+         "in.json: PlanDefinition.action[0].timingTiming.repeat.count: a number of 5,000 "
+         "digits (at most 64: no count, day, duration or dose needs more)"),
+        ('{"resourceType": "PlanDefinition", "title": "Gem\\ud800cis"}',
+         "in.json: PlanDefinition.title: contains a lone surrogate \\ud800, which is not a "
+         "character (the text was cut or mis-encoded: give it as UTF-8 text)"),
+        ('{"resourceType": "PlanDefinition", "action": [{"x": NaN}]}',
+         "in.json: PlanDefinition.action[0].x: NaN is not a JSON number (give a finite number)"),
     ],
-)
+    ids=["not-json", "patient", "deep", "list", "duplicate", "5000-digits", "surrogate", "nan"],
+)  # fmt: skip
 def test_bad_files_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
 ) -> None:
@@ -95,6 +108,7 @@ def test_bad_files_are_one_line(
     )
     assert code == 1 and out == ""
     assert err.startswith("Error: ") and err.count("\n") == 1 and message in err
+    assert "internal error" not in err and "Traceback" not in err
     assert not (tmp_path / "o.toml").exists()
 
 

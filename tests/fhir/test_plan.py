@@ -18,6 +18,7 @@ from fhir.resources.bundle import Bundle as BundleR5
 from fhir.resources.R4B.bundle import Bundle as BundleR4B
 
 from scheduler.cli import main
+from scheduler.errors import ArgumentError
 from scheduler.fhir.plan import plan_to_bundle
 from scheduler.planner import Planned, plan
 from scheduler.regimen.dosing import Body
@@ -450,9 +451,9 @@ def test_every_bundled_regimen_validates_in_both_versions() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(ValueError, match="r5, r4b"):
+    with pytest.raises(ArgumentError, match="version must be one of r5, r4b, not str 'r3'"):
         plan_to_bundle(aldesleukin(), version="r3", generated=GENERATED)
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ArgumentError, match="generated must be an aware datetime"):
         plan_to_bundle(aldesleukin(), generated=datetime(2027, 1, 2, 10, 0))
 
 

@@ -135,12 +135,14 @@ def _hostile() -> list[tuple[str, Any, str]]:
     _cycle(data)["timingTiming"]["repeat"]["count"] = 10**12
     cases.append(("huge count", data, f"{CYCLE}.timingTiming.repeat.count"))
     cases.append(("not a dict", ["PlanDefinition"], "PlanDefinition"))
-    deep: dict[str, Any] = {"id": "x"}
-    for _ in range(5000):
-        deep = {"action": [deep]}
-    data = _kdn5()
-    data["action"] = [deep]
-    cases.append(("deep nesting", data, "PlanDefinition" + ".action[0]" * 9))
+    for levels, path in ((20, ".action[0]" * 9), (5000, ".action[0]" * 32)):
+        # 9 actions deep is more than a regimen nests; 32 (64 levels of JSON) more than JSON may.
+        deep: dict[str, Any] = {"id": "x"}
+        for _ in range(levels):
+            deep = {"action": [deep]}
+        data = _kdn5()
+        data["action"] = [deep]
+        cases.append((f"nested {levels}", data, "PlanDefinition" + path))
     data = _kdn5()
     _cycle(data)["action"].append({"id": "odd", "title": "something else"})
     cases.append(("unknown action kind", data, f"{CYCLE}.action[2]"))

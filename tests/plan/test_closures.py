@@ -211,8 +211,9 @@ def test_dates_in_descriptions_follow_the_move() -> None:
     ],
 )  # fmt: skip
 def test_unknown_regions_are_refused_by_name(region: str, message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(PlanError, match=re.escape(message)) as caught:
         Closures(regions=(region,))
+    assert caught.value.field == "closures"
 
 
 def test_country_aliases_name_the_same_holidays() -> None:
