@@ -12,6 +12,7 @@ import inspect
 import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from scheduler.errors import (
 from scheduler.plan.events import Event
 from scheduler.plan.reminders import Reminders
 from scheduler.planner import Planned, plan
+from scheduler.regimen.dosing import FigureError
 from scheduler.regimen.model import EventKind
 
 #: The modules whose ``__all__`` is the library's public surface (docs/design.md).
@@ -129,6 +131,20 @@ AWARE = "must be an aware datetime such as datetime(2027, 1, 4, 9, 0, tzinfo=UTC
 PLANNED_WANTED = "planned must be a Planned plan (scheduler.planner.plan(...)), not "
 
 CASES = [
+    # patient figures and a regimen's drugs
+    case("scheduler.Body", lambda: scheduler.Body(weight_kg="70"), FigureError,  # type: ignore[arg-type]
+         "weight must be a finite Decimal (Decimal('70')), not str '70'"),
+    case("scheduler.Body", lambda: scheduler.Body(weight_kg=Decimal("NaN")), FigureError,
+         "weight must be a finite Decimal (Decimal('70')), not Decimal Decimal('NaN')"),
+    case("scheduler.Body", lambda: scheduler.Body(weight_kg=Decimal("9" * 5000)), FigureError,
+         "weight of about 5,000 digits kg is outside 0.5 to 400 kg"),
+    case("scheduler.Body", lambda: scheduler.Body(age_years="64"), FigureError,  # type: ignore[arg-type]
+         "age must be whole years (an int), not str '64'"),
+    case("scheduler.Body", lambda: scheduler.Body(creatinine="0.9 mg/dL"), FigureError,  # type: ignore[arg-type]
+         "creatinine must be a Creatinine (parse_creatinine('0.9 mg/dL')), not str '0.9 mg/dL'"),
+    case("scheduler.Regimen.drug", lambda: scheduler.resolve_regimen("r-chop-21").drug(5),  # type: ignore[arg-type]
+         ArgumentError, "key must be a drug key of r-chop-21 (rituximab, cyclophosphamide, "
+         "doxorubicin, vincristine, prednisone), not int 5"),
     # the top-level API
     case("scheduler.expand", lambda: scheduler.expand(None, None), PlanError,  # type: ignore[arg-type]
          "expand needs a Regimen (see load_regimen), got NoneType"),
@@ -475,10 +491,6 @@ NO_CASE = {
     "Access.get": "a lookup by name that answers None for any other value",
     "CourseStore": "a Protocol: FileStore's methods have the cases",
     "Writable.write": "a Protocol: what write_ics writes to (its stream has a case)",
-    "Regimen.drug": (
-        "in scheduler/regimen/model.py, which another engineer owns: it raises KeyError for a key "
-        "the regimen has not (reported, not changed here)"
-    ),
     "well_formed": "answers False for anything that is not a token, by design",
 }
 

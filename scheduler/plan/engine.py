@@ -191,12 +191,12 @@ def _check_options(o: PlanOptions) -> None:
     check_date(o.start, "start")
     if not (isinstance(o.zone, ZoneInfo) or o.zone is UTC):
         raise PlanError(
-            f"zone must be an IANA time zone, zoneinfo.ZoneInfo('Europe/London'), got {o.zone!r}",
+            f"zone must be an IANA time zone, zoneinfo.ZoneInfo('Europe/London'), got {o.zone!r:.80}",
             field="zone",
         )
     if o.cycles is not None:
         if isinstance(o.cycles, bool) or not isinstance(o.cycles, int):
-            raise PlanError(f"cycles must be a whole number, got {o.cycles!r}", field="cycles")
+            raise PlanError(f"cycles must be a whole number, got {o.cycles!r:.80}", field="cycles")
         if not 1 <= o.cycles <= MAX_CYCLES:
             raise PlanError(
                 f"cycles must be from 1 to {MAX_CYCLES:,}, got {shown(o.cycles)}", field="cycles"
@@ -215,7 +215,7 @@ def _check_options(o: PlanOptions) -> None:
         or o.dose_time.microsecond
     ):
         raise PlanError(
-            f"dose time must be a clock time in whole minutes, time(9, 0), got {o.dose_time!r}",
+            f"dose time must be a clock time in whole minutes, time(9, 0), got {o.dose_time!r:.80}",
             field="dose_time",
         )
     if o.plan_id is not None and (
@@ -230,7 +230,7 @@ def _check_options(o: PlanOptions) -> None:
             field="plan_id",
         )
     if o.body is not None and not isinstance(o.body, Body):
-        raise PlanError(f"body must be a Body or None, got {o.body!r}", field="body")
+        raise PlanError(f"body must be a Body or None, got {o.body!r:.80}", field="body")
     if not isinstance(o.adjustments, tuple):
         raise PlanError("adjustments must be a tuple of changes", field="adjustments")
     if o.adjustments:
@@ -238,7 +238,7 @@ def _check_options(o: PlanOptions) -> None:
 
         for change in o.adjustments:
             if not isinstance(change, Delay | Omit | Stop | Retime | Close):
-                raise PlanError(f"not a plan change: {change!r}", field="adjustments")
+                raise PlanError(f"not a plan change: {change!r:.80}", field="adjustments")
     if not isinstance(o.prior, tuple):
         raise PlanError("prior must be a tuple of Prior doses", field="prior")
     if o.prior:
@@ -257,7 +257,7 @@ def _check_options(o: PlanOptions) -> None:
 
         if not isinstance(o.closures, Closures):
             raise PlanError(
-                f"closures must be Closures or None, got {o.closures!r}", field="closures"
+                f"closures must be Closures or None, got {o.closures!r:.80}", field="closures"
             )
 
 

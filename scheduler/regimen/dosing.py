@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ..arguments import describe
+from ..errors import ArgumentError
 from ..words import and_list
 from .amounts import UNITS, Amount, format_number
 
@@ -48,12 +50,13 @@ _CREATININE_UNITS = {"mg/dl": "mg/dL", "umol/l": "µmol/L", "µmol/l": "µmol/L"
                      "μmol/l": "µmol/L", "micromol/l": "µmol/L"}  # fmt: skip
 
 
-class FigureError(ValueError):
-    """A patient figure that cannot be used; ``figure`` names it (weight, height, bsa, gfr,
-    creatinine, age, sex) so each front end can point at its own option, column or field."""
+class FigureError(ArgumentError):
+    """A patient figure that cannot be used; ``figure`` (also ``field``) names it (weight,
+    height, bsa, gfr, creatinine, age, sex) so each front end can point at its own option,
+    column or field."""
 
     def __init__(self, message: str, figure: str) -> None:
-        super().__init__(message)
+        super().__init__(message, field=figure)
         self.figure = figure
 
 
@@ -66,6 +69,10 @@ class Creatinine:
     """``mg/dL`` or ``µmol/L``."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.value, Decimal):
+            raise FigureError(
+                f"creatinine must be a Decimal, not {describe(self.value)}", "creatinine"
+            )
         if self.unit not in ("mg/dL", "µmol/L"):
             raise FigureError(
                 f"creatinine unit must be mg/dL or µmol/L, got {self.unit!r}", "creatinine"
@@ -133,10 +140,36 @@ class Body:
     """``female`` or ``male``: Cockcroft–Gault's factor."""
 
     def __post_init__(self) -> None:
+        for figure, value in (("weight", self.weight_kg), ("height", self.height_cm),
+                              ("gfr", self.gfr_ml_min)):  # fmt: skip
+            if value is not None and not (isinstance(value, Decimal) and value.is_finite()):
+                raise FigureError(
+                    f"{figure} must be a finite Decimal (Decimal('70')), not {describe(value)}",
+                    figure,
+                )
+        if self.creatinine is not None and not isinstance(self.creatinine, Creatinine):
+            raise FigureError(
+                "creatinine must be a Creatinine (parse_creatinine('0.9 mg/dL')), not "
+                f"{describe(self.creatinine)}",
+                "creatinine",
+            )
+        if self.age_years is not None and (
+            isinstance(self.age_years, bool) or not isinstance(self.age_years, int)
+        ):
+            raise FigureError(
+                f"age must be whole years (an int), not {describe(self.age_years)}", "age"
+            )
+        for figure, text in (("bsa", self.bsa_formula), ("sex", self.sex)):
+            if text is not None and not isinstance(text, str):
+                raise FigureError(f"{figure} must be text, not {describe(text)}", figure)
         if self.weight_kg is not None and not Decimal("0.5") <= self.weight_kg <= Decimal(400):
-            raise FigureError(f"weight {self.weight_kg} kg is outside 0.5 to 400 kg", "weight")
+            raise FigureError(
+                f"weight {_short(self.weight_kg)} kg is outside 0.5 to 400 kg", "weight"
+            )
         if self.height_cm is not None and not Decimal(30) <= self.height_cm <= Decimal(250):
-            raise FigureError(f"height {self.height_cm} cm is outside 30 to 250 cm", "height")
+            raise FigureError(
+                f"height {_short(self.height_cm)} cm is outside 30 to 250 cm", "height"
+            )
         if self.bsa_formula not in BSA_FORMULAS:
             raise FigureError(
                 f"unknown BSA formula {self.bsa_formula!r} (allowed: mosteller, dubois)", "bsa"
@@ -147,7 +180,9 @@ class Body:
         if self.gfr_ml_min is not None and not (
             self.gfr_ml_min.is_finite() and Decimal(1) <= self.gfr_ml_min <= Decimal(250)
         ):
-            raise FigureError(f"GFR {self.gfr_ml_min} mL/min is outside 1 to 250 mL/min", "gfr")
+            raise FigureError(
+                f"GFR {_short(self.gfr_ml_min)} mL/min is outside 1 to 250 mL/min", "gfr"
+            )
         if self.gfr_ml_min is not None and self.creatinine is not None:
             raise FigureError(
                 "give the GFR or a creatinine to estimate it from, not both (they could disagree)",
@@ -287,6 +322,12 @@ def _typed(value: object, figure: str) -> Decimal | None:
     if not number.is_finite():
         raise wrong
     return number
+
+
+def _short(value: Decimal) -> str:
+    """A figure for a message: as typed, or its size when it is far too long to echo."""
+    text = str(value)
+    return text if len(text) <= 30 else f"of about {len(text):,} digits"
 
 
 def _round(value: Decimal, places: str) -> Decimal:

@@ -414,10 +414,17 @@ class Regimen:
     """Where the definition was read from (file path), for messages only."""
 
     def drug(self, key: str) -> Drug:
+        """The drug with ``key``; ArgumentError for a key the regimen has not."""
         for drug in self.drugs:
             if drug.key == key:
                 return drug
-        raise KeyError(key)
+        from ..arguments import describe
+        from ..errors import ArgumentError
+
+        keys = ", ".join(d.key for d in self.drugs)
+        raise ArgumentError(
+            f"key must be a drug key of {self.id} ({keys}), not {describe(key)}", field="key"
+        )
 
     @property
     def open_ended(self) -> bool:

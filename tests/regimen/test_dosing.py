@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from scheduler.regimen.amounts import MAX_VALUE, Amount, format_number, parse_amount
-from scheduler.regimen.dosing import Body, Dose, calculate
+from scheduler.regimen.dosing import Body, Dose, FigureError, calculate
 
 CHECK = "check it against the prescription."
 FROM_WEIGHT = f"Calculated from the weight entered when this calendar was made: {CHECK}"
@@ -187,8 +187,8 @@ def test_format_number(value: Decimal, text: str) -> None:
 )
 def test_body_refuses_impossible_figures(kwargs: dict[str, object], message: str) -> None:
     """Weight outside 0.5-400 kg, height outside 30-250 cm, or an unknown BSA formula is a
-    ValueError naming the figure and the allowed range."""
-    with pytest.raises(ValueError) as caught:
+    FigureError (the project's own ArgumentError) naming the figure and the allowed range."""
+    with pytest.raises(FigureError) as caught:
         Body(**kwargs)  # type: ignore[arg-type]
     assert str(caught.value) == message
 
