@@ -24,6 +24,13 @@ from tests.readers import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _nobody_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Course entries record who made them, by default this machine's login name: tests say
+    it themselves (SCHEDULER_USER), so their files and words do not depend on the machine."""
+    monkeypatch.setenv("SCHEDULER_USER", "")
+
+
 @pytest.fixture
 def node_ical() -> Path:
     """The ical.js reader script, when node and the npm package are installed."""

@@ -224,8 +224,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
     assert names == ["batch", "check", "course", "diff", "fhir", "plan", "publish", "regimens",
                      "schema", "serve", "show", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
-    assert course == ["close", "delay", "new", "omit", "retime", "revoke-token", "rotate-token",
-                      "show", "stop", "url"]  # fmt: skip
+    assert course == ["close", "delay", "dose", "hold", "new", "omit", "retime", "revoke-token",
+                      "rotate-token", "show", "stop", "url", "withdraw"]  # fmt: skip
     fhir = sorted(top.commands["fhir"].commands)  # type: ignore[attr-defined]
     assert fhir == ["export-regimen", "import-regimen"]
     paths = [[n] for n in names if n not in ("course", "fhir")] + [["course", n] for n in course]
@@ -491,7 +491,7 @@ def test_a_nurse_records_a_delay_an_omission_and_a_christmas_closure(
     assert out.splitlines()[0] == "Removed: Aldesleukin injection — cycle 1, day 3 (Wed 6 Jan 2027)"
     code, out, _ = run(capsys, "course", "show", str(course))
     assert (
-        "Changes:\n  2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — neutrophils 0.9"
+        "Changes:\n  1. 2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — neutrophils 0.9"
         in out
     )
     assert "Now: 219 doses (1 removed by changes)" in out

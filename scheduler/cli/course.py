@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import PlanError
+from ..errors import CourseError, PlanError
 from ..words import plural
 from . import app
 from .common import (
@@ -31,6 +32,7 @@ from .common import weekdays as closed_weekdays
 from .help import Group
 
 if TYPE_CHECKING:
+    from ..course.history import Withdraw
     from ..course.model import Course
     from ..plan.changes import Change
 
@@ -45,6 +47,22 @@ app.add_typer(course_app, name="course")
 
 CourseFile = Annotated[Path, typer.Argument(metavar="COURSE", help="The course file.")]
 Reason = Annotated[str | None, typer.Option(metavar="WHY", help="Why (recorded in the history).")]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Say what would change, and write nothing.")
+]
+Again = Annotated[
+    bool,
+    typer.Option(
+        "--again", help="Record it although the last entry is the same (a second, equal change)."
+    ),
+]
+By = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Who records it (default: $SCHEDULER_USER, else this login's name).",
+    ),
+]
 PhaseOption = Annotated[
     int, typer.Option(metavar="N", help="Phase number, for regimens with several phases.")
 ]
@@ -133,16 +151,45 @@ def course_new_command(
     typer.echo(f"Created {output}: {plural(len(doses), 'dose')} from {course.start.isoformat()}")
 
 
-def _record(file: Path, make: Callable[[Course], Change], reason: str | None) -> None:
+def _record(
+    file: Path,
+    make: Callable[[Course], Change | Withdraw],
+    reason: str | None,
+    *,
+    dry_run: bool = False,
+    again: bool = False,
+    by: str | None = None,
+) -> None:
     from ..course.diff import describe_changes, items_from_events
     from ..course.replan import edit_course
     from ..course.wording import words
 
-    edit = edit_course(file, make, reason=reason or "", now=now())
-    typer.echo(f"Recorded in {file} (previous version: {edit.file}.bak): {words(edit.entry.change)}"
-               + (f" — {edit.entry.reason}" if edit.entry.reason else ""))  # fmt: skip
+    edit = edit_course(
+        file, make, reason=reason or "", now=now(), by=who(by), dry_run=dry_run, again=again
+    )
+    said = words(edit.entry.change) + (f" — {edit.entry.reason}" if edit.entry.reason else "")
+    if edit.written:
+        typer.echo(f"Recorded in {file} (previous version: {edit.file}.bak): {said}")
+    else:
+        typer.echo(f"Dry run, nothing written to {file}: {said}")
     for line in describe_changes(items_from_events(edit.before), items_from_events(edit.after)):
         typer.echo(f"  {line}")
+
+
+def who(by: str | None) -> str:
+    """Who records an entry: ``--by``, else $SCHEDULER_USER, else this login's name."""
+    import getpass
+    import os
+
+    if by is not None:
+        return by.strip()
+    named = os.environ.get("SCHEDULER_USER")
+    if named is not None:
+        return named.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return ""
 
 
 @course_app.command("delay")
@@ -155,25 +202,46 @@ def course_delay_command(
     to: Annotated[
         str | None, typer.Option(metavar="YYYY-MM-DD", help="Or: the new first day of the cycle.")
     ] = None,
+    scope: Annotated[
+        str,
+        typer.Option(
+            metavar="SCOPE",
+            help="What moves: later (this cycle and every later one, the default), day (this "
+            "cycle day only), rest-of-cycle (this day and the rest of the cycle), "
+            "day-in-later-cycles (this day of this and every later cycle).",
+        ),
+    ] = "later",
+    day: Annotated[
+        int | None, typer.Option(metavar="DAY", help="The cycle day, for the day scopes.")
+    ] = None,
     phase: PhaseOption = 1,
     reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
 ) -> None:
-    """Delay a cycle and every later one (their tests and visits move too).
+    """Delay a cycle and every later one (their tests and visits move too), or with --scope a
+    cycle day, the rest of a cycle, or a day of every later cycle. Recorded on the day it is
+    decided, it leaves what is past as it was: only what is still ahead moves.
 
     Example: scheduler course delay jsmith.toml --cycle 2 --days 7 --reason "neutrophils 0.9"
     """
     from ..course.replan import delay_to
-    from ..plan.changes import Delay
+    from ..plan.changes import Delay, Scope
 
     if (days is None) == (to is None):
         raise PlanError("give exactly one of --days D or --to YYYY-MM-DD")
+    if scope not in tuple(Scope):
+        raise PlanError(f"--scope must be one of {', '.join(Scope)}, got {scope!r:.60}")
+    if to is not None and scope != Scope.LATER:
+        raise PlanError("--to moves a cycle's start: give --days with a day scope")
     target = parse_date(to, "--to") if to is not None else None
 
     def make(course: Course) -> Change:
         count = days if target is None else delay_to(course, phase, cycle, target)
-        return Delay(phase, cycle, count if count is not None else 0)
+        return Delay(phase, cycle, count if count is not None else 0, day, Scope(scope))
 
-    _record(file, make, reason)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
 
 
 @course_app.command("omit")
@@ -193,6 +261,9 @@ def course_omit_command(
     ] = None,
     phase: PhaseOption = 1,
     reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
 ) -> None:
     """Omit doses of one cycle day. Omitted doses are not replaced.
 
@@ -205,7 +276,7 @@ def course_omit_command(
         key = drug_key(course.regimen_model(), drug) if drug is not None else None
         return Omit(phase, cycle, day, slot, key)
 
-    _record(file, make, reason)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
 
 
 @course_app.command("stop")
@@ -221,6 +292,9 @@ def course_stop_command(
         int | None, typer.Option(metavar="N", help="Phase of --cycle (default 1).")
     ] = None,
     reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
 ) -> None:
     """Stop the course early: everything after it is removed (precautions follow the new last dose).
 
@@ -234,7 +308,7 @@ def course_stop_command(
         raise PlanError("--phase goes with --cycle, not with --after")
     last: date | None = parse_date(after, "--after") if after is not None else None
     stop = Stop(after=last) if last is not None else Stop(phase=phase or 1, cycle=cycle)
-    _record(file, lambda _course: stop, reason)
+    _record(file, lambda _course: stop, reason, dry_run=dry_run, again=again, by=by)
 
 
 @course_app.command("retime")
@@ -243,6 +317,9 @@ def course_retime_command(
     start: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="From this date on.")],
     at: Annotated[str, typer.Option("--time", metavar="HH:MM", help="The new dose time, HH:MM.")],
     reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
 ) -> None:
     """Move the dose time from a date on (a day's later doses keep their spacing).
 
@@ -251,7 +328,7 @@ def course_retime_command(
     from ..plan.changes import Retime
 
     change = Retime(parse_date(start, "--from"), parse_clock(at))
-    _record(file, lambda _course: change, reason)
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
 
 
 @course_app.command("close")
@@ -269,6 +346,9 @@ def course_close_command(
         typer.Option("--weekday", metavar="WEEKDAY", help="A closed weekday (repeatable)."),
     ] = None,
     reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
 ) -> None:
     """Record clinic closures: clinic events move to the next open day; home doses stay.
 
@@ -281,7 +361,103 @@ def course_close_command(
     if not (dates or region or days):
         raise PlanError("give --date, --holidays or --weekday")
     change = Close(tuple(parse_date(d, "--date") for d in dates or ()), region, days)
-    _record(file, lambda _course: change, reason)
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
+
+
+@course_app.command("dose")
+def course_dose_command(
+    file: CourseFile,
+    drug: Annotated[str, typer.Option(metavar="DRUG", help="The drug, by key or name.")],
+    from_cycle: Annotated[
+        int, typer.Option("--from-cycle", metavar="N", help="From this cycle on.")
+    ],
+    reason: Annotated[
+        str, typer.Option(metavar="WHY", help="Why (said in every changed dose's working).")
+    ],
+    percent: Annotated[
+        str | None,
+        typer.Option(metavar="PERCENT", help="The regimen's dose at this percentage, e.g. 75."),
+    ] = None,
+    amount: Annotated[
+        str | None, typer.Option(metavar="AMOUNT", help='Or: this amount instead, e.g. "100 mg".')
+    ] = None,
+    phase: PhaseOption = 1,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Change one drug's dose from a cycle on: a percentage of the regimen's dose, or an amount.
+
+    Example: scheduler course dose jsmith.toml --drug docetaxel --from-cycle 3 --percent 75 --reason "febrile neutropenia in cycle 2"
+    """
+    from ..course.replan import drug_key
+    from ..plan.changes import DoseChange
+    from ..regimen.amounts import parse_amount
+
+    if (percent is None) == (amount is None):
+        raise PlanError("give exactly one of --percent P or --amount AMOUNT")
+    try:
+        share = Decimal(percent.strip().removesuffix("%").strip()) if percent is not None else None
+    except InvalidOperation:
+        raise PlanError(f"--percent {percent!r:.40} is not a number (e.g. --percent 75)") from None
+    try:
+        instead = parse_amount(amount) if amount is not None else None
+    except ValueError as err:
+        raise PlanError(f"--amount: {err}") from None
+
+    def make(course: Course) -> Change:
+        key = drug_key(course.regimen_model(), drug)
+        return DoseChange(key, phase, from_cycle, reason.strip(), share, instead)
+
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+
+
+@course_app.command("hold")
+def course_hold_command(
+    file: CourseFile,
+    drug: Annotated[str, typer.Option(metavar="DRUG", help="The drug, by key or name.")],
+    cycle: Annotated[int, typer.Option(metavar="N", help="The cycle it is held for.")],
+    phase: PhaseOption = 1,
+    reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Hold one drug of a combination for a cycle (the others go on; not replaced).
+
+    Example: scheduler course hold rchop.toml --drug vincristine --cycle 3 --reason "neuropathy"
+    """
+    from ..course.replan import drug_key
+    from ..plan.changes import Hold
+
+    def make(course: Course) -> Change:
+        return Hold(drug_key(course.regimen_model(), drug), phase, cycle)
+
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+
+
+@course_app.command("withdraw")
+def course_withdraw_command(
+    file: CourseFile,
+    entry: Annotated[
+        int, typer.Option(metavar="N", help="The entry to take back, as course show numbers it.")
+    ],
+    reason: Reason = None,
+    dry_run: DryRun = False,
+    by: By = None,
+) -> None:
+    """Take back an entry recorded by mistake: its change no longer applies from now (what is
+    past stays), and it stays in the history, marked withdrawn, with who and why.
+
+    Example: scheduler course withdraw jsmith.toml --entry 3 --reason "typed twice"
+    """
+    from ..course.history import Withdraw
+
+    try:
+        withdrawal = Withdraw(entry)
+    except CourseError as err:
+        raise PlanError(f"--entry: {err}") from None
+    _record(file, lambda _course: withdrawal, reason, dry_run=dry_run, by=by)
 
 
 @course_app.command("show")

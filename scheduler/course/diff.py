@@ -146,8 +146,8 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
         what = _count(n for _, n in pairs)
         direction = "later" if shift > 0 else "earlier"
         if cycle is not None and len(pairs) > 1:
-            text = (f"Cycle {cycle} moves from {format_date(olds[0])} to {format_date(news[0])}: "
-                    f"{what} shift by {days(abs(shift))}")  # fmt: skip
+            text = (f"{_part(cycle, pairs, before)} moves from {format_date(olds[0])} to "
+                    f"{format_date(news[0])}: {what} shift by {days(abs(shift))}")  # fmt: skip
         else:
             (was, now), *_ = pairs
             text = (f"{was.title} moves from {format_date(_day(was.start))} to "
@@ -171,6 +171,20 @@ def describe_changes(old: Sequence[Item], new: Sequence[Item]) -> list[str]:
     if not lines:
         return ["No changes."]
     return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
+
+
+def _part(cycle: int, pairs: list[tuple[Item, Item]], before: dict[str, Item]) -> str:
+    """What of a cycle moved: ``Cycle 3`` when all of it did (its days from day 1), else
+    ``Cycle 3, day 1`` (one day) or ``Cycle 2 from day 9`` (the rest of it)."""
+    moved = {w.uid for w, _ in pairs}
+    rest = [i for i in before.values() if i.cycle == cycle and i.category != "Precaution"
+            and i.day is not None and i.day >= 1 and i.uid not in moved]  # fmt: skip
+    if not rest:
+        return f"Cycle {cycle}"
+    on = sorted({w.day for w, _ in pairs if w.day is not None})
+    if len(on) == 1:
+        return f"Cycle {cycle}, day {on[0]}"
+    return f"Cycle {cycle} from day {on[0]}" if on else f"Part of cycle {cycle}"
 
 
 def _listed(verb: str, items: list[Item]) -> list[tuple[date, str]]:

@@ -13,14 +13,16 @@ from ..arguments import need, need_path, text_problem
 from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..files import read_bytes, read_text, write_atomic
 from ..plan.bounds import FIRST_DATE, LAST_DATE
-from ..plan.changes import MAX_DELAY_DAYS, Change, Close, Delay, Omit, Retime, Stop
+from ..plan.changes import Scope
 from ..plan.closures import DEFAULT_POLICY, POLICIES, region_calendar
 from ..plan.engine import MAX_CYCLES, MAX_PLAN_ID
 from ..plan.lifetime import MAX_PRIOR, Prior, parse_prior
+from ..regimen.amounts import parse_amount
 from ..regimen.dosing import Body, FigureError, parse_creatinine
 from ..regimen.notation import parse_time, parse_weekday, weekday_name
 from ..tomlreader import TableReader, load_toml, show
-from .history import ACTIONS, FIELDS, Entry, fields_of
+from .history import Entry
+from .kinds import BY_ACTION, Field, field_values
 from .model import Course
 
 __all__ = [
@@ -256,13 +258,15 @@ class _Reader(TableReader):
         return policy
 
     def entry(self, raw: dict[str, Any], path: str) -> Entry:
-        action = self.text(raw, "action", path, what=f"one of: {', '.join(ACTIONS)}")
-        if action not in ACTIONS:
+        allowed = ", ".join(BY_ACTION)
+        action = self.text(raw, "action", path, what=f"one of: {allowed}")
+        if action not in BY_ACTION:
             self.fail(
-                self.join(path, "action"),
-                f"action must be one of: {', '.join(ACTIONS)} (got {action!r})",
+                self.join(path, "action"), f"action must be one of: {allowed} (got {action!r})"
             )
-        self.check_keys(raw, ("at", "action", "reason", *FIELDS[action]), path)
+        kind = BY_ACTION[action]
+        names = [f.name for f in kind.fields if not f.entry]
+        self.check_keys(raw, ("at", "action", "reason", "by", *names), path)
         at = self.required(
             raw, "at", path, "when it was recorded, in UTC: at = 2027-01-10T09:12:00Z"
         )
@@ -270,71 +274,63 @@ class _Reader(TableReader):
             self.fail(self.join(path, "at"),
                       f"expected the time it was recorded, in UTC (at = 2027-01-10T09:12:00Z), got {show(at)}")  # fmt: skip
         reason = self.text(raw, "reason", path, required=False)
+        by = self.text(raw, "by", path, required=False, what="who recorded it")
+        values = {f.attr: self.field(f, raw, path) for f in kind.fields}
         try:
-            change = self.change(action, raw, path)
-        except PlanError as err:
-            self.fail(self.join(path, err.field or "action"), str(err))
-        return Entry(at=at, change=change, reason=reason)
+            change = kind.type(**{k: v for k, v in values.items() if v is not None})
+        except (PlanError, CourseError) as err:
+            field = getattr(err, "field", None) or "action"
+            name = next((f.name for f in kind.fields if f.attr == field), field)
+            self.fail(
+                self.join(path, name),
+                str(err).split(": ", 1)[-1] if isinstance(err, CourseError) else str(err),
+            )
+        return Entry(at=at, change=change, reason=reason, by=by)
 
-    def change(self, action: str, raw: dict[str, Any], path: str) -> Change:
-        def number(key: str, low: int, high: int, required: bool = True, what: str = "") -> Any:
-            value = self.integer(raw, key, path, low=low, high=high, what=what or f"the {key}")
-            if value is None and required:
-                self.fail(path, f"missing field {key!r} for {action}")
-            return value
-
-        if action == "delay":
-            return Delay(number("phase", 1, _MAX_NUMBER, False) or 1, number("cycle", 1, _MAX_NUMBER),
-                         number("days", 1, MAX_DELAY_DAYS, what="the delay in days"))  # fmt: skip
-        if action == "omit":
-            day = number("day", -_MAX_DAY, _MAX_DAY, what="the cycle day")
-            if day == 0:
-                self.fail(
-                    self.join(path, "day"),
-                    "there is no day 0 (day 1 is the first day of the cycle)",
+    def field(self, field: Field, raw: dict[str, Any], path: str) -> Any:
+        """One field of a history entry, read by its type in the kinds table."""
+        key = field.name
+        where = self.join(path, key)
+        if key not in raw:
+            if field.required:
+                self.fail(path, f"missing field {key!r} for {raw.get('action')}")
+            return field.default
+        value = raw[key]
+        match field.type:
+            case "whole":
+                what = field.what or f"the {key}"
+                return self.integer(raw, key, path, low=1, high=field.high, what=what)
+            case "day":
+                day = self.integer(
+                    raw, key, path, low=-_MAX_DAY, high=_MAX_DAY, what="the cycle day"
                 )
-            drug = (
-                self.text(raw, "drug", path, required=False, what="a drug key")
-                if "drug" in raw
-                else None
-            )
-            return Omit(number("phase", 1, _MAX_NUMBER, False) or 1, number("cycle", 1, _MAX_NUMBER), day,
-                        number("slot", 1, _MAX_NUMBER, False), drug)  # fmt: skip
-        if action == "stop":
-            after = (
-                self.date_in_range(raw["after"], self.join(path, "after"))
-                if "after" in raw
-                else None
-            )
-            cycle = number("cycle", 1, _MAX_NUMBER, False)
-            if (after is None) == (cycle is None):
-                self.fail(path, "a stop needs exactly one of 'after' (a date) or 'cycle'")
-            if after is not None and "phase" in raw:
-                self.fail(
-                    self.join(path, "phase"),
-                    "a stop by date takes no phase (only a stop by cycle does)",
-                )
-            return Stop(
-                after=after,
-                phase=number("phase", 1, _MAX_NUMBER, False) if cycle else None,
-                cycle=cycle,
-            )
-        if action == "retime":
-            start = self.date_in_range(
-                self.required(raw, "from", path, "the first date"), self.join(path, "from")
-            )
-            return Retime(
-                start,
-                self.clock(self.required(raw, "time", path, "HH:MM"), self.join(path, "time")),
-            )
-        dates = tuple(self.date_in_range(d, f"{path}.dates[{i}]")
-                      for i, d in enumerate(self.items(raw, "dates", path, "dates")))  # fmt: skip
-        holidays = (
-            self.region(raw["holidays"], self.join(path, "holidays")) if "holidays" in raw else None
-        )
-        weekdays = tuple(self.parsed(parse_weekday, w, f"{path}.weekdays[{i}]")
-                         for i, w in enumerate(self.items(raw, "weekdays", path, "weekday names")))  # fmt: skip
-        return Close(dates=dates, holidays=holidays, weekdays=weekdays)
+                if day == 0:
+                    self.fail(where, "there is no day 0 (day 1 is the first day of the cycle)")
+                return day
+            case "date":
+                return self.date_in_range(value, where)
+            case "clock":
+                return self.clock(value, where)
+            case "text":
+                return self.text(raw, key, path, required=field.required, what=f"the {key}")
+            case "dates":
+                return tuple(self.date_in_range(d, f"{where}[{i}]")
+                             for i, d in enumerate(self.items(raw, key, path, "dates")))  # fmt: skip
+            case "weekdays":
+                return tuple(self.parsed(parse_weekday, w, f"{where}[{i}]")
+                             for i, w in enumerate(self.items(raw, key, path, "weekday names")))  # fmt: skip
+            case "region":
+                return self.region(value, where)
+            case "scope":
+                allowed = ", ".join(Scope)
+                if value not in tuple(Scope):
+                    self.fail(where, f"scope must be one of {allowed}, got {show(value)}")
+                return Scope(value)
+            case "percent":
+                return self.number(raw, key, path, what="a percentage such as 75")
+            case "amount":
+                return self.parsed(parse_amount, value, where)
+        raise AssertionError(field.type)
 
 
 def dump_course(course: Course) -> str:
@@ -383,9 +379,11 @@ def dump_course(course: Course) -> str:
     for entry in course.history:
         out += ["", "[[history]]", f"at = {entry.at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
                 f"action = {_str(entry.action)}"]  # fmt: skip
-        out += [f"{key} = {_value(value)}" for key, value in fields_of(entry.change)]
+        out += [f"{key} = {_value(value)}" for key, value in field_values(entry.change)]
         if entry.reason:
             out.append(f"reason = {_str(entry.reason)}")
+        if entry.by:
+            out.append(f"by = {_str(entry.by)}")
     return "\n".join(out) + "\n"
 
 

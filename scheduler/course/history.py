@@ -1,93 +1,64 @@
-"""A course's history: each change to the plan (plan/changes.py: a typed, validated value) with
-when it was recorded and why; and how each kind of change is written in the course file."""
+"""A course's history: each entry records a change to the plan (plan/changes.py) or withdraws an
+earlier entry, with when it was recorded, by whom and why. How each kind is read, written and
+said is the table in course/kinds.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 
 from ..errors import CourseError
-from ..plan.changes import Change, Close, Delay, Omit, Retime, Stop
-from ..regimen.notation import weekday_name
+from ..plan.changes import CHANGES, Change
 
-__all__ = ["ACTIONS", "FIELDS", "Entry", "fields_of"]
+__all__ = ["MAX_BY", "MAX_REASON", "Entry", "Withdraw"]
 
-#: The action word of each kind of change, as the course file and the commands say it.
-ACTIONS: dict[str, type[Change]] = {
-    "delay": Delay,
-    "omit": Omit,
-    "stop": Stop,
-    "retime": Retime,
-    "close": Close,
-}
-_ACTION_OF = {kind: name for name, kind in ACTIONS.items()}
-#: The fields each action has in the course file, in the order they are written.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "delay": ("phase", "cycle", "days"),
-    "omit": ("phase", "cycle", "day", "slot", "drug"),
-    "stop": ("after", "phase", "cycle"),
-    "retime": ("from", "time"),
-    "close": ("dates", "holidays", "weekdays"),
-}
 #: Reasons are a sentence or two, not documents.
 MAX_REASON = 1000
+#: Who recorded an entry: a name or a staff login.
+MAX_BY = 200
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """Take back entry ``entry`` (numbered from 1, as ``course show`` lists them): its change
+    no longer applies from when the withdrawal is recorded; the entry stays in the history."""
+
+    entry: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.entry, bool) or not isinstance(self.entry, int) or self.entry < 1:
+            raise CourseError(f"entry must be an entry number from 1, got {self.entry!r:.60}")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One recorded change: what, when it was recorded (an aware time, kept in UTC), and why."""
+    """One recorded entry: what, when it was recorded (an aware time, kept in UTC), by whom and
+    why."""
 
     at: datetime
-    change: Change
+    change: Change | Withdraw
     reason: str = ""
+    by: str = ""
+    """Who recorded it (a name or a staff login); empty when not said."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
             raise CourseError(
-                f"a change needs the time it was recorded, with its zone: {self.at!r}"
+                f"a change needs the time it was recorded, with its zone: {self.at!r:.60}"
             )
-        if type(self.change) not in _ACTION_OF:
-            raise CourseError(f"not a change to a plan: {self.change!r}")
+        if not isinstance(self.change, (*CHANGES, Withdraw)):
+            raise CourseError(f"not a change to a plan: {self.change!r:.60}")
         if not isinstance(self.reason, str) or len(self.reason) > MAX_REASON:
             raise CourseError(f"a reason is a text of at most {MAX_REASON} characters")
+        if not isinstance(self.by, str) or len(self.by) > MAX_BY:
+            raise CourseError(f"who recorded it is a name of at most {MAX_BY} characters")
 
     @property
     def action(self) -> str:
-        return _ACTION_OF[type(self.change)]
+        from .kinds import kind_of
+
+        return kind_of(self.change).action
 
     def when(self) -> str:
         """When it was recorded, as the file and the history show it (UTC, to the minute)."""
         return self.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def fields_of(change: Change) -> list[tuple[str, date | int | str | list[date] | list[str]]]:
-    """The course-file fields of ``change`` (those that are set), in :data:`FIELDS` order."""
-    if isinstance(change, Delay):
-        return [("phase", change.phase), ("cycle", change.cycle), ("days", change.days)]
-    if isinstance(change, Omit):
-        out: list[tuple[str, date | int | str | list[date] | list[str]]] = [
-            ("phase", change.phase), ("cycle", change.cycle), ("day", change.day)]  # fmt: skip
-        if change.slot is not None:
-            out.append(("slot", change.slot))
-        if change.drug is not None:
-            out.append(("drug", change.drug))
-        return out
-    if isinstance(change, Stop):
-        if change.after is not None:
-            return [("after", change.after)]
-        assert change.cycle is not None
-        return [("phase", change.phase or 1), ("cycle", change.cycle)]
-    if isinstance(change, Retime):
-        return [("from", change.start), ("time", _clock(change.at))]
-    out = []
-    if change.dates:
-        out.append(("dates", list(change.dates)))
-    if change.holidays:
-        out.append(("holidays", change.holidays))
-    if change.weekdays:
-        out.append(("weekdays", [weekday_name(w) for w in change.weekdays]))
-    return out
-
-
-def _clock(at: time) -> str:
-    return at.strftime("%H:%M")

@@ -10,15 +10,26 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import CourseError, PlanError, SchedulerError
+from ..plan.changes import Change
 from ..plan.closures import DEFAULT_POLICY, Closures
 from ..plan.engine import PlanOptions
 from ..plan.lifetime import Prior
 from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import parse_weekday
-from .history import Entry
+from .history import Entry, Withdraw
 
-__all__ = ["Course", "is_regimen_path"]
+__all__ = ["Course", "in_force", "is_regimen_path"]
+
+
+def in_force(history: tuple[Entry, ...]) -> tuple[Change, ...]:
+    """The changes of ``history`` that apply: every change not withdrawn by a later entry."""
+    withdrawn = {e.change.entry for e in history if isinstance(e.change, Withdraw)}
+    return tuple(
+        e.change
+        for number, e in enumerate(history, start=1)
+        if number not in withdrawn and not isinstance(e.change, Withdraw)
+    )
 
 
 def is_regimen_path(ref: str) -> bool:
@@ -106,7 +117,8 @@ class Course:
             raise self.fail("closures", str(err)) from None
 
     def options(self, zone: ZoneInfo, entries: int | None = None) -> PlanOptions:
-        """The plan options of the course with the first ``entries`` changes (default: all)."""
+        """The plan options of the course with its first ``entries`` entries (default: all):
+        their changes in the order recorded, less those a later one of them withdrew."""
         history = self.history if entries is None else self.history[:entries]
         return PlanOptions(
             start=self.start,
@@ -116,7 +128,7 @@ class Course:
             dose_time=self.dose_time,
             plan_id=self.id,
             body=self.body,
-            adjustments=tuple(e.change for e in history),
+            adjustments=in_force(history),
             closures=self.closures(),
             prior=self.prior,
         )

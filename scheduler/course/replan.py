@@ -9,28 +9,27 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..arguments import describe, need_aware, need_text
 from ..errors import ArgumentError, CourseError, PlanError
-from ..plan.changes import Change, Delay, Omit, Retime, Stop
-from ..plan.clock import day_of
+from ..plan.changes import Change, Delay, DoseChange, Hold, Omit, Retime, Stop
+from ..plan.clock import day_of, instant
 from ..plan.closures import region_calendar
-from ..plan.engine import expand, sort_events
+from ..plan.engine import check_guarantees, expand, sort_events
 from ..plan.events import Event
 from ..plan.lifetime import Prior
 from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
-from ..words import plural
 from .file import MAX_HISTORY, MAX_LABEL
-from .history import Entry
+from .history import Entry, Withdraw
+from .kinds import allowed_drugs, refers, words
 from .model import Course, is_regimen_path
 from .store import CourseStore, FileStore
-from .wording import words
 
 __all__ = [
     "Edit",
@@ -47,32 +46,133 @@ __all__ = [
 
 def plan_course(course: Course) -> tuple[Regimen, ZoneInfo, tuple[Event, ...]]:
     """The course's events now, each with its revision (SEQUENCE), plus every event that an
-    edit removed, marked cancelled with a higher revision, so calendar apps drop it."""
+    edit removed, marked cancelled with a higher revision, so calendar apps drop it.
+
+    Each entry changes only what was still ahead when it was recorded (:func:`frozen`); a moved
+    event says what moved it and from which date, a cancelled one says so in its title."""
     regimen = course.regimen_model()
     check_history(course, regimen)
     zone = course.zone()
-    versions = [_expand(regimen, course, zone, k) for k in range(len(course.history) + 1)]
+    versions = _versions(regimen, course, zone)
+    _check_guarantees(regimen, course, zone, versions[-1])
     revision: dict[str, int] = {}
     last_seen: dict[str, Event] = {}
-    for version in versions:
+    said: dict[str, list[str]] = {}
+    for number, version in enumerate(versions):
+        entry = course.history[number - 1] if number else None
         current = {e.uid: e for e in version}
         for uid, event in current.items():
             before = last_seen.get(uid)
             if before is not None and (before.cancelled or _content(before) != _content(event)):
                 revision[uid] = revision.get(uid, 0) + 1
+                if entry is not None and not before.cancelled and before.start != event.start:
+                    said.setdefault(uid, []).append(_moved(before, event, entry))
             last_seen[uid] = event
         for uid, event in last_seen.items():
             if uid not in current and not event.cancelled:
                 revision[uid] = revision.get(uid, 0) + 1
                 last_seen[uid] = replace(event, cancelled=True)
+                if entry is not None:
+                    said.setdefault(uid, []).append(_cancelled(entry))
     final = {e.uid for e in versions[-1]}
-    events = [replace(e, revision=revision.get(e.uid, 0)) for e in versions[-1]]
+    events = [_told(replace(e, revision=revision.get(e.uid, 0)), said) for e in versions[-1]]
     events += [
-        replace(e, revision=revision.get(uid, 0))
+        _told(replace(e, revision=revision.get(uid, 0), title=f"Cancelled: {e.title}"), said)
         for uid, e in last_seen.items()
         if uid not in final
     ]
     return regimen, zone, sort_events(events, zone)
+
+
+def _moved(before: Event, after: Event, entry: Entry) -> str:
+    """``Moved from Mon 8 Feb 2027 09:00 to Mon 15 Feb 2027 09:00: cycle 2 and later cycles
+    delayed by 7 days (recorded 2027-02-08 08:00 UTC: neutrophils 0.9).``"""
+    return f"Moved from {_when(before)} to {_when(after)}: {_because(entry)}."
+
+
+def _cancelled(entry: Entry) -> str:
+    return f"Cancelled: {_because(entry)}. It is no longer part of the plan."
+
+
+def _because(entry: Entry) -> str:
+    why = f": {entry.reason}" if entry.reason else ""
+    by = f" by {entry.by}" if entry.by else ""
+    return f"{words(entry.change)} (recorded {entry.when()}{by}{why})"
+
+
+def _when(event: Event) -> str:
+    start = event.start
+    if isinstance(start, datetime):
+        return f"{format_date(start.date())} {start:%H:%M}"
+    return format_date(start)
+
+
+def _told(event: Event, said: dict[str, list[str]]) -> Event:
+    """``event`` with what the course's entries did to it at the head of its description."""
+    lines = said.get(event.uid)
+    if not lines:
+        return event
+    return replace(event, description="\n".join([*lines, event.description]))
+
+
+def _versions(
+    regimen: Regimen, course: Course, zone: ZoneInfo, entries: int | None = None
+) -> list[tuple[Event, ...]]:
+    """The plan as made, then after each entry of the history (the first ``entries``): each
+    entry's plan taken only from when it was recorded on (:func:`frozen`)."""
+    history = course.history if entries is None else course.history[:entries]
+    out = [_expand(regimen, course, zone, 0)]
+    for number, entry in enumerate(history, start=1):
+        out.append(frozen(out[-1], _expand(regimen, course, zone, number), entry.at, zone))
+    return out
+
+
+def frozen(
+    before: Sequence[Event], after: Sequence[Event], at: datetime, zone: ZoneInfo
+) -> tuple[Event, ...]:
+    """The plan ``after`` a change recorded at ``at``, with the past as it was ``before`` it.
+
+    A nurse decides on the day: the day −1 blood count that was yesterday stays on yesterday,
+    the doses still ahead move. So an event that had started by ``at`` keeps its place and text
+    (one under way, such as a precaution running to 12 months after the last dose, takes its
+    new end as long as its start is the same); an event still ahead takes the change, but is
+    never moved into the past (it stays as it was) nor added there."""
+    old = {e.uid: e for e in before}
+    out: list[Event] = []
+    for event in after:
+        previous = old.pop(event.uid, None)
+        if previous is not None and _started(previous, at, zone):
+            same_start = previous.start == event.start
+            if same_start and _ends_after(previous, at, zone) and _ends_after(event, at, zone):
+                out.append(event)
+            else:
+                out.append(previous)
+        elif _started(event, at, zone):
+            if previous is not None:
+                out.append(previous)
+        else:
+            out.append(event)
+    out += [e for e in old.values() if _started(e, at, zone)]  # the past is never removed
+    return tuple(out)
+
+
+def _started(event: Event, at: datetime, zone: ZoneInfo) -> bool:
+    return instant(event.start, zone) < at
+
+
+def _ends_after(event: Event, at: datetime, zone: ZoneInfo) -> bool:
+    return instant(event.end, zone) > at
+
+
+def _check_guarantees(
+    regimen: Regimen, course: Course, zone: ZoneInfo, events: Sequence[Event]
+) -> None:
+    """The regimen's safety limits (min_interval, at_most, lifetime) on the plan as it stands,
+    past and future together: a withdrawn delay can bring doses back close to given ones."""
+    try:
+        check_guarantees(regimen, course.options(zone), events)
+    except PlanError as err:
+        raise course.fail("", f"the course cannot be planned: {err}") from None
 
 
 def _expand(
@@ -94,29 +194,34 @@ def _content(event: Event) -> tuple[Any, ...]:
 
 
 def check_history(course: Course, regimen: Regimen) -> None:
-    """Each recorded change refers to something the regimen has (phase, drug, cycle day)."""
+    """Each recorded entry refers to something the regimen and the history have (a phase, a
+    drug, a cycle day, an earlier entry to withdraw)."""
     for i, entry in enumerate(course.history):
         problem = check_change(entry.change, regimen)
+        if problem is None and isinstance(entry.change, Withdraw):
+            problem = _withdrawable(entry.change, course.history[:i])
         if problem is not None:
             field, message = problem
             raise course.fail(f"history[{i}].{field}", message)
 
 
-def check_change(change: Change, regimen: Regimen) -> tuple[str, str] | None:
+def check_change(change: Change | Withdraw, regimen: Regimen) -> tuple[str, str] | None:
     """``(field, message)`` if ``change`` names a phase, day or drug the regimen does not have."""
-    phase = getattr(change, "phase", None)
-    count = len(regimen.phases)
-    if phase is not None and phase > count:
-        return (
-            "phase",
-            f"the regimen {regimen.id!r} has {plural(count, 'phase')}, not {phase}",
-        )
-    if isinstance(change, Omit):
-        days = regimen.phases[change.phase - 1].cycle_days
-        if not -days <= change.day <= days:
-            return "day", f"day {change.day} is outside the {days}-day cycle (allowed: 1 to {days})"
-        if change.drug is not None and change.drug not in {d.key for d in regimen.drugs}:
-            return "drug", f"unknown drug {change.drug!r} ({_allowed_drugs(regimen)})"
+    return refers(change, regimen)
+
+
+def _withdrawable(change: Withdraw, earlier: Sequence[Entry]) -> tuple[str, str] | None:
+    """A withdrawal names an earlier entry that is a change still in force."""
+    if change.entry > len(earlier):
+        return "entry", (f"there is no entry {change.entry} before it (entries 1 to "
+                         f"{len(earlier)} can be withdrawn)" if earlier else
+                         "there is no earlier entry to withdraw")  # fmt: skip
+    target = earlier[change.entry - 1].change
+    if isinstance(target, Withdraw):
+        return "entry", (f"entry {change.entry} is itself a withdrawal: record its change again "
+                         "instead")  # fmt: skip
+    if any(isinstance(e.change, Withdraw) and e.change.entry == change.entry for e in earlier):
+        return "entry", f"entry {change.entry} is already withdrawn"
     return None
 
 
@@ -126,43 +231,50 @@ def drug_key(regimen: Regimen, text: str) -> str:
     for drug in regimen.drugs:
         if wanted and wanted in (drug.key.casefold(), drug.name.casefold()):
             return drug.key
-    raise PlanError(f"unknown drug {text!r} ({_allowed_drugs(regimen)})", field="drug")
+    raise PlanError(f"unknown drug {text!r} ({allowed_drugs(regimen)})", field="drug")
 
 
-def _allowed_drugs(regimen: Regimen) -> str:
-    return "allowed: " + ", ".join(f"{d.key} ({d.name})" if d.name.casefold() != d.key else d.key
-                                   for d in regimen.drugs)  # fmt: skip
+def record(course: Course, entry: Entry, *, today: date | None = None) -> Course:
+    """``course`` with ``entry`` appended, if the entry is possible: it must fit the regimen
+    (and the history, for a withdrawal), change something still ahead of ``entry.at`` — the
+    past stays as it was (:func:`frozen`) — and still plan (no overlapping cycles, no doses
+    closer than the regimen allows). ``today`` is accepted for callers of the earlier API and
+    must be the day of ``entry.at`` if given."""
+    return _record(course, entry)[0]
 
 
-def record(course: Course, entry: Entry, *, today: date) -> Course:
-    """``course`` with ``entry`` appended, if the change is possible: it must fit the regimen,
-    change something, leave everything before ``today`` as it was, and still plan (no
-    overlapping cycles, no doses closer than the regimen allows)."""
-    return _record(course, entry, today)[0]
-
-
-def _record(
-    course: Course, entry: Entry, today: date
-) -> tuple[Course, tuple[Event, ...], tuple[Event, ...]]:
+def _record(course: Course, entry: Entry) -> tuple[Course, tuple[Event, ...], tuple[Event, ...]]:
     if len(course.history) >= MAX_HISTORY:
         raise course.fail("history", f"refused: a course holds at most {MAX_HISTORY} changes "
                           "(start a new course from today for more)")  # fmt: skip
+    if course.history and entry.at < course.history[-1].at:
+        raise CourseError(
+            f"refused: it would be recorded at {entry.when()}, before the last entry "
+            f"({course.history[-1].when()}): a course's history runs forward (check the clock, "
+            "or SCHEDULER_NOW)",
+            file=course.origin or None,
+        )
     regimen = course.regimen_model()
-    problem = check_change(entry.change, regimen)
+    change = entry.change
+    problem = check_change(change, regimen)
+    if problem is None and isinstance(change, Withdraw):
+        problem = _withdrawable(change, course.history)
     if problem is not None:
         raise CourseError(f"refused: {problem[1]}", file=course.origin or None)
-    change = entry.change
+    zone = course.zone()
+    today = entry.at.astimezone(zone).date()
     if isinstance(change, Retime) and change.start < today:
         raise CourseError(
             f"refused: a new dose time from {format_date(change.start)} is before today "
             f"({format_date(today)}); record only changes from today on",
             file=course.origin or None,
         )
-    zone = course.zone()
-    before = _expand(regimen, course, zone)
+    before = _versions(regimen, course, zone)[-1]
     updated = replace(course, history=(*course.history, entry))
     try:
-        after = expand(regimen, updated.options(zone))
+        unfrozen = expand(regimen, updated.options(zone))
+        after = frozen(before, unfrozen, entry.at, zone)
+        check_guarantees(regimen, updated.options(zone), after)
     except PlanError as err:
         raise CourseError(f"refused: {err}", file=course.origin or None) from None
     old = {e.uid: _content(e) for e in before}
@@ -171,36 +283,15 @@ def _record(
     if not changed and entry.action != "close":
         # A closure is a fact about the clinic, worth keeping even if nothing falls on it yet.
         raise CourseError(f"refused: {words(change)} changes nothing in the plan "
-                          f"({_why_nothing(change, before)})", file=course.origin or None)  # fmt: skip
-    # An event under way today (a precaution "from the first dose until 12 months after the
-    # last") may change its future part: same start, both ends still ahead.
-    old_events = {e.uid: e for e in before}
-    new_events = {e.uid: e for e in after}
-    ongoing = {
-        uid
-        for uid in changed
-        if uid in old_events
-        and uid in new_events
-        and old_events[uid].start == new_events[uid].start
-        and min(day_of(old_events[uid].end), day_of(new_events[uid].end)) > today
-    }
-    touched = set(changed) - ongoing
-    for event in sorted(
-        (e for e in (*before, *after) if e.uid in touched), key=lambda e: day_of(e.start)
-    ):
-        if day_of(event.start) < today:
-            raise CourseError(
-                f"refused: this would change {event.title} on {format_date(day_of(event.start))}, "
-                f"which is before today ({format_date(today)}); record only changes from today on",
-                file=course.origin or None,
-            )
+                          f"({_why_nothing(change, before, unfrozen, entry.at)})",
+                          file=course.origin or None)  # fmt: skip
     return updated, before, after
 
 
 def delay_to(course: Course, phase: int, cycle: int, target: date) -> int:
     """How many days later cycle ``cycle`` of ``phase`` must start to start on ``target``."""
     regimen = course.regimen_model()
-    events = _expand(regimen, course, course.zone())
+    events = _versions(regimen, course, course.zone())[-1]
     starts = [
         day_of(e.start) - timedelta(days=(e.day or 1) - 1)
         for e in events
@@ -220,32 +311,43 @@ def delay_to(course: Course, phase: int, cycle: int, target: date) -> int:
 
 @dataclass(frozen=True)
 class Edit:
-    """What recording a change did: the entry as recorded, and the plan before and after."""
+    """What recording an entry did (or, for a dry run, would do): the entry, and the plan
+    before and after."""
 
     file: str
     """The course file written (a link's target); the version it replaced is ``file + ".bak"``."""
     entry: Entry
     before: tuple[Event, ...]
     after: tuple[Event, ...]
+    written: bool = True
+    """False for a dry run: nothing was written."""
 
 
 def edit_course(
     path: str | Path,
-    make: Callable[[Course], Change],
+    make: Callable[[Course], Change | Withdraw],
     *,
     reason: str = "",
     now: datetime,
+    by: str = "",
+    dry_run: bool = False,
+    again: bool = False,
     store: CourseStore | None = None,
 ) -> Edit:
-    """Record a change in the course file at ``path``, safely against parallel edits.
+    """Record an entry in the course file at ``path``, safely against parallel edits.
 
     Under an exclusive lock on the file: read the latest version, build the change from it
     (``make`` may look at the course, e.g. to turn a target date into a delay), check it with
-    :func:`record` against the day of ``now`` in the course's zone, and write the new version
+    :func:`record` as of ``now`` (the past stays as it was), and write the new version
     atomically, keeping the version read as ``FILE.bak``. Refused edits leave the file untouched.
-    ``store`` is where the course lives (default: the course files, :class:`FileStore`).
+
+    ``dry_run`` checks and returns what would change and writes nothing. A change identical to
+    the last one recorded (the same command typed twice) is refused unless ``again``. ``by``
+    says who recorded it. ``store`` is where the course lives (default: the course files,
+    :class:`FileStore`).
     """
     need_text(reason, "reason", error=PlanError)
+    need_text(by, "by", error=PlanError)
     need_aware(now, "now")
     if not callable(make):
         raise ArgumentError(
@@ -255,10 +357,19 @@ def edit_course(
     chosen = store if store is not None else FileStore()
     with chosen.editing(str(path)) as current:
         course = current.course
-        entry = Entry(at=now, change=make(course), reason=reason.strip())
-        updated, before, after = _record(course, entry, now.astimezone(course.zone()).date())
-        chosen.put(current.key, updated, expected=current.version)
-    return Edit(current.key, entry, before, after)
+        entry = Entry(at=now, change=make(course), reason=reason.strip(), by=by.strip())
+        last = course.history[-1] if course.history else None
+        if last is not None and last.change == entry.change and not again:
+            raise CourseError(
+                f"refused: the last entry, recorded {last.when()}, is the same: "
+                f"{words(entry.change)}; if it really is to be recorded twice, add --again "
+                f"(to take the last one back: course withdraw --entry {len(course.history)})",
+                file=course.origin or None,
+            )
+        updated, before, after = _record(course, entry)
+        if not dry_run:
+            chosen.put(current.key, updated, expected=current.version)
+    return Edit(current.key, entry, before, after, written=not dry_run)
 
 
 def new_course(
@@ -339,12 +450,33 @@ def regimen_reference(regimen: str, course_file: str | Path) -> str:
         return str(target)
 
 
-def _why_nothing(change: Change, events: Sequence[Event]) -> str:
-    """Why ``change`` touched nothing, from the plan as it stands: the cycle it names is not in
-    the plan, the day it names has no dose, or its date is on or after the last dose."""
+def _why_nothing(
+    change: Change | Withdraw, events: Sequence[Event], unfrozen: Sequence[Event], at: datetime
+) -> str:
+    """Why ``change`` touched nothing, from the plan as it stands: what it would change is
+    already past, the cycle it names is not in the plan, the day it names has no dose, or its
+    date is on or after the last dose."""
+    old = {e.uid: _content(e) for e in events}
+    new = {e.uid: _content(e) for e in unfrozen}
+    past = sorted(
+        (e for e in (*events, *unfrozen) if old.get(e.uid) != new.get(e.uid)),
+        key=lambda e: e.start.isoformat(),
+    )
+    if past:
+        return (
+            f"what it would change, from {past[0].title} on {format_date(day_of(past[0].start))}, "
+            f"is before it was recorded ({at.astimezone(UTC):%Y-%m-%d %H:%M} UTC): the past stays as it was; record "
+            "what happened to a dose with course given or course missed"
+        )
+    if isinstance(change, Withdraw):
+        return f"entry {change.entry}'s change touched nothing still ahead"
     doses = [e for e in events if e.kind == EventKind.DOSE and not e.cancelled]
     held = sorted({(e.phase_number or 1, e.cycle) for e in doses if e.cycle is not None})
-    named = (change.phase or 1, change.cycle) if isinstance(change, Delay | Omit | Stop) else None
+    named = (
+        (change.phase or 1, change.cycle)
+        if isinstance(change, Delay | Omit | Stop | Hold | DoseChange)
+        else None
+    )
     if named is not None and named[1] is not None and named not in held:
         cycles = [c for p, c in held if p == named[0]]
         if not cycles:
@@ -359,6 +491,10 @@ def _why_nothing(change: Change, events: Sequence[Event]) -> str:
         days = {e.day for e in doses if (e.phase_number or 1, e.cycle) == named}
         if change.day not in days:
             return f"cycle {change.cycle} has no dose on day {change.day}"
+    if isinstance(change, Hold | DoseChange):
+        drugs = {e.drug_key for e in doses if (e.phase_number or 1, e.cycle) == named}
+        if change.drug not in drugs:
+            return f"cycle {change.cycle} has no dose of {change.drug}"
     when = change.start if isinstance(change, Retime) else getattr(change, "after", None)
     last = max((day_of(e.start) for e in doses), default=None)
     if isinstance(when, date) and last is not None and when >= last:

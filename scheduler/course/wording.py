@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ..plan.changes import Change, Close, Delay, Omit, Retime, Stop
 from ..plan.clock import day_of
 from ..plan.events import asks_team
-from ..regimen.notation import format_date, weekday_name
+from ..regimen.notation import format_date
 from ..words import plural
+from .kinds import words
 
 if TYPE_CHECKING:
     from .history import Entry
     from .model import Course
 
-__all__ = ["days", "describe_course", "entry_words", "words"]
+__all__ = ["days", "describe_course", "entry_words", "history_lines", "words"]
 
 
 def days(count: int) -> str:
@@ -24,33 +24,29 @@ def days(count: int) -> str:
     return plural(count, "day")
 
 
-def words(change: Change) -> str:
-    """What ``change`` does, in a nurse's words."""
-    number = getattr(change, "phase", None)
-    phase = f" of phase {number}" if number not in (None, 1) else ""
-    if isinstance(change, Delay):
-        return f"cycle {change.cycle}{phase} and later cycles delayed by {days(change.days)}"
-    if isinstance(change, Omit):
-        which = f"dose {change.slot} of " if change.slot else ""
-        drug = f" ({change.drug})" if change.drug else ""
-        return f"{which}cycle {change.cycle}{phase}, day {change.day}{drug} omitted (not replaced)"
-    if isinstance(change, Stop):
-        if change.after is not None:
-            return f"stopped after {format_date(change.after)}"
-        return f"stopped after cycle {change.cycle}{phase}"
-    if isinstance(change, Retime):
-        return f"doses from {format_date(change.start)} at {change.at:%H:%M}"
-    assert isinstance(change, Close)
-    parts = [format_date(x) for x in change.dates]
-    if change.holidays:
-        parts.append(f"public holidays of {change.holidays}")
-    parts += [f"{weekday_name(w)}s" for w in change.weekdays]
-    return "closed: " + ", ".join(parts)
-
-
 def entry_words(entry: Entry) -> str:
-    """``2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — neutrophils 0.9``."""
-    return f"{entry.when()}: {words(entry.change)}" + (f" — {entry.reason}" if entry.reason else "")
+    """``2027-01-02 10:00 UTC: cycle 2 and later cycles delayed by 7 days — neutrophils 0.9``
+    (and ``, by nurse A`` when it says who)."""
+    by = f", by {entry.by}" if entry.by else ""
+    why = f" — {entry.reason}" if entry.reason else ""
+    return f"{entry.when()}{by}: {words(entry.change)}{why}"
+
+
+def history_lines(history: tuple[Entry, ...]) -> list[str]:
+    """The history numbered as ``course withdraw --entry N`` names entries, each withdrawn one
+    marked with the entry that withdrew it."""
+    from .history import Withdraw
+
+    withdrawn = {
+        e.change.entry: number
+        for number, e in enumerate(history, start=1)
+        if isinstance(e.change, Withdraw)
+    }
+    return [
+        f"{number}. {entry_words(entry)}"
+        + (f" [withdrawn by entry {withdrawn[number]}]" if number in withdrawn else "")
+        for number, entry in enumerate(history, start=1)
+    ]
 
 
 def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
@@ -73,7 +69,7 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
         out.append("Changes: none")
     else:
         out.append("Changes:")
-        out += [f"  {entry_words(entry)}" for entry in course.history]
+        out += [f"  {line}" for line in history_lines(course.history)]
     live = [e for e in events if not e.cancelled]
     doses = [e for e in live if e.kind == "dose"]
     cancelled = [e for e in events if e.cancelled and e.kind == "dose"]

@@ -32,18 +32,18 @@ Descriptions are written last, from the final dates, so every view of a plan say
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from ..arguments import shown
 from ..errors import PlanError
-from ..regimen.dosing import Body, calculate
+from ..regimen.dosing import Body, Dose, calculate, changed
 from ..regimen.model import (
     CourseEventRule,
     CycleEventRule,
@@ -64,15 +64,24 @@ from ..regimen.notation import (
     weekday_name,
 )
 from .bounds import MAX_EVENTS, check_date
+from .changes import Close, Delay, DoseChange, Hold, Omit, Retime, Scope, Stop
 from .clock import after, day_of, instant, local
 from .events import ASK_SLOT, Event
 
 if TYPE_CHECKING:
-    from .changes import Change, Omit, Retime
+    from .changes import Change
     from .closures import Closures, Unit
     from .lifetime import Prior
 
-__all__ = ["MAX_CYCLES", "MAX_EVENTS", "PlanOptions", "expand", "sort_events", "trial"]
+__all__ = [
+    "MAX_CYCLES",
+    "MAX_EVENTS",
+    "PlanOptions",
+    "check_guarantees",
+    "expand",
+    "sort_events",
+    "trial",
+]
 
 #: More cycles than this is a mistake (27 years of daily "cycles"), refused before any work.
 MAX_CYCLES = 10_000
@@ -162,6 +171,25 @@ def expand_noting(
         ) from None
 
 
+def check_guarantees(regimen: Regimen, options: PlanOptions, events: Sequence[Event]) -> None:
+    """The regimen's stated guarantees — ``min_interval``, ``at_most``, lifetime limits — on a
+    plan put together from more than one expansion (a course whose past stays as it was while
+    its future changed). Cancelled events do not count. Raises PlanError as :func:`expand`."""
+    plan = _Plan(regimen, options)
+    live = [e for e in events if not e.cancelled]
+    stated = any(d.min_interval for d in regimen.drugs)
+    if stated:
+        from .spacing import crowding, spacing_of
+
+        limits = {k: v for k, v in spacing_of(regimen, _doses(live)).items() if v.stated}
+        if crowding(_doses(live), limits):
+            plan.closures = None
+            plan.check_spacing(live, live)
+    if any(d.window_cap for d in regimen.drugs):
+        plan.check_windows(live)
+    plan.check_lifetime(live)
+
+
 def _check_bound(regimen: Regimen, options: PlanOptions) -> None:
     if regimen.open_ended and options.cycles is None and options.until is None:
         raise PlanError(
@@ -234,10 +262,10 @@ def _check_options(o: PlanOptions) -> None:
     if not isinstance(o.adjustments, tuple):
         raise PlanError("adjustments must be a tuple of changes", field="adjustments")
     if o.adjustments:
-        from .changes import Close, Delay, Omit, Retime, Stop
+        from .changes import CHANGES
 
         for change in o.adjustments:
-            if not isinstance(change, Delay | Omit | Stop | Retime | Close):
+            if not isinstance(change, CHANGES):
                 raise PlanError(f"not a plan change: {change!r:.80}", field="adjustments")
     if not isinstance(o.prior, tuple):
         raise PlanError("prior must be a tuple of Prior doses", field="prior")
@@ -270,29 +298,36 @@ class _Plan:
         self.zone = options.zone
         self.plan_id = options.plan_id or options.start.isoformat()
         self.delays: dict[tuple[int, int], int] = {}
+        self.shifts: list[Delay] = []
+        """Day-scoped delays (a day, the rest of a cycle, a day in later cycles)."""
         self.retimes: list[Retime] = []
         self.omits: list[Omit] = []
+        self.holds: list[Hold] = []
+        self.dose_changes: list[DoseChange] = []
         self.stop_after: date | None = None
         self.last_cycle: tuple[int, int] | None = None
         closures = options.closures
-        if options.adjustments:
-            from .changes import Close, Delay, Omit, Retime, Stop
-
-            for change in options.adjustments:
-                if isinstance(change, Delay):
+        for change in options.adjustments:
+            match change:
+                case Delay(scope=Scope.LATER):
                     key = (change.phase, change.cycle)
                     self.delays[key] = self.delays.get(key, 0) + change.days
-                elif isinstance(change, Retime):
+                case Delay():
+                    self.shifts.append(change)
+                case Retime():
                     self.retimes.append(change)
-                elif isinstance(change, Omit):
+                case Omit():
                     self.omits.append(change)
-                elif isinstance(change, Stop):
-                    if change.after is not None:
-                        self.stop_after = min(self.stop_after or change.after, change.after)
-                    elif change.cycle is not None:
-                        last = (change.phase or 1, change.cycle)
-                        self.last_cycle = min(self.last_cycle or last, last)
-                elif isinstance(change, Close):
+                case Hold():
+                    self.holds.append(change)
+                case DoseChange():
+                    self.dose_changes.append(change)
+                case Stop(after=date() as after):
+                    self.stop_after = min(self.stop_after or after, after)
+                case Stop():
+                    last = (change.phase or 1, change.cycle or 1)
+                    self.last_cycle = min(self.last_cycle or last, last)
+                case Close():
                     from .closures import Closures
 
                     try:
@@ -303,6 +338,8 @@ class _Plan:
                         )
                     except ValueError as err:  # every weekday closed, an unknown region
                         raise PlanError(str(err), field="closures") from None
+                case _:
+                    assert_never(change)
         self.closures = closures if closures is not None and not closures.empty else None
         self.lines: dict[str, Lines] = {}
         self.units: dict[str, Unit] = {}
@@ -328,6 +365,11 @@ class _Plan:
         if self.stop_after is not None:
             events = [e for e in events if day_of(e.start) <= self.stop_after]
         events += self.end_events(events)
+        if self.shifts:
+            # How close the regimen itself places doses: from the plan without day-scoped
+            # delays, which may move one day's doses onto another's.
+            plain = tuple(c for c in self.options.adjustments if c not in self.shifts)
+            planned = _Plan(self.regimen, replace(self.options, adjustments=plain)).cycles()
         self.check_spacing(planned, events)
         self.check_order(events)
         self.check_lifetime(events)
@@ -474,13 +516,27 @@ class _Plan:
         return all(left <= 0 for (p, _), left in self.counts_left.items() if p == phase_index)
 
     def omitted(self, phase_number: int, cycle: int, day: int, index: int, drug: str) -> bool:
-        """Whether a recorded omission removes this dose (``index`` is 1-based within the day)."""
+        """Whether a recorded omission or hold removes this dose (``index`` is 1-based within
+        the day)."""
         return any(
             (o.phase, o.cycle, o.day) == (phase_number, cycle, day)
             and (o.slot is None or o.slot == index)
             and (o.drug is None or o.drug == drug)
             for o in self.omits
-        )
+        ) or any((h.phase, h.cycle, h.drug) == (phase_number, cycle, drug) for h in self.holds)
+
+    def shift(self, phase_number: int, cycle: int, day: int) -> int:
+        """How many days day-scoped delays move cycle day ``day`` of a cycle."""
+        return sum(d.days for d in self.shifts if d.moves(phase_number, cycle, day))
+
+    def dose_change(self, phase_number: int, cycle: int, drug: str) -> DoseChange | None:
+        """The dose change in force for ``drug`` in a cycle: the last recorded one from a cycle
+        at or before it."""
+        found = None
+        for change in self.dose_changes:
+            if (change.drug, change.phase) == (drug, phase_number) and change.cycle <= cycle:
+                found = change
+        return found
 
     def open_start(self, phase_index: int, phase: Phase, cycle: int, start: date) -> date:
         """``start``, or the next open day if the cycle's first dose day is closed for a dose
@@ -603,7 +659,7 @@ class _Plan:
         return out
 
     def omit(self, events: list[Event]) -> list[Event]:
-        if not self.omits:
+        if not self.omits and not self.holds:
             return events
 
         # A rule given on another's days is not given on a day that one's dose is omitted.
@@ -637,16 +693,18 @@ class _Plan:
 
     def check_spacing(self, planned: list[Event], final: list[Event]) -> None:
         """No two doses of a drug closer than the regimen allows (its ``min_interval``; and,
-        after closures moved doses, the closest the regimen itself places them)."""
+        after closures or day-scoped delays moved doses, the closest the regimen itself places
+        them)."""
         capped = any(d.window_cap for d in self.regimen.drugs)
-        if not any(d.min_interval for d in self.regimen.drugs) and self.closures is None:
+        moving = self.closures is not None or bool(self.shifts)
+        if not any(d.min_interval for d in self.regimen.drugs) and not moving:
             if capped:
                 self.check_windows(final)
             return
         from .spacing import crowding, spacing_of
 
         spacing = spacing_of(self.regimen, _doses(planned))
-        if self.closures is None:
+        if not moving:
             spacing = {k: v for k, v in spacing.items() if v.stated}
         found = crowding(_doses(final), spacing)
         if not found:
@@ -974,7 +1032,11 @@ class _Cycle:
         """The phase's first dose rule with a clock time of its own: what ``--time`` sets."""
 
     def date_of(self, day: int) -> date:
-        return cycle_date(self.cycle_start, day)
+        """The date of cycle day ``day``, moved by any day-scoped delay of it."""
+        moved = cycle_date(self.cycle_start, day)
+        if self.plan.shifts:
+            moved += timedelta(days=self.plan.shift(self.phase_index + 1, self.cycle, day))
+        return moved
 
     def first_time(self, when: date) -> time | None:
         """The day's first dose time set at plan time or by the latest retime before ``when``."""
@@ -1123,6 +1185,13 @@ class _Cycle:
             dose = (
                 calculate(rule.amount, self.options.body, drug.max_amount) if rule.amount else None
             )
+            change = (
+                self.plan.dose_change(self.phase_index + 1, self.cycle, drug.key)
+                if self.plan.dose_changes
+                else None
+            )
+            if change is not None:
+                dose = self.changed_dose(rule, change)
             slots = self.slots(rule)
             several = rule.every is not None or rule.slots_per_day() > 1
             head = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
@@ -1192,6 +1261,25 @@ class _Cycle:
                     )
                 )
         return out
+
+    def changed_dose(self, rule: DoseRule, change: DoseChange) -> Dose:
+        """The rule's dose under a recorded dose change, its reason in the working."""
+        drug = self.regimen.drug(rule.drug)
+        if rule.amount is None:
+            raise PlanError(
+                f"a dose change of {drug.name}: the regimen states no amount for it in "
+                f"{self.phase_label}cycle {self.cycle} to change",
+                field="drug",
+            )
+        phase = f" of phase {change.phase}" if len(self.regimen.phases) > 1 else ""
+        return changed(
+            rule.amount,
+            self.options.body,
+            drug.max_amount,
+            percent=change.percent,
+            amount=change.amount,
+            why=f"from cycle {change.cycle}{phase} ({change.reason})",
+        )
 
     def count(self, rule: DoseRule, slot: _Slot, drug: str, several: bool) -> int:
         """A counted rule's number for this dose ("4" of 30); 0 once all are given, -1 for a

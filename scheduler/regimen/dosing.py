@@ -36,6 +36,7 @@ __all__ = [
     "Dose",
     "FigureError",
     "calculate",
+    "changed",
     "parse_creatinine",
     "read_body",
 ]
@@ -378,6 +379,42 @@ def calculate(amount: Amount, body: Body | None, maximum: Amount | None = None) 
     source = "weight" if per == "kg" else "weight and height"
     working += f". Calculated from the {source} entered when this calendar was made: check it against the prescription."
     return Dose(amount=f"{format_number(final)} {unit}", written=written, working=working)
+
+
+def changed(
+    written: Amount,
+    body: Body | None,
+    maximum: Amount | None,
+    *,
+    percent: Decimal | None,
+    amount: Amount | None,
+    why: str,
+) -> Dose:
+    """The dose after a dose change: ``percent`` % of the regimen's ``written`` amount, or
+    ``amount`` instead of it, calculated as any dose is and held to the drug's ``maximum``;
+    ``why`` (where it applies from, and the reason) starts the working."""
+    if percent is not None:
+        new = Amount(written.value * percent / 100, written.unit)
+        said = (
+            f"Dose changed to {format_number(percent)} % {why}: {format_number(percent)} % of "
+            f"{written} = {new}."
+        )
+    else:
+        assert amount is not None
+        new = amount
+        said = f"Dose changed to {amount} {why}, instead of {written}."
+    dose = calculate(new, body, maximum)
+    final = dose.amount
+    if (
+        new.per is None
+        and maximum is not None
+        and new.unit == maximum.unit
+        and new.value > maximum.value
+    ):
+        final = str(maximum)
+        said += f" Held to the maximum of {maximum} per dose."
+    working = f"{said} {dose.working}" if dose.working else said
+    return Dose(amount=final, written=str(new), working=working)
 
 
 def _calvert(amount: Amount, body: Body | None, maximum: Amount | None) -> Dose:

@@ -52,7 +52,9 @@ def change(action: str, **d: Any) -> Change:
 
 
 def edit(c: Course, action: str, today: date = TODAY, reason: str = "", **details: Any) -> Course:
-    return record(c, Entry(at=AT, change=change(action, **details), reason=reason), today=today)
+    """``c`` with the change recorded at 07:00 UTC on ``today`` (before that day's doses)."""
+    at = datetime.combine(today, time(7, 0), tzinfo=UTC)
+    return record(c, Entry(at=at, change=change(action, **details), reason=reason))
 
 
 def doses(c: Course) -> list[str]:
@@ -132,9 +134,16 @@ def test_a_delay_that_would_overlap_is_refused() -> None:
 
 
 def test_an_edit_to_the_past_is_refused() -> None:
+    """Omitting Wed 6 Jan's dose on 20 Jan changes nothing: the past stays as it was, and the
+    message says why and what to record instead."""
     with pytest.raises(
         CourseError,
-        match=re.escape("before today (Wed 20 Jan 2027); record only changes from today on"),
+        match=re.escape(
+            "changes nothing in the plan (what it would change, from Aldesleukin injection — "
+            "cycle 1, day 3 on Wed 6 Jan 2027, is before it was recorded (2027-01-20 07:00 UTC): "
+            "the past stays as it was; record what happened to a dose with course given or "
+            "course missed)"
+        ),
     ):
         edit(course(), "omit", today=date(2027, 1, 20), phase=1, cycle=1, day=3)
     # The same day later in the course is fine.
@@ -198,7 +207,7 @@ def test_updates_keep_uids_raise_sequence_and_cancel_removed_events() -> None:
     assert before.keys() == after.keys()  # same UIDs: shifted doses keep theirs
     cancelled = [e for e in after.values() if e.cancelled]
     assert [(e.title, e.revision) for e in cancelled] == [
-        ("Aldesleukin injection — cycle 1, day 3", 1)
+        ("Cancelled: Aldesleukin injection — cycle 1, day 3", 1)
     ]
     unchanged = [e for e in after.values() if e.revision == 0]
     assert {e.cycle for e in unchanged if e.kind == "dose"} == {1}  # cycle 1 doses untouched
@@ -262,7 +271,7 @@ def test_course_file_round_trip(tmp_path: Path) -> None:
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\n', "x.toml: timezone: missing required field 'timezone'"),
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "Mars/Base"\n', "x.toml:4: timezone: unknown time zone 'Mars/Base'"),
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\nstrat = 1\n', "x.toml:5: strat: unknown field 'strat'"),
-        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\n[[history]]\naction = "postpone"\n', "x.toml:6: history[0].action: action must be one of: delay, omit, stop, retime, close (got 'postpone')"),
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\n[[history]]\naction = "postpone"\n', "x.toml:6: history[0].action: action must be one of: delay, omit, hold, dose, stop, retime, close, withdraw (got 'postpone')"),
     ],
 )  # fmt: skip
 def test_bad_course_files(text: str, message: str) -> None:
@@ -317,6 +326,16 @@ def test_a_delay_during_the_course_may_extend_a_precaution_under_way() -> None:
     c = course(cycles=11)
     delayed = edit(c, "delay", today=date(2027, 6, 1), phase=1, cycle=6, days=7)
     assert "2027-07-05" in dates(delayed) and "2027-06-28" not in dates(delayed)
-    # A change that really reaches before today is still refused.
-    with pytest.raises(CourseError, match="before today"):
-        edit(c, "delay", today=date(2027, 6, 1), phase=1, cycle=5, days=7)
+    # Decided on the day: cycle 5 (from Mon 24 May) delayed on Tue 1 June at 07:00 UTC keeps
+    # what was given (24-28 May, Mon 31 May); its doses from 1 June move a week, to 8-11 June,
+    # 14-18 June and 21-25 June, and cycle 6 to Mon 5 July.
+    midway = edit(c, "delay", today=date(2027, 6, 1), phase=1, cycle=5, days=7)
+    cycle5 = [e.start.date().isoformat() for e in plan_course(midway)[2]
+              if e.kind == "dose" and e.cycle == 5 and not e.cancelled]  # fmt: skip
+    assert cycle5 == [
+        "2027-05-24", "2027-05-25", "2027-05-26", "2027-05-27", "2027-05-28", "2027-05-31",
+        "2027-06-08", "2027-06-09", "2027-06-10", "2027-06-11",
+        "2027-06-14", "2027-06-15", "2027-06-16", "2027-06-17", "2027-06-18",
+        "2027-06-21", "2027-06-22", "2027-06-23", "2027-06-24", "2027-06-25",
+    ]  # fmt: skip
+    assert "2027-07-05" in dates(midway)
