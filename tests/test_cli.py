@@ -224,8 +224,9 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
     assert names == ["batch", "check", "course", "diff", "fhir", "plan", "publish", "regimens",
                      "schema", "serve", "show", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
-    assert course == ["close", "delay", "dose", "hold", "new", "omit", "retime", "revoke-token",
-                      "rotate-token", "show", "stop", "url", "withdraw"]  # fmt: skip
+    assert course == ["close", "delay", "dose", "given", "hold", "missed", "new", "omit", "record",
+                      "retime", "revoke-token", "rotate-token", "show", "stop", "url",
+                      "withdraw"]  # fmt: skip
     fhir = sorted(top.commands["fhir"].commands)  # type: ignore[attr-defined]
     assert fhir == ["export-regimen", "import-regimen"]
     paths = [[n] for n in names if n not in ("course", "fhir")] + [["course", n] for n in course]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -458,6 +458,177 @@ def course_withdraw_command(
     except CourseError as err:
         raise PlanError(f"--entry: {err}") from None
     _record(file, lambda _course: withdrawal, reason, dry_run=dry_run, by=by)
+
+
+def _record_event(
+    file: Path,
+    status: str,
+    *,
+    cycle: int,
+    day: int,
+    phase: int,
+    drug: str | None,
+    slot: int | None,
+    kind: str | None,
+    at: str | None,
+    amount: str | None,
+    why: str | None,
+    note: str | None,
+    again: bool,
+    by: str | None,
+) -> None:
+    from ..course.records import REASONS, Status, parse_amount_given, record_words
+    from ..course.replan import Which, drug_key, record_event
+    from ..course.store import FileStore
+    from ..regimen.model import EventKind
+
+    if status not in tuple(Status):
+        raise PlanError(f"--status must be one of {', '.join(Status)}, got {status!r:.60}")
+    kinds = {"dose": EventKind.DOSE, "lab": EventKind.LAB, "visit": EventKind.VISIT}
+    if kind is not None and kind not in kinds:
+        raise PlanError(f"--kind must be one of {', '.join(kinds)}, got {kind!r:.60}")
+    if why is not None and why not in REASONS:
+        allowed = ", ".join(REASONS)
+        raise PlanError(
+            f"--why must be one of {allowed} (free text goes in --note), got {why!r:.60}"
+        )
+    try:
+        given = parse_amount_given(amount) if amount is not None else None
+    except ValueError as err:
+        raise PlanError(f"--amount: {err}") from None
+    course = FileStore().get(str(file)).course
+    key = drug_key(course.regimen_model(), drug) if drug is not None else None
+    which = Which(phase, cycle, day, key, slot, kinds[kind] if kind is not None else None)
+    records = record_event(
+        file, which, Status(status), now=now(), by=who(by), time_given=_given_at(at),
+        amount=given, reason=why, note=note or "", again=again,
+    )  # fmt: skip
+    zone = course.zone()
+    for record in records:
+        typer.echo(f"Recorded in {file}: {record.what}: {record_words(record, zone)}")
+
+
+def _given_at(text: str | None) -> time | datetime | None:
+    """``--time 09:10`` (on the event's own day) or a full ``2027-02-08T09:10`` in the
+    course's zone (with an offset, as given)."""
+    if text is None:
+        return None
+    if "T" in text or " " in text.strip():
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise PlanError(
+                f"--time {text!r:.40} is not a time (HH:MM, or YYYY-MM-DDTHH:MM)"
+            ) from None
+    return parse_clock(text, "--time")
+
+
+RecordCycle = Annotated[int, typer.Option(metavar="N", help="The cycle of the event.")]
+RecordDay = Annotated[int, typer.Option(metavar="DAY", help="The cycle day of the event.")]
+RecordDrug = Annotated[
+    str | None, typer.Option(metavar="DRUG", help="Only this drug (default: the whole day).")
+]
+RecordSlot = Annotated[
+    int | None, typer.Option(metavar="N", help="Which of the drug's doses that day (1, 2 ...).")
+]
+RecordTime = Annotated[
+    str | None,
+    typer.Option("--time", metavar="HH:MM", help="When it was given, if not at the planned time."),
+]
+RecordAmount = Annotated[
+    str | None,
+    typer.Option(metavar="AMOUNT", help='How much was given, if not as planned ("150 mg").'),
+]
+RecordWhy = Annotated[
+    str | None,
+    typer.Option(
+        "--why",
+        metavar="REASON",
+        help="unwell, low-counts, side-effects, patient-choice, forgot, no-supply, "
+        "clinic-closed, transport, admitted or other (free text goes in --note).",
+    ),
+]
+RecordNote = Annotated[str | None, typer.Option(metavar="NOTE", help="A note in free text.")]
+
+
+@course_app.command("record")
+def course_record_command(
+    file: CourseFile,
+    status: Annotated[
+        str,
+        typer.Option(
+            metavar="STATUS",
+            help="given, missed, refused or given-elsewhere (a dose); confirmed, deferred or "
+            "cancelled (a clinic event).",
+        ),
+    ],
+    cycle: RecordCycle,
+    day: RecordDay,
+    drug: RecordDrug = None,
+    slot: RecordSlot = None,
+    kind: Annotated[
+        str | None, typer.Option(metavar="dose|lab|visit", help="Only events of this kind.")
+    ] = None,
+    at: RecordTime = None,
+    amount: RecordAmount = None,
+    why: RecordWhy = None,
+    note: RecordNote = None,
+    phase: PhaseOption = 1,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Record what happened to a planned event: a dose given, missed, refused or given
+    elsewhere; a clinic event confirmed, deferred or cancelled. The plan never moves; a later
+    record corrects an earlier one.
+
+    Example: scheduler course record jsmith.toml --status confirmed --cycle 2 --day -1 --kind lab
+    """
+    _record_event(file, status, cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
+                  kind=kind, at=at, amount=amount, why=why, note=note, again=again, by=by)  # fmt: skip
+
+
+@course_app.command("given")
+def course_given_command(
+    file: CourseFile,
+    cycle: RecordCycle,
+    day: RecordDay,
+    drug: RecordDrug = None,
+    slot: RecordSlot = None,
+    at: RecordTime = None,
+    amount: RecordAmount = None,
+    note: RecordNote = None,
+    phase: PhaseOption = 1,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Record doses as given (a whole treatment day, or one drug's dose), at the planned time
+    and amount unless --time or --amount say otherwise.
+
+    Example: scheduler course given jsmith.toml --cycle 1 --day 3 --time 09:20
+    """
+    _record_event(file, "given", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
+                  kind=None, at=at, amount=amount, why=None, note=note, again=again, by=by)  # fmt: skip
+
+
+@course_app.command("missed")
+def course_missed_command(
+    file: CourseFile,
+    cycle: RecordCycle,
+    day: RecordDay,
+    drug: RecordDrug = None,
+    slot: RecordSlot = None,
+    why: RecordWhy = None,
+    note: RecordNote = None,
+    phase: PhaseOption = 1,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Record doses as missed (not replaced: the plan does not move).
+
+    Example: scheduler course missed jsmith.toml --cycle 1 --day 4 --why forgot
+    """
+    _record_event(file, "missed", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
+                  kind=None, at=None, amount=None, why=why, note=note, again=again, by=by)  # fmt: skip
 
 
 @course_app.command("show")

@@ -24,6 +24,7 @@ from ..tomlreader import TableReader, load_toml, show
 from .history import Entry
 from .kinds import BY_ACTION, Field, field_values
 from .model import Course
+from .records import MAX_RECORDS, Record, Status, parse_amount_given
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -42,8 +43,9 @@ MAX_HISTORY = 200
 MAX_LABEL = 200
 _TOP = ("format", "id", "regimen", "start", "timezone", "cycles", "until", "dose_time", "label",
         "weight_kg", "height_cm", "bsa_formula", "gfr_ml_min", "creatinine", "age_years", "sex",
-        "reminders", "prior_doses", "closures", "history")  # fmt: skip
+        "reminders", "prior_doses", "closures", "history", "records")  # fmt: skip
 _CLOSURES = ("holidays", "dates", "weekdays", "policy")
+_RECORD_KEYS = ("at", "event", "status", "what", "time", "amount", "reason", "note", "by")
 #: The course file's key for each patient figure (regimen/dosing.py names them).
 _FIGURE_KEYS = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_formula",
                 "gfr": "gfr_ml_min", "creatinine": "creatinine", "age": "age_years", "sex": "sex"}  # fmt: skip
@@ -166,6 +168,7 @@ class _Reader(TableReader):
             ),
             policy=self.policy(closures.get("policy", {})),
             history=tuple(self.entry(e, f"history[{i}]") for i, e in enumerate(raw_history)),
+            records=self.records(data),
             origin=self.origin,
             line_of=self.line_of,
         )
@@ -287,6 +290,44 @@ class _Reader(TableReader):
             )
         return Entry(at=at, change=change, reason=reason, by=by)
 
+    def records(self, data: dict[str, Any]) -> tuple[Record, ...]:
+        """``[[records]]``: what happened to planned events, oldest first."""
+        raw = self.tables(data, "records", "", "one [[records]] table per record")
+        if len(raw) > MAX_RECORDS:
+            self.fail("records", f"{len(raw):,} records: a course holds at most {MAX_RECORDS:,}")
+        out = []
+        for i, table in enumerate(raw):
+            path = f"records[{i}]"
+            self.check_keys(table, _RECORD_KEYS, path)
+            at = self.required(table, "at", path, "when it was recorded: at = 2027-01-10T09:12:00Z")
+            when = table.get("time")
+            amount = table.get("amount")
+            status = self.text(table, "status", path, what="given, missed ...")
+            if status not in tuple(Status):
+                self.fail(self.join(path, "status"),
+                          f"status must be one of {', '.join(Status)}, got {status!r:.60}")  # fmt: skip
+            try:
+                out.append(
+                    Record(
+                        at=at,
+                        event=self.text(table, "event", path, what="the event's UID"),
+                        status=Status(status),
+                        what=self.text(table, "what", path, required=False),
+                        time=when,
+                        amount=self.parsed(parse_amount_given, amount, self.join(path, "amount"))
+                        if amount is not None
+                        else None,
+                        reason=self.text(table, "reason", path, required=False) or None,
+                        note=self.text(table, "note", path, required=False),
+                        by=self.text(table, "by", path, required=False),
+                    )
+                )
+            except CourseError as err:
+                self.fail(path, str(err))
+        if [r.at for r in out] != sorted(r.at for r in out):
+            self.fail("records", "records are kept in the order they were recorded (by at)")
+        return tuple(out)
+
     def field(self, field: Field, raw: dict[str, Any], path: str) -> Any:
         """One field of a history entry, read by its type in the kinds table."""
         key = field.name
@@ -384,7 +425,24 @@ def dump_course(course: Course) -> str:
             out.append(f"reason = {_str(entry.reason)}")
         if entry.by:
             out.append(f"by = {_str(entry.by)}")
+    for record in course.records:
+        out += ["", "[[records]]", f"at = {_utc(record.at)}", f"event = {_str(record.event)}",
+                f"status = {_str(record.status)}"]  # fmt: skip
+        if record.what:
+            out.append(f"what = {_str(record.what)}")
+        if record.time is not None:
+            out.append(f"time = {_utc(record.time)}")
+        if record.amount is not None:
+            out.append(f"amount = {_str(str(record.amount))}")
+        for key in ("reason", "note", "by"):
+            value = getattr(record, key)
+            if value:
+                out.append(f"{key} = {_str(value)}")
     return "\n".join(out) + "\n"
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _str(text: str) -> str:

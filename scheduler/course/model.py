@@ -18,6 +18,7 @@ from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import parse_weekday
 from .history import Entry, Withdraw
+from .records import Record
 
 __all__ = ["Course", "in_force", "is_regimen_path"]
 
@@ -60,6 +61,8 @@ class Course:
     closed_weekdays: tuple[str, ...] = ()
     policy: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POLICY))
     history: tuple[Entry, ...] = ()
+    records: tuple[Record, ...] = ()
+    """What happened to planned events (given, missed ...): never moves the plan."""
     origin: str = ""
     """The file it was read from (empty for a course made in memory)."""
     line_of: Callable[[str], int | None] | None = field(default=None, compare=False, repr=False)

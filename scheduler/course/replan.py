@@ -22,6 +22,7 @@ from ..plan.closures import region_calendar
 from ..plan.engine import check_guarantees, expand, sort_events
 from ..plan.events import Event
 from ..plan.lifetime import Prior
+from ..regimen.amounts import Amount
 from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
@@ -29,17 +30,28 @@ from .file import MAX_HISTORY, MAX_LABEL
 from .history import Entry, Withdraw
 from .kinds import allowed_drugs, refers, words
 from .model import Course, is_regimen_path
+from .records import (
+    DOSE_STATUSES,
+    MAX_RECORDS,
+    Record,
+    Status,
+    check_record,
+    current_records,
+)
 from .store import CourseStore, FileStore
 
 __all__ = [
     "Edit",
+    "Which",
     "check_change",
+    "chosen_events",
     "delay_to",
     "drug_key",
     "edit_course",
     "new_course",
     "plan_course",
     "record",
+    "record_event",
     "regimen_reference",
 ]
 
@@ -75,13 +87,22 @@ def plan_course(course: Course) -> tuple[Regimen, ZoneInfo, tuple[Event, ...]]:
                 if entry is not None:
                     said.setdefault(uid, []).append(_cancelled(entry))
     final = {e.uid for e in versions[-1]}
-    events = [_told(replace(e, revision=revision.get(e.uid, 0)), said) for e in versions[-1]]
+    first = {e.uid: e.start for e in versions[0]}
+    events = [
+        _told(replace(e, revision=revision.get(e.uid, 0), moved_from=_from(first, e)), said)
+        for e in versions[-1]
+    ]
     events += [
         _told(replace(e, revision=revision.get(uid, 0), title=f"Cancelled: {e.title}"), said)
         for uid, e in last_seen.items()
         if uid not in final
     ]
     return regimen, zone, sort_events(events, zone)
+
+
+def _from(first: dict[str, date | datetime], event: Event) -> date | datetime | None:
+    planned = first.get(event.uid)
+    return planned if planned is not None and planned != event.start else None
 
 
 def _moved(before: Event, after: Event, entry: Entry) -> str:
@@ -370,6 +391,146 @@ def edit_course(
         if not dry_run:
             chosen.put(current.key, updated, expected=current.version)
     return Edit(current.key, entry, before, after, written=not dry_run)
+
+
+@dataclass(frozen=True)
+class Which:
+    """Which planned events a record is about: those of one cycle day, narrowed by drug, by
+    the slot of a drug's several doses that day (1, 2 ... in time order), or by kind."""
+
+    phase: int
+    cycle: int
+    day: int
+    drug: str | None = None
+    """A drug key of the regimen."""
+    slot: int | None = None
+    kind: EventKind | None = None
+
+    def words(self) -> str:
+        what = {EventKind.LAB: "blood test", EventKind.VISIT: "appointment"}.get(
+            self.kind or EventKind.DOSE, "dose"
+        )
+        drug = f" of {self.drug}" if self.drug else ""
+        slot = f" (dose {self.slot} of the day)" if self.slot else ""
+        phase = f" of phase {self.phase}" if self.phase != 1 else ""
+        return f"{what}{drug} on cycle {self.cycle}{phase}, day {self.day}{slot}"
+
+
+def chosen_events(events: Sequence[Event], which: Which, status: Status) -> list[Event]:
+    """The live events ``which`` names that a record of ``status`` can be about (doses for
+    given, missed ...; clinic doses, blood tests and visits for confirmed, deferred ...)."""
+    dose_status = status in DOSE_STATUSES
+    kinds = (
+        {which.kind}
+        if which.kind is not None
+        else ({EventKind.DOSE} if dose_status else {EventKind.DOSE, EventKind.LAB, EventKind.VISIT})
+    )
+    found = [
+        e
+        for e in events
+        if not e.cancelled
+        and e.kind in kinds
+        and (e.phase_number or 1, e.cycle, e.day) == (which.phase, which.cycle, which.day)
+        and (which.drug is None or e.drug_key == which.drug)
+        and (dose_status or e.kind != EventKind.DOSE or e.setting != "home")
+    ]
+    if which.slot is not None:
+        by_drug: dict[str | None, list[Event]] = {}
+        for event in found:
+            by_drug.setdefault(event.drug_key, []).append(event)
+        found = [group[which.slot - 1] for group in by_drug.values() if len(group) >= which.slot]
+    return found
+
+
+def record_event(
+    path: str | Path,
+    which: Which,
+    status: Status,
+    *,
+    now: datetime,
+    by: str = "",
+    time_given: time | datetime | None = None,
+    amount: Amount | None = None,
+    reason: str | None = None,
+    note: str = "",
+    again: bool = False,
+    store: CourseStore | None = None,
+) -> tuple[Record, ...]:
+    """Record what happened to the planned events ``which`` names (a whole treatment day, or
+    one dose), under the course's lock. The plan never moves; a later record corrects an
+    earlier one. ``time_given`` is a clock time on the event's own day in the course's zone, or
+    a full date and time. The same record as the one in force is refused unless ``again``."""
+    need_aware(now, "now")
+    need_text(by, "by", error=PlanError)
+    need_text(note, "note", error=PlanError)
+    chosen_store = store if store is not None else FileStore()
+    with chosen_store.editing(str(path)) as current:
+        course = current.course
+        _regimen, zone, events = plan_course(course)
+        found = chosen_events(events, which, status)
+        if not found:
+            raise CourseError(
+                f"refused: there is no {which.words()} in the plan to record as {status.words}",
+                file=course.origin or None,
+            )
+        if amount is not None and len(found) > 1:
+            names = ", ".join(sorted({e.drug or e.title for e in found}))
+            raise CourseError(
+                f"refused: an amount given is for one dose, and that day has {len(found)} "
+                f"({names}): give the drug (and the slot) too",
+                file=course.origin or None,
+            )
+        in_force = current_records(course.records)
+        records = []
+        for event in found:
+            given = time_given
+            if isinstance(given, time):
+                given = datetime.combine(day_of(event.start), given).replace(tzinfo=zone)
+            record = Record(
+                at=now, event=event.uid, status=status, what=_what(event), time=given,
+                amount=amount, reason=reason, note=note.strip(), by=by.strip(),
+            )  # fmt: skip
+            try:
+                check_record(record, event, zone)
+            except CourseError as err:
+                raise CourseError(f"refused: {err}", file=course.origin or None) from None
+            previous = in_force.get(event.uid)
+            if previous is not None and not again and _same(previous, record):
+                raise CourseError(
+                    f"refused: {event.title} is already recorded as {previous.status.words} "
+                    f"({previous.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC); add --again to record "
+                    "it again",
+                    file=course.origin or None,
+                )
+            records.append(record)
+        if len(course.records) + len(records) > MAX_RECORDS:
+            raise CourseError(f"refused: a course holds at most {MAX_RECORDS:,} records",
+                              file=course.origin or None)  # fmt: skip
+        if course.records and now < course.records[-1].at:
+            raise CourseError(
+                "refused: it would be recorded before the last record: records run forward "
+                "(check the clock, or SCHEDULER_NOW)",
+                file=course.origin or None,
+            )
+        chosen_store.put(
+            current.key, replace(course, records=(*course.records, *records)),
+            expected=current.version,
+        )  # fmt: skip
+    return tuple(records)
+
+
+def _what(event: Event) -> str:
+    return f"{event.title} ({_when(event)})"
+
+
+def _same(a: Record, b: Record) -> bool:
+    return (a.status, a.time, a.amount, a.reason, a.note) == (
+        b.status,
+        b.time,
+        b.amount,
+        b.reason,
+        b.note,
+    )
 
 
 def new_course(

@@ -13,6 +13,7 @@ from ..words import plural
 from .kinds import words
 
 if TYPE_CHECKING:
+    from ..plan.events import Event
     from .history import Entry
     from .model import Course
 
@@ -70,6 +71,8 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
     else:
         out.append("Changes:")
         out += [f"  {line}" for line in history_lines(course.history)]
+    if course.records:
+        out += _recorded(course, events, today)
     live = [e for e in events if not e.cancelled]
     doses = [e for e in live if e.kind == "dose"]
     cancelled = [e for e in events if e.cancelled and e.kind == "dose"]
@@ -89,3 +92,29 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
         out.append(f"  {format_date(day_of(start))}{clock}  {event.title}"
                    + (f"  [{event.flag}]" if event.flag else ""))  # fmt: skip
     return "\n".join(out)
+
+
+def _recorded(course: Course, events: tuple[Event, ...], today: date, shown: int = 10) -> list[str]:
+    """What was recorded of the plan (the latest ``shown``, one per event) and, for home
+    doses, how many due so far were taken."""
+    from .records import adherence, current_records, record_words
+
+    zone = course.zone()
+    by_uid = {e.uid: e for e in events}
+    now = current_records(course.records)
+    dated = sorted(
+        ((by_uid[uid], record) for uid, record in now.items() if uid in by_uid),
+        key=lambda pair: pair[0].start.isoformat(),
+    )
+    out = [f"Recorded ({plural(len(dated), 'event')}"
+           + (f", the last {shown}):" if len(dated) > shown else "):")]  # fmt: skip
+    for event, record in dated[-shown:]:
+        start = event.start
+        clock = f" {start:%H:%M}" if isinstance(start, datetime) else ""
+        out.append(
+            f"  {format_date(day_of(start))}{clock}  {event.title}: {record_words(record, zone)}"
+        )
+    taken = adherence(events, course.records, today)
+    if taken.due:
+        out.append(f"Home doses so far: {taken}")
+    return out

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..plan.events import Event, checked_events
+
+if TYPE_CHECKING:
+    from ..course.records import Record
 
 __all__ = ["COLUMNS", "to_csv", "to_rows"]
 
@@ -40,15 +44,26 @@ COLUMNS = (
     "status",
     "sequence",
     "flag",
+    "recorded_status",
+    "recorded_time",
+    "recorded_amount",
+    "recorded_reason",
+    "recorded_note",
+    "recorded_by",
+    "recorded_at",
 )
-"""The header row, in order."""
+"""The header row, in order. The ``recorded_`` columns say what happened to the event, as a
+course records it (empty for a plan that is not a course, and for events with no record)."""
 
 #: Free-text columns a spreadsheet could take for a formula (``=``, ``+``, ``-``, ``@``).
-_TEXT = ("title", "phase", "drug", "route", "amount", "amount_written", "amount_working", "flag")
+_TEXT = ("title", "phase", "drug", "route", "amount", "amount_written", "amount_working", "flag",
+         "recorded_note", "recorded_by")  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_rows(events: Sequence[Event]) -> list[dict[str, str]]:
+def to_rows(
+    events: Sequence[Event], records: Mapping[str, Record] | None = None
+) -> list[dict[str, str]]:
     """Events as rows of text keyed by :data:`COLUMNS`.
 
     Dates are ISO 8601 (``2027-01-04``) and times ``HH:MM`` (``HH:MM:SS`` if a second is set),
@@ -87,6 +102,7 @@ def to_rows(events: Sequence[Event]) -> list[dict[str, str]]:
             "status": "cancelled" if e.cancelled else "confirmed",
             "sequence": str(e.revision),
             "flag": e.flag,
+            **_recorded((records or {}).get(e.uid), e),
         }
         for column in _TEXT:
             row[column] = _inert(row[column])
@@ -94,13 +110,30 @@ def to_rows(events: Sequence[Event]) -> list[dict[str, str]]:
     return rows
 
 
-def to_csv(events: Sequence[Event]) -> str:
-    """The events as CSV text: the header row, then :func:`to_rows` in event order."""
+def to_csv(events: Sequence[Event], records: Mapping[str, Record] | None = None) -> str:
+    """The events as CSV text: the header row, then :func:`to_rows` in event order; ``records``
+    (by UID) fills the ``recorded_`` columns."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(to_rows(events))
+    writer.writerows(to_rows(events, records))
     return out.getvalue()
+
+
+def _recorded(record: Record | None, event: Event) -> dict[str, str]:
+    if record is None:
+        return dict.fromkeys(COLUMNS[-7:], "")
+    zone = event.start.tzinfo if isinstance(event.start, datetime) else None
+    given = record.time.astimezone(zone) if record.time is not None and zone else record.time
+    return {
+        "recorded_status": str(record.status),
+        "recorded_time": given.strftime("%Y-%m-%d %H:%M") if given is not None else "",
+        "recorded_amount": str(record.amount) if record.amount is not None else "",
+        "recorded_reason": record.reason or "",
+        "recorded_note": record.note,
+        "recorded_by": record.by,
+        "recorded_at": record.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _inert(text: str) -> str:

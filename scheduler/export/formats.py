@@ -112,7 +112,7 @@ def _html(planned: Planned, how: Rendering) -> bytes:
 def _csv(planned: Planned, _how: Rendering) -> bytes:
     from .csv import to_csv
 
-    return to_csv(planned.events).encode("utf-8")
+    return to_csv(planned.events, planned.records).encode("utf-8")
 
 
 def _terminal(kind: str) -> Callable[[Planned, Rendering], bytes]:

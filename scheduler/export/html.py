@@ -26,7 +26,13 @@ from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
 from .planned import checked_planned
-from .weeks import default_week_start, month_weeks, months_between, need_week_start
+from .weeks import (
+    default_week_start,
+    delayed_days,
+    month_weeks,
+    months_between,
+    need_week_start,
+)
 
 if TYPE_CHECKING:
     from .planned import Planned
@@ -66,6 +72,9 @@ class _Day:
     """``Cycle 1 · day 3``, or empty outside any cycle."""
     rest: str = ""
     """``rest`` (a day off inside a cycle), ``rest-week``, ``gap`` (between phases), or ``""``."""
+    delayed: str = ""
+    """What a course's delay left this day without ("Cycle 2 delayed, planned from ..."): a
+    delay, not rest."""
 
 
 def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None) -> str:
@@ -124,6 +133,7 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
     """What happens on each day, and where each day sits in its cycle."""
     days: dict[date, _Day] = defaultdict(_Day)
     doses = [e for e in events if e.kind == EventKind.DOSE]
+    records = planned.records
     for event in events:
         when = day_of(event.start)
         if event.kind == EventKind.DOSE:
@@ -131,6 +141,9 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
             if event.amount and event.amount_working:
                 name += f" {event.amount}"
             at = event.start.strftime("%H:%M") if isinstance(event.start, datetime) else ""
+            record = records.get(event.uid)
+            if record is not None:
+                at = f"{at} {_RECORDED.get(str(record.status), '')}".strip()
             days[when].doses.setdefault(name, []).append(at)
             for running in later_days(event.start, event.end):
                 days[running].continues.append(event.drug or event.title)
@@ -173,6 +186,8 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
         last = max(start + timedelta(days=length - 1) for start, length in spans.values())
         last = max(last, max(day_of(e.start) for e in doses))
         _mark_rest(days, first, last)
+    for day, label in delayed_days(events).items():
+        days[day].delayed = label
     return days
 
 
@@ -315,7 +330,10 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
                 "see Precautions</div>"
             )
         busy = info.doses or info.continues
-        if not busy and info.rest == "rest-week":
+        if not busy and info.delayed:
+            lines.append(f'<div class="rest delayed">{esc(info.delayed)}</div>')
+            classes.append("delayed")
+        elif not busy and info.rest == "rest-week":
             lines.append('<div class="rest">Rest week</div>')
             classes.append("rest-week")
         elif not busy and info.rest == "rest":
@@ -337,8 +355,12 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
 _LEGEND = (
     '<p class="legend"><span>● Dose (drug and time)</span> <span>▲ Blood test</span> '
     '<span>■ Appointment</span> <span class="key rest-day">Rest: no dose that day</span> '
-    '<span class="key rest-week">Rest week</span> <span>⚠ Precaution in force (listed in full at the end)</span></p>'
+    '<span class="key rest-week">Rest week</span> <span class="key delayed">Delayed</span> '
+    "<span>✓ given ✗ missed or refused ↗ given elsewhere (as recorded)</span> "
+    "<span>⚠ Precaution in force (listed in full at the end)</span></p>"
 )
+#: A dose's recorded status, after its time.
+_RECORDED = {"given": "✓", "missed": "✗", "refused": "✗", "given-elsewhere": "↗"}
 
 _CSS = """
 @page { size: landscape; margin: 10mm; }
@@ -370,6 +392,9 @@ td.other { background: #fff; border-color: #999; }
 td.rest-week, .key.rest-week {
   background: repeating-linear-gradient(135deg, #fff 0, #fff 2.2mm, #d0d0d0 2.2mm, #d0d0d0 2.8mm); }
 td.rest-day, .key.rest-day { background: #f2f2f2; }
+td.delayed, .key.delayed {
+  background: repeating-linear-gradient(45deg, #fff 0, #fff 1.4mm, #bbb 1.4mm, #bbb 1.8mm); }
+.rest.delayed { font-size: 9pt; font-style: normal; font-weight: bold; }
 .key { border: 0.3mm solid #000; padding: 0 1.5mm; }
 footer.plan { font-size: 9pt; margin-top: 1mm; }
 .legend { margin: 0.5mm 0; font-size: 10pt; }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from ..plan.events import Event, checked_events
 from ..regimen.amounts import UNITS, parse_amount
 
 if TYPE_CHECKING:
+    from ..course.records import Record
     from .planned import Planned
 
 __all__ = ["FORMAT", "VERSION", "to_envelope", "to_json", "to_records"]
@@ -94,9 +95,10 @@ def to_envelope(planned: Planned) -> dict[str, Any]:
     """
     envelope, records = _parts(planned)
     envelope["events"] = [
-        {**head, "amount": amount, "amount_written": written, **tail, "description": lines}
-        for head, amount, written, tail, lines in records
-    ]
+        {**head, "amount": amount, "amount_written": written, **tail, "record": record,
+         "description": lines}
+        for head, amount, written, tail, record, lines in records
+    ]  # fmt: skip
     return envelope
 
 
@@ -128,8 +130,9 @@ def to_json(planned: Planned) -> str:
         f'"amount": {_amount_text(amount)},\n      '
         f'"amount_written": {_amount_text(written)},\n      '
         f"{encode(tail)[1:-1]},\n      "
+        f'"record": {_object_text(record)},\n      '
         f'"description": {_ids_text(lines)}'
-        for head, amount, written, tail, lines in records
+        for head, amount, written, tail, record, lines in records
     ]
     return (
         f'{top},\n  "events": [\n    {{\n      '
@@ -139,9 +142,15 @@ def to_json(planned: Planned) -> str:
 
 
 _Record = tuple[
-    dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, dict[str, Any], list[str]
+    dict[str, Any],
+    dict[str, Any] | None,
+    dict[str, Any] | None,
+    dict[str, Any],
+    dict[str, Any] | None,
+    list[str],
 ]
-"""An event's fields in order: up to the route, amount, amount_written, the rest, description."""
+"""An event's fields in order: up to the route, amount, amount_written, the rest, what was
+recorded of it, description."""
 
 
 def _parts(planned: Planned) -> tuple[dict[str, Any], list[_Record]]:
@@ -165,12 +174,14 @@ def _parts(planned: Planned) -> tuple[dict[str, Any], list[_Record]]:
         return out
 
     events = planned.events
+    happened = planned.records
     records: list[_Record] = [
         (
             _head(e),
             _amount(e.amount, e),
             _amount(e.amount_written, e),
             _tail(e),
+            _record(happened.get(e.uid), planned),
             lines(e.description),
         )
         for e in events
@@ -208,6 +219,28 @@ def _amount_text(amount: dict[str, Any] | None) -> str:
         f'        "unit": {_key(amount["unit"])},\n'
         f'        "text": {_key(amount["text"])}\n      }}'
     )
+
+
+def _record(record: Record | None, planned: Planned) -> dict[str, Any] | None:
+    """What was recorded of an event, as the plan JSON writes it (all scalars)."""
+    if record is None:
+        return None
+    return {
+        "status": str(record.status),
+        "recorded_at": record.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "by": record.by or None,
+        "time": record.time.astimezone(planned.zone).isoformat() if record.time else None,
+        "amount": str(record.amount) if record.amount is not None else None,
+        "reason": record.reason,
+        "note": record.note or None,
+    }
+
+
+def _object_text(value: dict[str, Any] | None) -> str:
+    """A flat object as json.dumps(indent=2) writes it 3 levels in."""
+    if value is None:
+        return "null"
+    return "{\n        " + _items(4).encode(value)[1:-1] + "\n      }"
 
 
 def _ids_text(ids: list[str]) -> str:

@@ -128,10 +128,44 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         ),
         "setting": ({"enum": ["home", "clinic", "hospital"]}, "Where it happens."),
         "flag": (_TEXT_OR_NULL, "A warning the patient must see; null when none."),
+        "record": (
+            {"type": "object"},
+            "What happened to it, as recorded in the course (the latest record): null when "
+            "nothing was recorded, and for plans that are not courses.",
+        ),
         "description": (
             {"type": "array", "items": {"type": "string", "pattern": "^d[1-9][0-9]*$"}},
             "Ids of its description lines in descriptions, in order; [] when it has none.",
         ),
+    },
+    "record": {
+        "status": (
+            {
+                "enum": [
+                    "given",
+                    "missed",
+                    "refused",
+                    "given-elsewhere",
+                    "confirmed",
+                    "deferred",
+                    "cancelled",
+                ]
+            },
+            "given, missed, refused or given-elsewhere (a dose); confirmed, deferred or "
+            "cancelled (a clinic event). The plan's own dates do not change with it.",
+        ),
+        "recorded_at": (_TEXT, "When it was recorded, ISO 8601 in UTC."),
+        "by": (_TEXT_OR_NULL, "Who recorded it; null when not said."),
+        "time": (
+            _TEXT_OR_NULL,
+            "When it was given, ISO 8601 with the plan's UTC offset, if not at the planned time.",
+        ),
+        "amount": (_TEXT_OR_NULL, 'How much was given ("150 mg"), if not the planned amount.'),
+        "reason": (
+            _TEXT_OR_NULL,
+            "A reason from the documented list (docs/courses.md: unwell, low-counts ...).",
+        ),
+        "note": (_TEXT_OR_NULL, "Free text; null when none."),
     },
     _AMOUNT: {
         "value": (
@@ -159,7 +193,8 @@ def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``scheduler plan --format json``."""
     amount = {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/amount"}]}
-    event = _object("event", {"amount": amount, "amount_written": amount})
+    record = {"oneOf": [{"type": "null"}, _object("record")]}
+    event = _object("event", {"amount": amount, "amount_written": amount, "record": record})
     root = _object(
         "plan",
         {

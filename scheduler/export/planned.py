@@ -19,6 +19,7 @@ from ..words import plural
 
 if TYPE_CHECKING:
     from ..course.model import Course
+    from ..course.records import Record
 
 __all__ = ["Planned", "checked_planned"]
 
@@ -41,6 +42,16 @@ class Planned:
     notices: tuple[str, ...] = ()
     """What the plan tells its reader in words besides its dates: doses a course cap left out
     (part of the summary), a start off the suggested weekday, a zone without summer time."""
+
+    @property
+    def records(self) -> dict[str, Record]:
+        """What was recorded of the course's events (the latest record of each), by UID; none
+        for a plan that is not a course."""
+        if self.course is None or not self.course.records:
+            return {}
+        from ..course.records import current_records
+
+        return current_records(self.course.records)
 
     @property
     def name(self) -> str:

@@ -29,7 +29,13 @@ from ..plan.events import Event
 from ..regimen.model import EventKind
 from ..regimen.notation import format_date
 from .planned import checked_planned
-from .weeks import default_week_start, month_weeks, months_between, need_week_start
+from .weeks import (
+    default_week_start,
+    delayed_days,
+    month_weeks,
+    months_between,
+    need_week_start,
+)
 
 if TYPE_CHECKING:
     from .planned import Planned
@@ -44,6 +50,7 @@ MARKS = {
     EventKind.PRECAUTION: "△",
 }
 CANCELLED = "×"
+DELAYED = "»"
 FLAG = "!"
 REST_DAY = "·"
 RUNNING = "─"
@@ -103,6 +110,8 @@ class _Days:
     """Days with a dose that still stands."""
     rest_days: frozenset[date]
     rest_weeks: frozenset[date]
+    delayed: dict[date, str]
+    """Days a course's delay left without their doses: a delay, never rest."""
     first: date | None
     last: date | None
 
@@ -155,6 +164,9 @@ def _lay_out(planned: Planned) -> _Days:
             else:
                 run.append(day)
             day += timedelta(days=1)
+    delayed = delayed_days(planned.events)
+    rest_days -= delayed.keys()
+    rest_weeks -= delayed.keys()
     days = sorted(events)
     spans = [d for c in cycles for d in (c.first, c.last)]
     bounds = days + spans or [day_of(e.start) for e in precautions]
@@ -166,6 +178,7 @@ def _lay_out(planned: Planned) -> _Days:
         dosed=dosed,
         rest_days=frozenset(rest_days),
         rest_weeks=frozenset(rest_weeks),
+        delayed=delayed,
         first=min(bounds) if bounds else None,
         last=max(bounds) if bounds else None,
     )
@@ -343,7 +356,11 @@ def _cell(day: date, month: int, days: _Days, look: _Look, color: bool) -> Text:
         text = next((c for c in choices if cell_len(c) <= width), RUNNING)
         cell.append("\n")
         cell.append(_fit(text, width), style=_STYLES[EventKind.DOSE] if color else "")
-    if day in days.rest_weeks or day in days.rest_days:
+    if day in days.delayed and day not in days.dosed:
+        cell.append("\n")
+        text = f"{DELAYED} delayed" if width >= 9 else DELAYED
+        cell.append(_fit(text, width), style="bold yellow" if color else "")
+    elif day in days.rest_weeks or day in days.rest_days:
         cell.append("\n")
         cell.append_text(_rest_line("week" if day in days.rest_weeks else "day", width, color))
     return cell
@@ -450,6 +467,7 @@ def to_calendar(planned: Planned, *, width: int, color: bool, week_start: int | 
         *([f"{RUNNING} a dose still running"] if days.running else []),
         f"{REST_DAY} rest day",
         f"{REST_WEEK} rest week ({REST_WEEK_DAYS} or more days without a dose)",
+        *([f"{DELAYED} delayed (a course change moved its doses later)"] if days.delayed else []),
         "C2 D1 cycle 2, day 1",
     ]
     if any(e.cancelled for e in planned.events):
@@ -509,8 +527,10 @@ def to_table(planned: Planned, *, width: int, color: bool, week_start: int | Non
             # The last day first, so a narrow table cuts the title rather than the date.
             last = format_date(day_of(event.end) - timedelta(days=1))
             what = f"{mark} until {last}: {_what(event)}"
-        if event.cancelled:
+        if event.cancelled and not event.title.startswith("Cancelled"):
             what += " (cancelled)"
+        if event.moved_from is not None and not event.cancelled:
+            what += f" (moved from {format_date(day_of(event.moved_from))})"
         if event.flag:
             what += f" {FLAG} {event.flag}"
         style = ("red strike" if event.cancelled else _STYLES[event.kind]) if color else ""

@@ -9,16 +9,22 @@ zone with no country (UTC) starts on Monday.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from ..arguments import need_whole
+
+if TYPE_CHECKING:
+    from ..plan.events import Event
 
 __all__ = [
     "MONDAY",
     "SUNDAY",
     "default_week_start",
+    "delayed_days",
     "month_weeks",
     "months_between",
     "need_week_start",
@@ -85,4 +91,32 @@ def months_between(first: date, last: date) -> list[tuple[int, int]]:
     while (year, month) <= (last.year, last.month):
         out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def delayed_days(events: Sequence[Event]) -> dict[date, str]:
+    """The days that had doses planned which a course's changes moved later, and that no dose
+    stands on now, each with what to call it (``Cycle 2 delayed, planned from Mon 8 Feb
+    2027``): what the calendars show there is a delay, never rest — also in the middle of a
+    cycle, for a delay decided on the day."""
+    from ..plan.clock import day_of
+    from ..regimen.notation import format_date
+
+    live = [e for e in events if e.kind == "dose" and not e.cancelled]
+    dosed = {day_of(e.start) for e in live}
+    emptied: dict[date, tuple[int, int | None]] = {}
+    first: dict[tuple[int, int | None], date] = {}
+    for event in live:
+        if event.moved_from is None or day_of(event.moved_from) >= day_of(event.start):
+            continue
+        was = day_of(event.moved_from)
+        key = (event.phase_number or 1, event.cycle)
+        first[key] = min(first.get(key, was), was)
+        if was not in dosed:
+            emptied.setdefault(was, key)
+    out: dict[date, str] = {}
+    for day in sorted(emptied):
+        key = emptied[day]
+        what = f"Cycle {key[1]}" if key[1] is not None else "Treatment"
+        out[day] = f"{what} delayed, planned from {format_date(first[key])}"
     return out

@@ -28,6 +28,12 @@ The choices, so a FHIR app reads the same dates as the calendar:
   cancelled test is a ServiceRequest with status ``revoked``, a cancelled visit an Appointment
   with status ``cancelled``. Status and intent codes are from the required value sets of both
   R5 and R4B (fhir.resources checks structure and types, not these codes; the tests do).
+- **What happened**: a dose recorded as given (here or elsewhere) is a MedicationAdministration
+  ``completed``, at the time given and with the amount given if recorded; missed or refused is
+  ``not-done`` with the reason as ``statusReason``; each refers to its MedicationRequest. A blood
+  test or visit recorded as confirmed, deferred or cancelled takes that status (ServiceRequest
+  ``active``/``on-hold``/``revoked``, Appointment ``booked``/``waitlist``/``cancelled``); a clinic
+  dose's day status is a CarePlan note.
 - **Patient**: CarePlan.subject is required; it is ``{"display": LABEL}`` with the plan's label,
   else ``{"display": "not stated"}``. No Patient resource: this tool knows no identity.
 - **Ids** are UUID5s of the event UIDs (which encode regimen, plan id, cycle, day and slot, never
@@ -60,6 +66,9 @@ _LAB_CATEGORY = {
     "coding": [{"system": mapping.SNOMED, "code": "108252007", "display": "Laboratory procedure"}],
     "text": "Blood test",
 }
+#: A recorded clinic status as a ServiceRequest's and an Appointment's status codes.
+_REQUEST_STATUS = {"confirmed": "active", "deferred": "on-hold", "cancelled": "revoked"}
+_APPOINTMENT_STATUS = {"confirmed": "booked", "deferred": "waitlist", "cancelled": "cancelled"}
 #: How the event's iCalendar UID is named in each resource's identifier.
 _UID_TYPE = {"text": "iCalendar UID"}
 
@@ -115,7 +124,9 @@ class _Writer:
                 entries.append(self.service_request(event))
             elif event.kind == EventKind.VISIT:
                 entries.append(self.appointment(event))
-        careplan = self.careplan([url for url, _ in entries])
+        activities = [url for url, _ in entries]
+        entries += self.administrations()
+        careplan = self.careplan(activities)
         return {
             "resourceType": "Bundle",
             "id": _id(self.url("Bundle")),
@@ -152,7 +163,7 @@ class _Writer:
         key = "plannedActivityReference" if self.r5 else "reference"
         if activities:
             resource["activity"] = [{key: {"reference": url}} for url in activities]
-        notes = self.course_notes() + self.precaution_notes()
+        notes = self.course_notes() + self.clinic_day_notes() + self.precaution_notes()
         if notes:
             resource["note"] = notes
         return resource
@@ -182,6 +193,72 @@ class _Writer:
             }
             for entry in course.history
         ]
+
+    def administrations(self) -> list[tuple[str, dict[str, Any]]]:
+        """What was recorded of each dose: a MedicationAdministration, ``completed`` (given,
+        here or elsewhere) or ``not-done`` (missed, refused) with the reason."""
+        from ..course.records import DOSE_STATUSES, REASONS, Status
+
+        out = []
+        records = self.planned.records
+        for event in self.planned.events:
+            record = records.get(event.uid)
+            if event.kind != EventKind.DOSE or record is None or record.status not in DOSE_STATUSES:
+                continue
+            url = self.url("MedicationAdministration", event.uid)
+            done = record.status in (Status.GIVEN, Status.GIVEN_ELSEWHERE)
+            when = (
+                _instant(record.time.astimezone(self.planned.zone))
+                if record.time
+                else _when(event.start)
+            )
+            rule = event.slot.partition(":")[2].partition("#")[0]
+            request = self.url("MedicationRequest", str(event.phase_number), rule, "active")
+            resource: dict[str, Any] = {
+                "resourceType": "MedicationAdministration",
+                "id": _id(url),
+                "identifier": [{"type": _UID_TYPE, "value": event.uid}],
+                "status": "completed" if done else "not-done",
+                "subject": self.subject,
+                "request": {"reference": request},
+            }
+            medication = {"text": event.drug or event.title}
+            if self.r5:
+                resource["medication"] = {"concept": medication}
+                resource["occurenceDateTime"] = when  # sic: R5 spells it so
+                resource["recorded"] = _instant(record.at.astimezone(UTC))
+            else:
+                resource["medicationCodeableConcept"] = medication
+                resource["effectiveDateTime"] = when
+            if not done:
+                why = REASONS[record.reason] if record.reason else record.status.words
+                resource["statusReason"] = [{"text": f"{record.status.words}: {why}"}]
+            dose = (
+                _absolute(str(record.amount) if record.amount else event.amount) if done else None
+            )
+            if dose is not None:
+                resource["dosage"] = {"dose": dose}
+            notes = [text for text in (
+                "given by another team" if record.status is Status.GIVEN_ELSEWHERE else "",
+                f"recorded by {record.by}" if record.by else "", record.note) if text]  # fmt: skip
+            if notes:
+                resource["note"] = [{"text": "; ".join(notes)}]
+            out.append((url, resource))
+        return out
+
+    def clinic_day_notes(self) -> list[dict[str, Any]]:
+        """A clinic dose confirmed, deferred or cancelled (its request is per rule, not per day)."""
+        from ..course.records import CLINIC_STATUSES, record_words
+
+        records = self.planned.records
+        return [
+            {"text": f"{event.title}, {_when(event.start)}: "
+                     f"{record_words(record, self.planned.zone)}"}
+            for event in self.planned.events
+            if event.kind == EventKind.DOSE
+            and (record := records.get(event.uid)) is not None
+            and record.status in CLINIC_STATUSES
+        ]  # fmt: skip
 
     def precaution_notes(self) -> list[dict[str, Any]]:
         precautions = {p.key: p for p in self.planned.regimen.precautions}
@@ -357,7 +434,9 @@ class _Writer:
             "resourceType": "ServiceRequest",
             "id": _id(url),
             "identifier": [{"type": _UID_TYPE, "value": event.uid}],
-            "status": "revoked" if event.cancelled else "active",
+            "status": "revoked"
+            if event.cancelled
+            else self.status(event, _REQUEST_STATUS, "active"),
             "intent": "plan",
             "category": [_LAB_CATEGORY],
             "code": {"concept": code} if self.r5 else code,
@@ -381,7 +460,9 @@ class _Writer:
             "resourceType": "Appointment",
             "id": _id(url),
             "identifier": [{"type": _UID_TYPE, "value": event.uid}],
-            "status": "cancelled" if event.cancelled else "proposed",
+            "status": "cancelled"
+            if event.cancelled
+            else self.status(event, _APPOINTMENT_STATUS, "proposed"),
             "description": event.title,
             "participant": [{"actor": self.subject, "status": "needs-action"}],
         }
@@ -407,6 +488,11 @@ class _Writer:
             if notes:
                 resource["comment"] = " ".join(n["text"] for n in notes)
         return url, resource
+
+    def status(self, event: Event, codes: dict[str, str], planned: str) -> str:
+        """A test's or visit's status by what was recorded of it (confirmed, deferred ...)."""
+        record = self.planned.records.get(event.uid)
+        return codes.get(str(record.status), planned) if record is not None else planned
 
     def instructions(self, event: Event) -> str:
         """The instructions of the test's or visit's rule, in one paragraph."""

@@ -69,6 +69,9 @@ class Event:
     notes: tuple[str, ...] = ()
     """What re-planning did to it, in words ("Moved from Mon 3 May 2027 to ... (bank holiday)");
     also at the top of ``description``."""
+    moved_from: date | datetime | None = None
+    """Where a course's changes moved it from: its start as the course was first planned
+    (None when it is there still): what lets every view mark a delay as a delay, not rest."""
 
 
 def asks_team(event: Event) -> bool:

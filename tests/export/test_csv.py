@@ -19,7 +19,8 @@ from tests.helpers import REPO, plan
 HEADER = (
     "uid,kind,category,title,start_date,start_time,end_date,end_time,all_day,timezone,"
     "utc_offset,phase,cycle,day,drug,route,amount,amount_written,amount_working,setting,status,"
-    "sequence,flag"
+    "sequence,flag,recorded_status,recorded_time,recorded_amount,recorded_reason,recorded_note,"
+    "recorded_by,recorded_at"
 )
 
 
@@ -47,6 +48,13 @@ def test_a_dose_row() -> None:
         "drug": "Aldesleukin", "route": "subcutaneous", "amount": "", "amount_written": "",
         "amount_working": "", "setting": "home", "status": "confirmed", "sequence": "0",
         "flag": "",
+        "recorded_status": "",
+        "recorded_time": "",
+        "recorded_amount": "",
+        "recorded_reason": "",
+        "recorded_note": "",
+        "recorded_by": "",
+        "recorded_at": "",
     }  # fmt: skip
     assert dose["uid"].endswith("@treatment-scheduler")
 
