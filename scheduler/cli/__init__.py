@@ -98,6 +98,7 @@ FLAGS = {
     "password_env": "--password-env",
     "timeout": "--timeout",
     "prior": "--prior",
+    "contact": "--contact",
     "weight": "--weight",
     "height": "--height",
     "bsa": "--bsa",

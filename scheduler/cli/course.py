@@ -120,6 +120,14 @@ def course_new_command(
     remind: Annotated[
         str, typer.Option(metavar="WHEN,...", help="Reminders: default, none, or e.g. 30m,1d.")
     ] = "default",
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEAM",
+            help='How the patient reaches the team, printed on the dose diary ("Day unit, '
+            '020 7946 0000").',
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
 ) -> None:
     """Start a course of a regimen for one patient.
@@ -145,6 +153,7 @@ def course_new_command(
         reminders=remind,
         holidays=tuple(holidays or ()),
         prior=prior_doses(prior),
+        contact=contact or "",
         force=force,
     )
     doses = [e for e in events if e.kind == "dose"]

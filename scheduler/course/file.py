@@ -41,9 +41,10 @@ MAX_FILE_BYTES = 1_000_000
 #: Every export replays the history version by version: a course holds at most this many changes.
 MAX_HISTORY = 200
 MAX_LABEL = 200
+MAX_CONTACT = 300
 _TOP = ("format", "id", "regimen", "start", "timezone", "cycles", "until", "dose_time", "label",
         "weight_kg", "height_cm", "bsa_formula", "gfr_ml_min", "creatinine", "age_years", "sex",
-        "reminders", "prior_doses", "closures", "history", "records")  # fmt: skip
+        "contact", "reminders", "prior_doses", "closures", "history", "records")  # fmt: skip
 _CLOSURES = ("holidays", "dates", "weekdays", "policy")
 _RECORD_KEYS = ("at", "event", "status", "what", "time", "amount", "reason", "note", "by")
 #: The course file's key for each patient figure (regimen/dosing.py names them).
@@ -128,6 +129,11 @@ class _Reader(TableReader):
             )
         body = self.body(data)
         prior = self.prior(data)
+        contact = self.text(data, "contact", "", required=False, what="how to reach the team")
+        if len(contact) > MAX_CONTACT:
+            self.fail(
+                "contact", f"a contact is at most {MAX_CONTACT} characters (a name and a number)"
+            )
         reminders = self.text(data, "reminders", "", required=False) or "default"
         try:
             from ..plan.reminders import Reminders
@@ -156,6 +162,7 @@ class _Reader(TableReader):
             label=label,
             body=body,
             prior=prior,
+            contact=contact,
             reminders=reminders,
             holidays=self.regions(closures.get("holidays", []), "closures.holidays"),
             closed_dates=tuple(
@@ -407,6 +414,8 @@ def dump_course(course: Course) -> str:
             out.append(f"sex = {_str(body.sex)}")
         if body.bsa_formula != "mosteller":
             out.append(f"bsa_formula = {_str(body.bsa_formula)}")
+    if course.contact:
+        out.append(f"contact = {_str(course.contact)}")
     out.append(f"reminders = {_str(course.reminders)}")
     if course.prior:
         out += ["", "[prior_doses]"]

@@ -55,6 +55,9 @@ class Course:
     """Weight, height and kidney function as entered, for calculated doses (checked when read)."""
     prior: tuple[Prior, ...] = ()
     """Doses given before this course, counted towards the drugs' lifetime limits."""
+    contact: str = ""
+    """How the patient reaches the care team ("Oncology day unit, 020 7946 0000"): printed on
+    the dose diary."""
     reminders: str = "default"
     holidays: tuple[str, ...] = ()
     closed_dates: tuple[date, ...] = ()

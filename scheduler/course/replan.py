@@ -26,7 +26,7 @@ from ..regimen.amounts import Amount
 from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
-from .file import MAX_HISTORY, MAX_LABEL
+from .file import MAX_CONTACT, MAX_HISTORY, MAX_LABEL
 from .history import Entry, Withdraw
 from .kinds import allowed_drugs, refers, words
 from .model import Course, is_regimen_path
@@ -547,6 +547,7 @@ def new_course(
     reminders: str = "default",
     holidays: tuple[str, ...] = (),
     prior: tuple[Prior, ...] = (),
+    contact: str = "",
     force: bool = False,
     identity: str | None = None,
     store: CourseStore | None = None,
@@ -573,6 +574,9 @@ def new_course(
     text = " ".join(label.split())
     if len(text) > MAX_LABEL:
         raise PlanError(f"label is longer than {MAX_LABEL} characters", field="label")
+    need_text(contact, "contact", error=PlanError)
+    if len(contact) > MAX_CONTACT:
+        raise PlanError(f"contact is longer than {MAX_CONTACT} characters", field="contact")
     course = Course(
         id=identity if identity is not None else str(uuid.uuid4()),
         regimen=regimen_reference(regimen, course_file),
@@ -584,6 +588,7 @@ def new_course(
         label=text,
         body=body,
         prior=prior,
+        contact=" ".join(contact.split()),
         reminders=reminders.strip(),
         holidays=tuple(h.strip() for h in holidays),
         origin=str(course_file),
