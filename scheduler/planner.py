@@ -139,12 +139,13 @@ def plan_stored(
     plans the file: its own start, zone, bound and history; ``reminders`` and ``label`` may
     be given instead of the course's."""
     from .course.model import Course
-    from .course.replan import plan_course
+    from .course.replan import course_regimens, plan_course
 
     need(course, Course, "course", "a Course (scheduler.course.store.FileStore().get(...).course)")
     _label(label)
 
     regimen, zone, events = plan_course(course)
+    regimens = course_regimens(course) if any(e.regimen != regimen.id for e in events) else ()
     return Planned(
         regimen=regimen,
         zone=zone,
@@ -155,6 +156,7 @@ def plan_stored(
         course=course,
         personal=course.personal,
         notices=tuple(body_warnings(regimen, course.body)),
+        regimens=regimens,
     )
 
 

@@ -45,6 +45,7 @@ PUBLIC = (
     "scheduler.export.json",
     "scheduler.export.csv",
     "scheduler.export.html",
+    "scheduler.export.diary",
     "scheduler.export.terminal",
     "scheduler.export.formats",
     "scheduler.export.planned",
@@ -145,6 +146,8 @@ CASES = [
     case("scheduler.Regimen.drug", lambda: scheduler.resolve_regimen("r-chop-21").drug(5),  # type: ignore[arg-type]
          ArgumentError, "key must be a drug key of r-chop-21 (rituximab, cyclophosphamide, "
          "doxorubicin, vincristine, prednisone), not int 5"),
+    case("scheduler.Planned.regimen_of", lambda: planned().regimen_of(None),  # type: ignore[arg-type]
+         ArgumentError, "event must be an Event of the plan, not None"),
     # the top-level API
     case("scheduler.expand", lambda: scheduler.expand(None, None), PlanError,  # type: ignore[arg-type]
          "expand needs a Regimen (see load_regimen), got NoneType"),
@@ -248,6 +251,10 @@ CASES = [
     case("scheduler.export.html.to_html", lambda: _module("export.html").to_html(
         planned(), stamp=STAMP, week_start="mon"), ArgumentError,
          "week_start must be a whole number from 0 to 6, not str 'mon'"),
+    case("scheduler.export.diary.to_diary", lambda: _module("export.diary").to_diary(None, stamp=STAMP),
+         ArgumentError, PLANNED_WANTED + "None"),
+    case("scheduler.export.diary.to_diary", lambda: _module("export.diary").to_diary(
+        planned(), stamp="2027"), ArgumentError, "stamp " + AWARE + "str '2027'"),
     case("scheduler.export.terminal.to_calendar", lambda: _module("export.terminal").to_calendar(
         planned(), width=HUGE, color=False, week_start=None), ArgumentError,
          "width must be from 1 to 1,000, not a number of about 5,001 digits"),

@@ -32,7 +32,7 @@ from .common import weekdays as closed_weekdays
 from .help import Group
 
 if TYPE_CHECKING:
-    from ..course.history import Withdraw
+    from ..course.history import Recordable
     from ..course.model import Course
     from ..plan.changes import Change
 
@@ -162,7 +162,7 @@ def course_new_command(
 
 def _record(
     file: Path,
-    make: Callable[[Course], Change | Withdraw],
+    make: Callable[[Course], Recordable],
     reason: str | None,
     *,
     dry_run: bool = False,
@@ -443,6 +443,41 @@ def course_hold_command(
         return Hold(drug_key(course.regimen_model(), drug), phase, cycle)
 
     _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+
+
+@course_app.command("switch")
+def course_switch_command(
+    file: CourseFile,
+    to: Annotated[
+        str, typer.Option("--to", metavar="ID|FILE", help="The regimen to follow from --from.")
+    ],
+    start: Annotated[
+        str, typer.Option("--from", metavar="YYYY-MM-DD", help="Its day 1 (today or later).")
+    ],
+    cycles: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Its cycles (needed if it repeats until stopped)."),
+    ] = None,
+    reason: Reason = None,
+    dry_run: DryRun = False,
+    again: Again = False,
+    by: By = None,
+) -> None:
+    """Switch the course to another regimen from a date (a maintenance regimen, a change of
+    treatment): what the regimen before had from then on is cancelled; the course keeps its
+    identity, history and records, and later changes refer to the new regimen's cycles.
+
+    Example: scheduler course switch jsmith.toml --to capecitabine-q21d --from 2027-03-01 --cycles 4 --reason "maintenance"
+    """
+    from ..course.history import Switch
+    from ..course.replan import regimen_reference
+
+    day = parse_date(start, "--from")
+    try:
+        change = Switch(regimen_reference(to, file), day, cycles)
+    except CourseError as err:
+        raise PlanError(str(err)) from None
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
 
 
 @course_app.command("withdraw")

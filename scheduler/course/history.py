@@ -5,12 +5,13 @@ said is the table in course/kinds.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from ..errors import CourseError
+from ..plan.bounds import FIRST_DATE, LAST_DATE
 from ..plan.changes import CHANGES, Change
 
-__all__ = ["MAX_BY", "MAX_REASON", "Entry", "Withdraw"]
+__all__ = ["MAX_BY", "MAX_REASON", "Entry", "Recordable", "Switch", "Withdraw"]
 
 #: Reasons are a sentence or two, not documents.
 MAX_REASON = 1000
@@ -31,12 +32,43 @@ class Withdraw:
 
 
 @dataclass(frozen=True)
+class Switch:
+    """From ``start`` on, the course follows another regimen (a bundled id, or a regimen file
+    named as a course names its regimen), with its day 1 on ``start``: what the regimen before
+    had from then on is cancelled, and the course keeps its identity and history. ``cycles``
+    bounds the new regimen (needed when it repeats until stopped and the course has no end
+    date)."""
+
+    regimen: str
+    start: date
+    cycles: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.regimen, str) or not self.regimen.strip() or len(self.regimen) > 500:
+            raise CourseError(f"regimen must be a regimen id or file, got {self.regimen!r:.60}")
+        if not isinstance(self.start, date) or isinstance(self.start, datetime):
+            raise CourseError(f"a switch needs its first day (a date), got {self.start!r:.60}")
+        if not FIRST_DATE <= self.start <= LAST_DATE:
+            raise CourseError(f"{self.start.isoformat()} is outside the dates this tool plans")
+        if self.cycles is not None and (
+            isinstance(self.cycles, bool)
+            or not isinstance(self.cycles, int)
+            or not 1 <= self.cycles <= 10_000
+        ):
+            raise CourseError(f"cycles must be from 1 to 10,000, got {self.cycles!r:.60}")
+
+
+Recordable = Change | Withdraw | Switch
+"""What a course's history entry holds: a change to the plan, a withdrawal or a switch."""
+
+
+@dataclass(frozen=True)
 class Entry:
     """One recorded entry: what, when it was recorded (an aware time, kept in UTC), by whom and
     why."""
 
     at: datetime
-    change: Change | Withdraw
+    change: Recordable
     reason: str = ""
     by: str = ""
     """Who recorded it (a name or a staff login); empty when not said."""
@@ -46,7 +78,7 @@ class Entry:
             raise CourseError(
                 f"a change needs the time it was recorded, with its zone: {self.at!r:.60}"
             )
-        if not isinstance(self.change, (*CHANGES, Withdraw)):
+        if not isinstance(self.change, (*CHANGES, Withdraw, Switch)):
             raise CourseError(f"not a change to a plan: {self.change!r:.60}")
         if not isinstance(self.reason, str) or len(self.reason) > MAX_REASON:
             raise CourseError(f"a reason is a text of at most {MAX_REASON} characters")

@@ -15,7 +15,6 @@ from typing import Any
 
 from ..plan.changes import (
     MAX_DELAY_DAYS,
-    Change,
     Close,
     Delay,
     DoseChange,
@@ -29,7 +28,7 @@ from ..regimen.amounts import Amount
 from ..regimen.model import Regimen
 from ..regimen.notation import format_date, weekday_name
 from ..words import plural
-from .history import Withdraw
+from .history import Recordable, Switch, Withdraw
 
 __all__ = ["BY_ACTION", "KINDS", "Field", "Kind", "field_values", "kind_of", "refers", "words"]
 
@@ -136,6 +135,11 @@ def _withdraw_words(change: Withdraw) -> str:
     return f"entry {change.entry} withdrawn (its change no longer applies)"
 
 
+def _switch_words(change: Switch) -> str:
+    bound = f" for {plural(change.cycles, 'cycle')}" if change.cycles else ""
+    return f"switched to {change.regimen} from {format_date(change.start)}{bound}"
+
+
 # -- what an entry must name in the regimen ----------------------------------------------------
 
 
@@ -222,27 +226,29 @@ KINDS: tuple[Kind, ...] = (
                           Field("weekdays", "weekdays", "weekdays")),
          _close_words, _nothing),
     Kind("withdraw", Withdraw, (Field("entry", "entry", "whole", True),), _withdraw_words, _nothing),
+    Kind("switch", Switch, (Field("regimen", "regimen", "text", True), Field("from", "start", "date", True),
+                            Field("cycles", "cycles", "whole", high=10_000)), _switch_words, _nothing),
 )  # fmt: skip
 BY_ACTION: dict[str, Kind] = {kind.action: kind for kind in KINDS}
 _BY_TYPE: dict[type, Kind] = {kind.type: kind for kind in KINDS}
 
 
-def kind_of(change: Change | Withdraw) -> Kind:
+def kind_of(change: Recordable) -> Kind:
     """The row of ``change``'s kind."""
     return _BY_TYPE[type(change)]
 
 
-def words(change: Change | Withdraw) -> str:
+def words(change: Recordable) -> str:
     """What ``change`` does, in a nurse's words."""
     return kind_of(change).words(change)
 
 
-def refers(change: Change | Withdraw, regimen: Regimen) -> tuple[str, str] | None:
+def refers(change: Recordable, regimen: Regimen) -> tuple[str, str] | None:
     """``(field, message)`` if ``change`` names a phase, day or drug the regimen does not have."""
     return kind_of(change).refers(change, regimen)
 
 
-def field_values(change: Change | Withdraw) -> list[tuple[str, object]]:
+def field_values(change: Recordable) -> list[tuple[str, object]]:
     """The course-file fields of ``change`` that are set, in the table's order, as TOML values
     (dates, whole numbers, texts and lists of them)."""
     out: list[tuple[str, object]] = []

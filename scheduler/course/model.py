@@ -4,33 +4,51 @@ reminders, closures — and the history of what changed since (course/history.py
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, time
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import CourseError, PlanError, SchedulerError
-from ..plan.changes import Change
+from ..plan.changes import Change, Stop
 from ..plan.closures import DEFAULT_POLICY, Closures
 from ..plan.engine import PlanOptions
 from ..plan.lifetime import Prior
 from ..regimen.dosing import Body
 from ..regimen.model import Regimen
 from ..regimen.notation import parse_weekday
-from .history import Entry, Withdraw
+from .history import Entry, Switch, Withdraw
 from .records import Record
 
-__all__ = ["Course", "in_force", "is_regimen_path"]
+__all__ = ["Course", "Segment", "in_force", "is_regimen_path"]
 
 
-def in_force(history: tuple[Entry, ...]) -> tuple[Change, ...]:
-    """The changes of ``history`` that apply: every change not withdrawn by a later entry."""
+def in_force(history: tuple[Entry, ...]) -> tuple[Change | Switch, ...]:
+    """The entries of ``history`` that apply: every change and switch not withdrawn by a later
+    entry, in the order recorded."""
     withdrawn = {e.change.entry for e in history if isinstance(e.change, Withdraw)}
     return tuple(
         e.change
         for number, e in enumerate(history, start=1)
         if number not in withdrawn and not isinstance(e.change, Withdraw)
     )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of a course that follows one regimen: the whole course, or the part before
+    or after a switch to another regimen."""
+
+    number: int
+    """0 for the regimen the course was made with, 1 after the first switch ..."""
+    regimen: str
+    """The regimen reference as the course names it (an id, or a file relative to the course)."""
+    start: date
+    cycles: int | None
+    changes: tuple[Change, ...]
+    """The changes recorded while this regimen was followed (they name its phases and cycles)."""
+    end: date | None = None
+    """The last day of this regimen, the day before a switch: nothing of it is planned after."""
 
 
 def is_regimen_path(ref: str) -> bool:
@@ -93,10 +111,7 @@ class Course:
 
     def regimen_file(self) -> str:
         """The regimen reference to load: a path is relative to the course file's folder."""
-        ref = self.regimen
-        if self.origin and is_regimen_path(ref) and not Path(ref).is_absolute():
-            return str(Path(self.origin).parent / ref)
-        return ref
+        return self.reference_file(self.regimen)
 
     def regimen_path(self) -> Path:
         """The file the regimen is read from (a bundled id's file in the package): what a
@@ -106,10 +121,13 @@ class Course:
         ref = self.regimen_file()
         return Path(ref) if is_regimen_path(ref) or Path(ref).exists() else bundled_path(ref)
 
-    def regimen_model(self) -> Regimen:
+    def regimen_model(self, segment: Segment | None = None) -> Regimen:
+        """The regimen the course was made with, or the one a segment of it follows."""
         from ..regimen.catalog import resolve
 
-        return resolve(self.regimen_file())
+        if segment is None or segment.number == 0:
+            return resolve(self.regimen_file())
+        return resolve(self.reference_file(segment.regimen))
 
     def closures(self) -> Closures:
         try:
@@ -122,19 +140,51 @@ class Course:
         except (ValueError, PlanError) as err:
             raise self.fail("closures", str(err)) from None
 
-    def options(self, zone: ZoneInfo, entries: int | None = None) -> PlanOptions:
-        """The plan options of the course with its first ``entries`` entries (default: all):
-        their changes in the order recorded, less those a later one of them withdrew."""
+    def segments(self, entries: int | None = None) -> list[Segment]:
+        """The course with its first ``entries`` entries (default: all), as the regimens it
+        follows in turn: each with its start, bound and the changes recorded while it was
+        followed (less those withdrawn); every switch ends the regimen before it."""
         history = self.history if entries is None else self.history[:entries]
+        out = [Segment(0, self.regimen, self.start, self.cycles, ())]
+        for change in in_force(history):
+            current = out[-1]
+            if isinstance(change, Switch):
+                end = change.start - timedelta(days=1)
+                out[-1] = replace(
+                    current, end=end if current.end is None else min(end, current.end)
+                )
+                out.append(Segment(len(out), change.regimen, change.start, change.cycles, ()))
+            else:
+                out[-1] = replace(current, changes=(*current.changes, change))
+        return out
+
+    def options(
+        self, zone: ZoneInfo, entries: int | None = None, segment: Segment | None = None
+    ) -> PlanOptions:
+        """The plan options of one segment of the course (default: the first, its only one
+        when the course never switched regimen) with its first ``entries`` entries (default:
+        all): its changes in the order recorded, less those a later entry withdrew."""
+        if segment is None:
+            segment = self.segments(entries)[0]
+        changes = segment.changes
+        if segment.end is not None:
+            changes = (*changes, Stop(after=segment.end))
+        first = segment.number == 0
         return PlanOptions(
-            start=self.start,
+            start=segment.start,
             zone=zone,
-            cycles=self.cycles,
+            cycles=segment.cycles,
             until=self.until,
-            dose_time=self.dose_time,
-            plan_id=self.id,
+            dose_time=self.dose_time if first else None,
+            plan_id=self.id if first else f"{self.id}~{segment.number}",
             body=self.body,
-            adjustments=in_force(history),
+            adjustments=changes,
             closures=self.closures(),
             prior=self.prior,
         )
+
+    def reference_file(self, ref: str) -> str:
+        """A regimen reference to load: a path is relative to the course file's folder."""
+        if self.origin and is_regimen_path(ref) and not Path(ref).is_absolute():
+            return str(Path(self.origin).parent / ref)
+        return ref

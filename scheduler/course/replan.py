@@ -15,21 +15,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..arguments import describe, need_aware, need_text
-from ..errors import ArgumentError, CourseError, PlanError
-from ..plan.changes import Change, Delay, DoseChange, Hold, Omit, Retime, Stop
+from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
+from ..plan.changes import Delay, DoseChange, Hold, Omit, Retime, Stop
 from ..plan.clock import day_of, instant
 from ..plan.closures import region_calendar
 from ..plan.engine import check_guarantees, expand, sort_events
 from ..plan.events import Event
-from ..plan.lifetime import Prior
+from ..plan.lifetime import Prior, carried
 from ..regimen.amounts import Amount
 from ..regimen.dosing import Body
 from ..regimen.model import EventKind, Regimen
 from ..regimen.notation import format_date
 from .file import MAX_CONTACT, MAX_HISTORY, MAX_LABEL
-from .history import Entry, Withdraw
+from .history import Entry, Recordable, Switch, Withdraw
 from .kinds import allowed_drugs, refers, words
-from .model import Course, is_regimen_path
+from .model import Course, Segment, is_regimen_path
 from .records import (
     DOSE_STATUSES,
     MAX_RECORDS,
@@ -97,7 +97,8 @@ def plan_course(course: Course) -> tuple[Regimen, ZoneInfo, tuple[Event, ...]]:
         for uid, e in last_seen.items()
         if uid not in final
     ]
-    return regimen, zone, sort_events(events, zone)
+    now = _regimen_now(course, len(course.history), regimen)
+    return now, zone, sort_events(events, zone)
 
 
 def _from(first: dict[str, date | datetime], event: Event) -> date | datetime | None:
@@ -188,19 +189,50 @@ def _ends_after(event: Event, at: datetime, zone: ZoneInfo) -> bool:
 def _check_guarantees(
     regimen: Regimen, course: Course, zone: ZoneInfo, events: Sequence[Event]
 ) -> None:
-    """The regimen's safety limits (min_interval, at_most, lifetime) on the plan as it stands,
+    """The regimens' safety limits (min_interval, at_most, lifetime) on the plan as it stands,
     past and future together: a withdrawn delay can bring doses back close to given ones."""
     try:
-        check_guarantees(regimen, course.options(zone), events)
+        _guarantees(regimen, course, zone, events)
     except PlanError as err:
         raise course.fail("", f"the course cannot be planned: {err}") from None
+
+
+def _guarantees(regimen: Regimen, course: Course, zone: ZoneInfo, events: Sequence[Event]) -> None:
+    """Each regimen's limits on its own events; a lifetime limit counts what the course's other
+    regimens gave of the drug too."""
+    seen: set[str] = set()
+    for segment in course.segments():
+        model = regimen if segment.number == 0 else course.regimen_model(segment)
+        if model.id in seen:
+            continue
+        seen.add(model.id)
+        options = course.options(zone, None, segment)
+        mine = [e for e in events if e.regimen in ("", model.id)]
+        others = [e for e in events if e.regimen not in ("", model.id)]
+        if others:
+            limited = {d.key for d in model.drugs if d.max_cumulative is not None}
+            prior = tuple(p for p in options.prior if p.drug in limited)
+            options = replace(options, prior=(*prior, *carried(others, model)))
+        check_guarantees(model, options, mine)
 
 
 def _expand(
     regimen: Regimen, course: Course, zone: ZoneInfo, entries: int | None = None
 ) -> tuple[Event, ...]:
+    """The course planned with its first ``entries`` entries: each regimen it follows in turn
+    (:meth:`Course.segments`), the later ones counting what the earlier gave towards their
+    lifetime limits."""
+    out: list[Event] = []
     try:
-        return expand(regimen, course.options(zone, entries))
+        for segment in course.segments(entries):
+            options = course.options(zone, entries, segment)
+            model = regimen
+            if segment.number:
+                model = course.regimen_model(segment)
+                limited = {d.key for d in model.drugs if d.max_cumulative is not None}
+                prior = tuple(p for p in options.prior if p.drug in limited)
+                options = replace(options, prior=(*prior, *carried(out, model)))
+            out += expand(model, options)
     except PlanError as err:
         if entries is not None and entries < len(course.history):
             where = f"history[{entries - 1}]" if entries else "start"
@@ -208,6 +240,12 @@ def _expand(
                 where, f"this version of the course cannot be planned: {err}"
             ) from None
         raise course.fail("", f"the course cannot be planned: {err}") from None
+    return tuple(out) if len(course.segments(entries)) == 1 else sort_events(out, zone)
+
+
+def course_regimens(course: Course) -> tuple[Regimen, ...]:
+    """The regimens the course follows in turn, the one it follows now last."""
+    return tuple(course.regimen_model(segment) for segment in course.segments())
 
 
 def _content(event: Event) -> tuple[Any, ...]:
@@ -215,24 +253,44 @@ def _content(event: Event) -> tuple[Any, ...]:
 
 
 def check_history(course: Course, regimen: Regimen) -> None:
-    """Each recorded entry refers to something the regimen and the history have (a phase, a
-    drug, a cycle day, an earlier entry to withdraw)."""
+    """Each recorded entry refers to something the regimen it was recorded under and the
+    history have (a phase, a drug, a cycle day, an earlier entry to withdraw, a regimen to
+    switch to)."""
     for i, entry in enumerate(course.history):
-        problem = check_change(entry.change, regimen)
+        under = _regimen_now(course, i, regimen)
+        problem = check_change(entry.change, under)
         if problem is None and isinstance(entry.change, Withdraw):
             problem = _withdrawable(entry.change, course.history[:i])
+        if problem is None and isinstance(entry.change, Switch):
+            problem = _switchable(course, entry.change)
         if problem is not None:
             field, message = problem
             raise course.fail(f"history[{i}].{field}", message)
 
 
-def check_change(change: Change | Withdraw, regimen: Regimen) -> tuple[str, str] | None:
+def _regimen_now(course: Course, entries: int, first: Regimen) -> Regimen:
+    """The regimen the course follows after its first ``entries`` entries."""
+    segment = course.segments(entries)[-1]
+    return first if segment.number == 0 else course.regimen_model(segment)
+
+
+def _switchable(course: Course, change: Switch) -> tuple[str, str] | None:
+    """A switch names a regimen that loads."""
+    try:
+        course.regimen_model(Segment(1, change.regimen, change.start, change.cycles, ()))
+    except SchedulerError as err:
+        return "regimen", str(err)
+    return None
+
+
+def check_change(change: Recordable, regimen: Regimen) -> tuple[str, str] | None:
     """``(field, message)`` if ``change`` names a phase, day or drug the regimen does not have."""
     return refers(change, regimen)
 
 
 def _withdrawable(change: Withdraw, earlier: Sequence[Entry]) -> tuple[str, str] | None:
-    """A withdrawal names an earlier entry that is a change still in force."""
+    """A withdrawal names an earlier entry that is a change still in force (a switch only
+    while nothing was recorded after it under the new regimen)."""
     if change.entry > len(earlier):
         return "entry", (f"there is no entry {change.entry} before it (entries 1 to "
                          f"{len(earlier)} can be withdrawn)" if earlier else
@@ -243,6 +301,13 @@ def _withdrawable(change: Withdraw, earlier: Sequence[Entry]) -> tuple[str, str]
                          "instead")  # fmt: skip
     if any(isinstance(e.change, Withdraw) and e.change.entry == change.entry for e in earlier):
         return "entry", f"entry {change.entry} is already withdrawn"
+    if isinstance(target, Switch):
+        after = [n for n, e in enumerate(earlier, start=1)
+                 if n > change.entry and not isinstance(e.change, Withdraw)]  # fmt: skip
+        if after:
+            return "entry", (f"entry {change.entry} switched regimen, and entries "
+                             f"{', '.join(map(str, after))} were recorded under the new one: "
+                             "withdraw them first")  # fmt: skip
     return None
 
 
@@ -277,27 +342,31 @@ def _record(course: Course, entry: Entry) -> tuple[Course, tuple[Event, ...], tu
         )
     regimen = course.regimen_model()
     change = entry.change
-    problem = check_change(change, regimen)
+    problem = check_change(change, _regimen_now(course, len(course.history), regimen))
     if problem is None and isinstance(change, Withdraw):
         problem = _withdrawable(change, course.history)
+    if problem is None and isinstance(change, Switch):
+        problem = _switchable(course, change)
     if problem is not None:
         raise CourseError(f"refused: {problem[1]}", file=course.origin or None)
     zone = course.zone()
     today = entry.at.astimezone(zone).date()
-    if isinstance(change, Retime) and change.start < today:
+    started = change.start if isinstance(change, Retime | Switch) else None
+    if started is not None and started < today:
         raise CourseError(
-            f"refused: a new dose time from {format_date(change.start)} is before today "
+            f"refused: {words(change)}: {format_date(started)} is before today "
             f"({format_date(today)}); record only changes from today on",
             file=course.origin or None,
         )
     before = _versions(regimen, course, zone)[-1]
     updated = replace(course, history=(*course.history, entry))
     try:
-        unfrozen = expand(regimen, updated.options(zone))
+        unfrozen = _expand(regimen, updated, zone)
         after = frozen(before, unfrozen, entry.at, zone)
-        check_guarantees(regimen, updated.options(zone), after)
-    except PlanError as err:
-        raise CourseError(f"refused: {err}", file=course.origin or None) from None
+        _guarantees(regimen, updated, zone, after)
+    except (PlanError, CourseError) as err:
+        message = str(err).split("the course cannot be planned: ", 1)[-1]
+        raise CourseError(f"refused: {message}", file=course.origin or None) from None
     old = {e.uid: _content(e) for e in before}
     new = {e.uid: _content(e) for e in after}
     changed = [uid for uid in old.keys() | new.keys() if old.get(uid) != new.get(uid)]
@@ -346,7 +415,7 @@ class Edit:
 
 def edit_course(
     path: str | Path,
-    make: Callable[[Course], Change | Withdraw],
+    make: Callable[[Course], Recordable],
     *,
     reason: str = "",
     now: datetime,
@@ -617,7 +686,10 @@ def regimen_reference(regimen: str, course_file: str | Path) -> str:
 
 
 def _why_nothing(
-    change: Change | Withdraw, events: Sequence[Event], unfrozen: Sequence[Event], at: datetime
+    change: Recordable,
+    events: Sequence[Event],
+    unfrozen: Sequence[Event],
+    at: datetime,
 ) -> str:
     """Why ``change`` touched nothing, from the plan as it stands: what it would change is
     already past, the cycle it names is not in the plan, the day it names has no dose, or its

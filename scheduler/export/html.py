@@ -162,17 +162,20 @@ def _days(planned: Planned, events: list[Event]) -> dict[date, _Day]:
                 days[covered].precautions.append(event.title)
                 covered += timedelta(days=1)
     # Cycle spans from the doses' own cycle days (delays included), the length from the regimen.
-    spans: dict[tuple[int, int], tuple[date, int]] = {}
+    spans: dict[tuple[str, int, int], tuple[date, int]] = {}
+    models = {}
     for event in doses:
         if event.phase_number is None or event.cycle is None or event.day is None:
             continue
         start = day_of(event.start) - timedelta(days=day_offset(event.day))
-        length = planned.regimen.phases[event.phase_number - 1].days_from(start)
-        key = (event.phase_number, event.cycle)
+        regimen = planned.regimen_of(event)
+        models[regimen.id] = regimen
+        length = regimen.phases[event.phase_number - 1].days_from(start)
+        key = (regimen.id, event.phase_number, event.cycle)
         spans.setdefault(key, (start, length))
-    multi_phase = len(planned.regimen.phases) > 1
-    for (phase, cycle), (start, length) in spans.items():
-        phase_model = planned.regimen.phases[phase - 1]
+    for (made_by, phase, cycle), (start, length) in spans.items():
+        multi_phase = len(models[made_by].phases) > 1
+        phase_model = models[made_by].phases[phase - 1]
         for offset in range(length):
             when = start + timedelta(days=offset)
             prefix = f"{phase_model.name}, " if multi_phase else ""

@@ -42,6 +42,19 @@ class Planned:
     notices: tuple[str, ...] = ()
     """What the plan tells its reader in words besides its dates: doses a course cap left out
     (part of the summary), a start off the suggested weekday, a zone without summer time."""
+    regimens: tuple[Regimen, ...] = ()
+    """Every regimen the events come from, when a course switched regimen (``regimen`` is the
+    one it follows now); empty otherwise."""
+
+    def regimen_of(self, event: Event) -> Regimen:
+        """The regimen that made ``event`` (its phases and rules are what the event's cycle
+        and slot refer to); ArgumentError if ``event`` is not an Event."""
+        need(event, Event, "event", "an Event of the plan")
+        if event.regimen and event.regimen != self.regimen.id:
+            for regimen in self.regimens:
+                if regimen.id == event.regimen:
+                    return regimen
+        return self.regimen
 
     @property
     def records(self) -> dict[str, Record]:

@@ -188,21 +188,24 @@ def _cycles(planned: Planned) -> list[_Cycle]:
     """Each cycle's day 1, found from its events' cycle days (the date most of them agree on:
     a dose moved off a closed day keeps its cycle day), and its last day: the day before the
     next cycle, or the end of the cycle's length."""
-    votes: dict[tuple[int, int], Counter[date]] = {}
+    votes: dict[tuple[int, int, str], Counter[date]] = {}
+    phases_of = {}
     for event in planned.events:
         if event.cycle is None or event.day is None or event.cancelled:
             continue
         # Day -1 is the day before day 1: there is no day 0.
         offset = event.day - 1 if event.day > 0 else event.day
-        key = (event.phase_number or 1, event.cycle)
+        regimen = planned.regimen_of(event)
+        phases_of[regimen.id] = regimen.phases
+        key = (event.phase_number or 1, event.cycle, regimen.id)
         votes.setdefault(key, Counter())[day_of(event.start) - timedelta(days=offset)] += 1
     starts = sorted(
         (min(counts.items(), key=lambda item: (-item[1], item[0]))[0], key)
         for key, counts in votes.items()
     )
     out = []
-    phases = planned.regimen.phases
-    for i, (first, (phase, number)) in enumerate(starts):
+    for i, (first, (phase, number, made_by)) in enumerate(starts):
+        phases = phases_of[made_by]
         length = phases[phase - 1].days_from(first) if 0 < phase <= len(phases) else 1
         last = first + timedelta(days=length - 1)
         if i + 1 < len(starts):

@@ -53,7 +53,7 @@ from ..arguments import need_aware, need_choice
 from ..export.planned import Planned, checked_planned
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.amounts import parse_amount
-from ..regimen.model import DoseRule, EventKind, Phase
+from ..regimen.model import DoseRule, EventKind, Phase, Regimen
 from ..words import plural
 from . import mapping
 
@@ -95,6 +95,8 @@ class _Rule:
     phase_number: int
     rule: DoseRule
     events: tuple[Event, ...]
+    regimen: Regimen
+    """The regimen the rule is from (a course that switched regimen holds several)."""
 
 
 class _Writer:
@@ -213,7 +215,10 @@ class _Writer:
                 else _when(event.start)
             )
             rule = event.slot.partition(":")[2].partition("#")[0]
-            request = self.url("MedicationRequest", str(event.phase_number), rule, "active")
+            request = self.url(
+                *self.request_parts(self.planned.regimen_of(event), str(event.phase_number), rule),
+                "active",
+            )
             resource: dict[str, Any] = {
                 "resourceType": "MedicationAdministration",
                 "id": _id(url),
@@ -286,18 +291,31 @@ class _Writer:
 
     def rules(self) -> list[_Rule]:
         """Each dose rule of each phase that has events in the plan, in regimen order."""
-        by_rule: dict[tuple[int, str], list[Event]] = {}
+        by_rule: dict[tuple[str, int, str], list[Event]] = {}
         for event in self.planned.events:
             if event.kind == EventKind.DOSE and event.phase_number is not None:
                 key = event.slot.partition(":")[2].partition("#")[0]
-                by_rule.setdefault((event.phase_number, key), []).append(event)
+                made_by = self.planned.regimen_of(event).id
+                by_rule.setdefault((made_by, event.phase_number, key), []).append(event)
         out = []
-        for number, phase in enumerate(self.planned.regimen.phases, start=1):
-            for rule in phase.doses:
-                events = by_rule.get((number, rule.key))
-                if events:
-                    out.append(_Rule(phase, number, rule, tuple(events)))
+        for regimen in self.regimens():
+            for number, phase in enumerate(regimen.phases, start=1):
+                for rule in phase.doses:
+                    events = by_rule.get((regimen.id, number, rule.key))
+                    if events:
+                        out.append(_Rule(phase, number, rule, tuple(events), regimen))
         return out
+
+    def request_parts(self, regimen: Regimen, phase: str, rule: str) -> tuple[str, ...]:
+        """What names a rule's MedicationRequest: its phase and key, and the regimen when it is
+        not the one the plan follows now (two regimens may have a phase 1 rule of one key)."""
+        if regimen.id == self.planned.regimen.id:
+            return ("MedicationRequest", phase, rule)
+        return ("MedicationRequest", regimen.id, phase, rule)
+
+    def regimens(self) -> list[Regimen]:
+        """The regimens of the plan, in the order the course followed them."""
+        return list(self.planned.regimens) or [self.planned.regimen]
 
     def medication_requests(self, rule: _Rule) -> list[tuple[str, dict[str, Any]]]:
         """The rule's planned doses, and its cancelled ones (a cancelled request), if any."""
@@ -307,14 +325,16 @@ class _Writer:
             if not events:
                 continue
             status = "cancelled" if cancelled else "active"
-            url = self.url("MedicationRequest", str(rule.phase_number), rule.rule.key, status)
+            url = self.url(
+                *self.request_parts(rule.regimen, str(rule.phase_number), rule.rule.key), status
+            )
             out.append((url, self.medication_request(url, rule, events, cancelled)))
         return out
 
     def medication_request(
         self, url: str, rule: _Rule, events: list[Event], cancelled: bool
     ) -> dict[str, Any]:
-        drug = self.planned.regimen.drug(rule.rule.drug)
+        drug = rule.regimen.drug(rule.rule.drug)
         medication = {"text": drug.name}
         resource: dict[str, Any] = {
             "resourceType": "MedicationRequest",
@@ -322,7 +342,7 @@ class _Writer:
             "identifier": [
                 {
                     "type": {"text": "dose rule"},
-                    "value": f"{self.planned.regimen.id}/{rule.phase_number}/{rule.rule.key}",
+                    "value": f"{rule.regimen.id}/{rule.phase_number}/{rule.rule.key}",
                 }
             ],
             "status": "cancelled" if cancelled else "active",
@@ -363,7 +383,7 @@ class _Writer:
         return dosages
 
     def dosage(self, rule: _Rule, amount: str | None, events: list[Event]) -> dict[str, Any]:
-        dose_rule, drug = rule.rule, self.planned.regimen.drug(rule.rule.drug)
+        dose_rule, drug = rule.rule, rule.regimen.drug(rule.rule.drug)
         instants = [e.start for e in events]
         repeat: dict[str, Any] = {
             "boundsPeriod": {"start": _when(instants[0]), "end": _when(instants[-1])}
@@ -510,13 +530,8 @@ class _Writer:
 
 
 def _first_planned(planned: Planned) -> dict[str, date | datetime]:
-    """For a course: each event's start as the course was first planned (before any change)."""
-    course = planned.course
-    if course is None or not course.history:
-        return {}
-    from ..plan.engine import expand
-
-    return {e.uid: e.start for e in expand(planned.regimen, course.options(planned.zone, 0))}
+    """For a course: the start, as the course was first planned, of each event a change moved."""
+    return {e.uid: e.moved_from for e in planned.events if e.moved_from is not None}
 
 
 def _absolute(amount: str | None) -> dict[str, Any] | None:

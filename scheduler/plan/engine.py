@@ -374,7 +374,8 @@ class _Plan:
         self.check_order(events)
         self.check_lifetime(events)
         events += self.course_level(events)
-        rendered = [replace(e, description=self.describe(e)) for e in events]
+        made_by = self.regimen.id
+        rendered = [replace(e, description=self.describe(e), regimen=made_by) for e in events]
         return sort_events(rendered, self.zone)
 
     def cycles(self) -> list[Event]:

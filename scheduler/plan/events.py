@@ -69,6 +69,9 @@ class Event:
     notes: tuple[str, ...] = ()
     """What re-planning did to it, in words ("Moved from Mon 3 May 2027 to ... (bank holiday)");
     also at the top of ``description``."""
+    regimen: str = ""
+    """The id of the regimen that made it (a course switched to another regimen holds events of
+    both)."""
     moved_from: date | datetime | None = None
     """Where a course's changes moved it from: its start as the course was first planned
     (None when it is there still): what lets every view mark a delay as a delay, not rest."""

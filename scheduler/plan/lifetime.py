@@ -10,6 +10,7 @@ weight and height) leaves the limit unchecked, and the plan says so instead of p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from ..regimen.model import Drug, EventKind, Regimen
 from ..regimen.notation import format_date
 from .events import Event
 
-__all__ = ["MAX_PRIOR", "Lifetime", "Prior", "lifetime", "parse_prior"]
+__all__ = ["MAX_PRIOR", "Lifetime", "Prior", "carried", "lifetime", "parse_prior"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,25 @@ def lifetime(regimen: Regimen, events: list[Event], prior: tuple[Prior, ...]) ->
                 return Lifetime(lines, _over(drug, cap, dose, total, before), tuple(unchecked))
             lines[dose.uid] = _line(drug, cap, total, before)
     return Lifetime(lines, None, tuple(unchecked))
+
+
+def carried(events: Sequence[Event], regimen: Regimen) -> tuple[Prior, ...]:
+    """What ``events`` (an earlier regimen of the same course) gave of the drugs ``regimen``
+    limits over a lifetime, as doses before it: a switch from one doxorubicin regimen to
+    another keeps counting towards 450 mg/m². Doses that cannot be counted in the limit's
+    unit are left out (the new regimen's own plan says its limit is unchecked)."""
+    out = []
+    for drug in regimen.drugs:
+        cap = drug.max_cumulative
+        if cap is None:
+            continue
+        total = Decimal(0)
+        for event in events:
+            if event.kind == EventKind.DOSE and not event.cancelled and event.drug_key == drug.key:
+                total += _counted(event, cap) or Decimal(0)
+        if total:
+            out.append(Prior(drug.key, Amount(total, cap.unit)))
+    return tuple(out)
 
 
 def _counted(dose: Event, cap: Amount) -> Decimal | None:

@@ -271,7 +271,7 @@ def test_course_file_round_trip(tmp_path: Path) -> None:
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\n', "x.toml: timezone: missing required field 'timezone'"),
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "Mars/Base"\n', "x.toml:4: timezone: unknown time zone 'Mars/Base'"),
         ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\nstrat = 1\n', "x.toml:5: strat: unknown field 'strat'"),
-        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\n[[history]]\naction = "postpone"\n', "x.toml:6: history[0].action: action must be one of: delay, omit, hold, dose, stop, retime, close, withdraw (got 'postpone')"),
+        ('id = "x"\nregimen = "aldesleukin-sc"\nstart = 2027-01-04\ntimezone = "UTC"\n[[history]]\naction = "postpone"\n', "x.toml:6: history[0].action: action must be one of: delay, omit, hold, dose, stop, retime, close, withdraw, switch (got 'postpone')"),
     ],
 )  # fmt: skip
 def test_bad_course_files(text: str, message: str) -> None:
