@@ -67,6 +67,12 @@ COURSE = Path(__file__).parent / "testdata" / "valid"
 
 
 @cache
+def _course() -> scheduler.Course:
+    return scheduler.Course(
+        id="c", regimen="aldesleukin-sc", start=date(2027, 1, 4), timezone="Europe/London"
+    )
+
+
 def planned() -> Planned:
     return plan("aldesleukin-sc", start=date(2027, 1, 4), zone="Europe/London", cycles=1)
 
@@ -146,6 +152,25 @@ CASES = [
     case("scheduler.Regimen.drug", lambda: scheduler.resolve_regimen("r-chop-21").drug(5),  # type: ignore[arg-type]
          ArgumentError, "key must be a drug key of r-chop-21 (rituximab, cyclophosphamide, "
          "doxorubicin, vincristine, prednisone), not int 5"),
+    # courses
+    case("scheduler.new_course", lambda: scheduler.new_course(
+        "aldesleukin-sc", "x.toml", start="2027-01-04", zone="UTC"),  # type: ignore[arg-type]
+         PlanError, "start must be a date such as date(2027, 1, 4), not str '2027-01-04'"),
+    case("scheduler.edit_course", lambda: scheduler.edit_course(
+        None, lambda c: c, now=STAMP),  # type: ignore[arg-type]
+         ArgumentError, "path must be a file name (a str or pathlib.Path), not None"),
+    case("scheduler.record_event", lambda: scheduler.record_event(
+        "x.toml", None, scheduler.Status.GIVEN, now=STAMP),  # type: ignore[arg-type]
+         ArgumentError, "which must be a Which (phase, cycle, day[, drug, slot, kind]), not None"),
+    case("scheduler.record_event", lambda: scheduler.record_event(
+        "x.toml", scheduler.Which(1, 1, 1), "taken", now=STAMP),  # type: ignore[arg-type]
+         ArgumentError, "status must be one of given, missed, refused, given-elsewhere"),
+    case("scheduler.Course.segments", lambda: _course().segments("all"),  # type: ignore[arg-type]
+         ArgumentError, "entries must be a whole number from 0 to 0, not str 'all'"),
+    case("scheduler.Course.options", lambda: _course().options(LONDON, None, "1"),  # type: ignore[arg-type]
+         ArgumentError, "segment must be a Segment of the course (Course.segments()), not str '1'"),
+    case("scheduler.Course.regimen_model", lambda: _course().regimen_model("1"),  # type: ignore[arg-type]
+         ArgumentError, "segment must be a Segment of the course (Course.segments()), not str '1'"),
     case("scheduler.Planned.regimen_of", lambda: planned().regimen_of(None),  # type: ignore[arg-type]
          ArgumentError, "event must be an Event of the plan, not None"),
     # the top-level API
@@ -493,6 +518,9 @@ def _public_functions() -> dict[str, Any]:
 
 #: Public functions with no case of their own, and why none is needed.
 NO_CASE = {
+    "Course.fail": "builds the course's own error from its own field path and words",
+    "Course.reference_file": "joins a regimen reference to the course's folder, read as text",
+    "Delay.moves": "the engine's question, asked with the whole numbers of its own events",
     "Planned.file_for": "its one argument goes to format_named, which has a case",
     "Planned.summary": "its one argument only chooses words, never written into a file",
     "Access.get": "a lookup by name that answers None for any other value",

@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..arguments import need, need_whole
 from ..errors import CourseError, PlanError, SchedulerError
 from ..plan.changes import Change, Stop
 from ..plan.closures import DEFAULT_POLICY, Closures
@@ -125,6 +126,8 @@ class Course:
         """The regimen the course was made with, or the one a segment of it follows."""
         from ..regimen.catalog import resolve
 
+        if segment is not None:
+            need(segment, Segment, "segment", "a Segment of the course (Course.segments())")
         if segment is None or segment.number == 0:
             return resolve(self.regimen_file())
         return resolve(self.reference_file(segment.regimen))
@@ -144,6 +147,8 @@ class Course:
         """The course with its first ``entries`` entries (default: all), as the regimens it
         follows in turn: each with its start, bound and the changes recorded while it was
         followed (less those withdrawn); every switch ends the regimen before it."""
+        if entries is not None:
+            need_whole(entries, "entries", 0, len(self.history))
         history = self.history if entries is None else self.history[:entries]
         out = [Segment(0, self.regimen, self.start, self.cycles, ())]
         for change in in_force(history):
@@ -166,6 +171,7 @@ class Course:
         all): its changes in the order recorded, less those a later entry withdrew."""
         if segment is None:
             segment = self.segments(entries)[0]
+        need(segment, Segment, "segment", "a Segment of the course (Course.segments())")
         changes = segment.changes
         if segment.end is not None:
             changes = (*changes, Stop(after=segment.end))

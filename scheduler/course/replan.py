@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..arguments import describe, need_aware, need_text
+from ..arguments import describe, need, need_aware, need_choice, need_path, need_text
 from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..plan.changes import Delay, DoseChange, Hold, Omit, Retime, Stop
 from ..plan.clock import day_of, instant
@@ -436,6 +436,7 @@ def edit_course(
     says who recorded it. ``store`` is where the course lives (default: the course files,
     :class:`FileStore`).
     """
+    need_path(path, "path")
     need_text(reason, "reason", error=PlanError)
     need_text(by, "by", error=PlanError)
     need_aware(now, "now")
@@ -529,6 +530,9 @@ def record_event(
     one dose), under the course's lock. The plan never moves; a later record corrects an
     earlier one. ``time_given`` is a clock time on the event's own day in the course's zone, or
     a full date and time. The same record as the one in force is refused unless ``again``."""
+    need_path(path, "path")
+    need(which, Which, "which", "a Which (phase, cycle, day[, drug, slot, kind])")
+    need_choice(status, "status", tuple(Status))
     need_aware(now, "now")
     need_text(by, "by", error=PlanError)
     need_text(note, "note", error=PlanError)
