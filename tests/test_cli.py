@@ -141,7 +141,7 @@ def test_plan_ics_to_stdout_is_reproducible(
         ([*PLAN, "--cycles", "0"], "Error: --cycles must be from 1 to 10,000, got 0"),
         ([*PLAN, "--cycles", "two"], "Error: Invalid value for '--cycles'"),
         ([*PLAN, "--cycles", "1", "--time", "25:00"], "Error: --time: '25:00' is not a time of day"),
-        ([*PLAN, "--cycles", "1", "--format", "svg"], "Error: --format: unknown format 'svg' (allowed: ics, html, json, csv, fhir, fhir-r4b, calendar, table)"),
+        ([*PLAN, "--cycles", "1", "--format", "svg"], "Error: --format: unknown format 'svg' (allowed: ics, html, diary, json, csv, fhir, fhir-r4b, calendar, table)"),
         (["plan", "aldesleukin-sc", "--cycles", "1"], "Error: Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)"),
         (["plan", str(TESTDATA / "invalid" / "day-past-cycle.toml"), "--start", "2027-01-04", "--tz", "UTC"],
          "day-past-cycle.toml:15: phases[0].doses[0].days: day 36 is past the end"),
@@ -799,7 +799,7 @@ SURROGATE_LINE = (
 )
 
 
-@pytest.mark.parametrize("fmt", ["ics", "json", "html", "csv", "fhir"])
+@pytest.mark.parametrize("fmt", ["ics", "json", "html", "diary", "csv", "fhir"])
 def test_a_label_that_is_not_utf8_is_one_line_in_every_format(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
 ) -> None:

@@ -180,6 +180,7 @@ PLAN = ["plan", "aldesleukin-sc", "--start", "2027-01-04", "--cycles", "1", "--t
         ("plan.html", b"<!DOCTYPE html>"),
         ("plan.HTM", b"<!DOCTYPE html>"),
         ("plan.fhir.json", b"{"),
+        ("plan.diary.html", b"<!DOCTYPE html>"),
         ("plan.ics", b"BEGIN:VCALENDAR"),
         ("plan.txt", b"BEGIN:VCALENDAR"),
         ("plan", b"BEGIN:VCALENDAR"),
@@ -196,6 +197,7 @@ def test_the_output_suffix_chooses_the_format_when_none_is_given(
         assert json.loads(data)["resourceType"] == "Bundle"
     if name == "plan.json":
         assert "resourceType" not in json.loads(data)
+    assert (b"<title>Dose diary: " in data) == (name == "plan.diary.html")
 
 
 @pytest.mark.parametrize(
@@ -205,6 +207,9 @@ def test_the_output_suffix_chooses_the_format_when_none_is_given(
         ("plan.json", "html", "plan.json is named as json (.json) but would hold html: name it plan.html, or write json"),
         ("plan.html", "ics", "plan.html is named as html (.html) but would hold ics: name it plan.ics, or write html"),
         ("plan.csv", "fhir", "plan.csv is named as csv (.csv) but would hold fhir: name it plan.json, or write csv"),
+        ("plan.html", "diary", "plan.html is named as html (.html) but would hold diary: name it plan.diary.html, or write html"),
+        ("plan.diary.html", "html", "plan.diary.html is named as diary (.diary.html) but would hold html: name it plan.html, or write diary"),
+        ("plan.fhir.json", "json", "plan.fhir.json is named as fhir (.fhir.json) but would hold json: name it plan.json, or write fhir"),
     ],
 )  # fmt: skip
 def test_a_suffix_that_disagrees_with_format_is_refused_and_nothing_written(

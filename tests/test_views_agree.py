@@ -1,6 +1,7 @@
 """Every view of one plan agrees on every date: the .ics file (each event, and as repeating
 series expanded again), the JSON envelope, CSV, the FHIR Bundle, the terminal table and month
-calendar, and the printable page, read back from their own bytes, against the plan's events.
+calendar, the printable page and the dose diary (home doses only), read back from their own
+bytes, against the plan's events.
 
 The cases are the ones where views have disagreed or could: premedication before day 1, a
 46-hour pump across midnight, clinic closures that move tests and hold back a whole cycle, both
@@ -25,6 +26,7 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from scheduler.cli import main
+from scheduler.errors import PlanError
 from scheduler.export.weeks import months_between
 from scheduler.plan.clock import day_of
 from scheduler.plan.closures import Closures
@@ -120,6 +122,15 @@ def truth(planned: Planned) -> list[Fact]:
     """The plan's own events, as facts."""
     return sorted(
         _fact(e.kind.value, e.start, e.end, planned.zone) for e in planned.events if not e.cancelled
+    )
+
+
+def home_doses(planned: Planned) -> list[Fact]:
+    """The plan's doses taken at home, as facts: what the dose diary lists."""
+    return sorted(
+        _fact(e.kind.value, e.start, e.end, planned.zone)
+        for e in planned.events
+        if not e.cancelled and e.kind.value == "dose" and e.setting == "home"
     )
 
 
@@ -272,6 +283,32 @@ def from_page(html: str, years: list[int]) -> list[Fact]:
     return sorted(facts)
 
 
+_DIARY_ROW = re.compile(
+    r'<tr class="dose"[^>]*><td class="date">\w{3} (\d{1,2}) (\w{3}) (\d{4})</td>'
+    r'<td class="time">([^<]*)</td>'
+)
+
+
+def from_diary(html: str) -> list[Fact]:
+    """Each row of the dose diary, page by page: a home dose's date and time ("any time" is an
+    all-day dose)."""
+    facts: list[Fact] = []
+    for page in html.split('<section class="cycle">')[1:]:
+        for day, name, year, at in _DIARY_ROW.findall(page):
+            facts.append(("dose", _date(day, name, year), "all day" if at == "any time" else at))
+    return sorted(facts)
+
+
+def diary_agrees(planned: Planned) -> None:
+    """The diary lists exactly the plan's home doses; a plan without any is refused."""
+    homes = home_doses(planned)
+    if not homes:
+        with pytest.raises(PlanError, match=r"^a dose diary lists the doses taken at home"):
+            planned.render("diary", stamp=STAMP)
+        return
+    assert from_diary(planned.render("diary", stamp=STAMP).decode()) == homes
+
+
 # -- the tests ----------------------------------------------------------------------------------
 
 
@@ -297,6 +334,7 @@ def test_every_view_agrees_on_every_date(name: str) -> None:
     )
     page = from_page(render("html").decode(), sorted({d.year for d in days}))
     assert page == grid
+    diary_agrees(planned)
 
 
 def test_a_changed_course_agrees_in_every_view_and_in_course_show(
@@ -329,6 +367,7 @@ def test_a_changed_course_agrees_in_every_view_and_in_course_show(
         (k, d, t if k == "dose" else "") for k, d, t in _only(facts, "dose", "lab", "visit")
     )
     assert from_page(render("html").decode(), [2026, 2027]) == grid
+    diary_agrees(planned)
     # The live feed with a window over the whole course is the same plan; with today inside
     # it, the feed holds exactly the plan's events that touch the window.
     from scheduler.course.store import FileStore

@@ -109,6 +109,12 @@ def _html(planned: Planned, how: Rendering) -> bytes:
     return to_html(planned, stamp=how.stamp, week_start=how.week_start).encode("utf-8")
 
 
+def _diary(planned: Planned, how: Rendering) -> bytes:
+    from .diary import to_diary
+
+    return to_diary(planned, stamp=how.stamp).encode("utf-8")
+
+
 def _csv(planned: Planned, _how: Rendering) -> bytes:
     from .csv import to_csv
 
@@ -133,6 +139,8 @@ FORMATS: dict[str, Format] = {
                (".ics", ".ical", ".ifb")),
         Format("html", ".html", "text/html; charset=utf-8", "html (a printable month calendar)",
                True, _html, (".html", ".htm")),
+        Format("diary", ".diary.html", "text/html; charset=utf-8", "diary (a printable dose "
+               "diary, a page per cycle, for home doses)", True, _diary, (".diary.html",)),
         Format("json", ".json", "application/json", "json (the plan for integrators)", False,
                _json, (".json",)),
         Format("csv", ".csv", "text/csv; charset=utf-8", "csv (a row per event, for "
@@ -167,8 +175,10 @@ def format_named(name: str) -> Format:
 
 
 def _suffix_of(file: str) -> str:
+    """The suffix that names a file's format: a two-part one a format claims (``.fhir.json``,
+    ``.diary.html``), else the last (``.json``)."""
     name = PurePath(file).name.lower()
-    return ".fhir.json" if name.endswith(".fhir.json") else PurePath(name).suffix
+    return next((s for s in _COMPOUND if name.endswith(s)), PurePath(name).suffix)
 
 
 def _claims() -> dict[str, str]:
@@ -181,12 +191,14 @@ def _claims() -> dict[str, str]:
 
 #: The format a file's suffix stands for when no format is named.
 _BY_SUFFIX = _claims()
+#: The claimed suffixes of two parts or more, longest first.
+_COMPOUND = tuple(sorted((s for s in _BY_SUFFIX if s.count(".") > 1), key=len, reverse=True))
 
 
 def format_for_file(file: str, default: str = "ics") -> str:
     """The format a file named ``file`` holds when no format is given: ``plan.json`` is JSON,
-    ``plan.csv`` CSV, ``plan.html`` HTML, ``x.fhir.json`` a FHIR Bundle; a suffix no format
-    claims (``.txt``, or none) is ``default``."""
+    ``plan.csv`` CSV, ``plan.html`` HTML, ``x.fhir.json`` a FHIR Bundle, ``x.diary.html`` a dose
+    diary; a suffix no format claims (``.txt``, or none) is ``default``."""
     need_path(file, "file")
     need_text(default, "default")
     return _BY_SUFFIX.get(_suffix_of(file), default)
@@ -195,13 +207,16 @@ def format_for_file(file: str, default: str = "ics") -> str:
 def check_suffix(file: str, fmt: str) -> None:
     """Refuse to write format ``fmt`` under a name whose suffix another format claims
     (json as ``plan.ics``): a file's name must not lie about what it holds. A suffix no format
-    claims (``.txt``, or none) is allowed, and so is a format's own (a FHIR Bundle as .json)."""
+    claims (``.txt``, or none) is allowed, and so is a format's own (a FHIR Bundle as .json);
+    a two-part suffix (``.diary.html``, ``.fhir.json``) only for the format that claims it."""
     need_path(file, "file")
     chosen = format_named(fmt)
     suffix = _suffix_of(file)
     claimed = _BY_SUFFIX.get(suffix)
     plain = PurePath(file).suffix.lower()
-    if claimed is None or claimed == fmt or plain in (chosen.suffix, *chosen.claims):
+    # A two-part suffix is only ever its own format's (the month calendar is no x.diary.html).
+    own = suffix == plain and plain in (chosen.suffix, *chosen.claims)
+    if claimed is None or claimed == fmt or own:
         return
     name = PurePath(file).name
     better = f"name it {name[: -len(suffix)]}{chosen.suffix}, or " if chosen.suffix else ""
