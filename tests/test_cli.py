@@ -225,7 +225,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
                      "schema", "serve", "show", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
     assert course == ["close", "delay", "dose", "given", "hold", "missed", "new", "omit", "record",
-                      "retime", "revoke-token", "rotate-token", "show", "stop", "url",
+                      "retime", "revoke-token", "rotate-token", "show", "stop", "switch", "url",
                       "withdraw"]  # fmt: skip
     fhir = sorted(top.commands["fhir"].commands)  # type: ignore[attr-defined]
     assert fhir == ["export-regimen", "import-regimen"]

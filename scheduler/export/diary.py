@@ -27,7 +27,7 @@ from ..plan.clock import day_of
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
-from .html import MAX_MONTHS, _banner
+from .html import MAX_MONTHS, precaution_banner
 from .planned import checked_planned
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def _page(
         out.append(_row(event, records.get(event.uid)))
     out.append("</tbody></table>")
     out.append('<footer class="diary">')
-    items = _banner(_in_force(precautions, cycle.first, cycle.last))
+    items = precaution_banner(_in_force(precautions, cycle.first, cycle.last))
     if items:
         out.append('<div class="precautions" role="note"><strong>Precautions</strong><ul>')
         out += [f"<li><strong>{esc(title)}</strong>: {esc(text)}</li>" for title, text in items]

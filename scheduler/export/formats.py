@@ -178,7 +178,7 @@ def _suffix_of(file: str) -> str:
     """The suffix that names a file's format: a two-part one a format claims (``.fhir.json``,
     ``.diary.html``), else the last (``.json``)."""
     name = PurePath(file).name.lower()
-    return next((s for s in _COMPOUND if name.endswith(s)), PurePath(name).suffix)
+    return next((two for two in _COMPOUND if name.endswith(two)), PurePath(name).suffix)
 
 
 def _claims() -> dict[str, str]:
@@ -192,7 +192,7 @@ def _claims() -> dict[str, str]:
 #: The format a file's suffix stands for when no format is named.
 _BY_SUFFIX = _claims()
 #: The claimed suffixes of two parts or more, longest first.
-_COMPOUND = tuple(sorted((s for s in _BY_SUFFIX if s.count(".") > 1), key=len, reverse=True))
+_COMPOUND = tuple(sorted((x for x in _BY_SUFFIX if x.count(".") > 1), key=len, reverse=True))
 
 
 def format_for_file(file: str, default: str = "ics") -> str:

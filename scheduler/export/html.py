@@ -248,7 +248,7 @@ def _month(
     # Every row gets the same fixed height, computed from what else is on the page, so a month
     # always fits one landscape page (A4 or Letter) and the legend and footer are never cut:
     # a day with more than fits shows its first lines (the .ics file has every detail).
-    items = _banner(precautions) if final else []
+    items = precaution_banner(precautions) if final else []
     # A banner item longer than a line wraps: count its lines, not its items.
     lines = sum(-(-len(f"{title}: {text}") // _BANNER_CHARS) for title, text in items)
     room = _PAGE_MM - _HEADER_MM - _FOOTER_MM - (_BANNER_MM + 4.5 * lines if items else 0)
@@ -282,7 +282,7 @@ def _month(
     return "\n".join([*head, *rows, *foot, "</section>"])
 
 
-def _banner(precautions: list[Event]) -> list[tuple[str, str]]:
+def precaution_banner(precautions: list[Event]) -> list[tuple[str, str]]:
     """The banner's lines as (title, span): each precaution's whole span, and one that
     goes on for a time the source does not state says to ask the team. A day to ask stands on
     its own only when it has no precaution of its own (one from after the treatment)."""
