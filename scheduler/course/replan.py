@@ -158,24 +158,57 @@ def frozen(
     the doses still ahead move. So an event that had started by ``at`` keeps its place and text
     (one under way, such as a precaution running to 12 months after the last dose, takes its
     new end as long as its start is the same); an event still ahead takes the change, but is
-    never moved into the past (it stays as it was) nor added there."""
+    never moved into the past (it stays as it was) nor added there.
+
+    A dose that belongs with another (dexamethasone 12 and 6 hours before paclitaxel) whose
+    time has passed, while the dose it belongs with moves ahead, is planned again before that
+    dose, as its own event: the one taken stays in the record, and the moved paclitaxel is not
+    given without its premedication."""
     old = {e.uid: e for e in before}
-    out: list[Event] = []
+    new = {e.uid: e for e in after}
+    out: dict[str, Event] = {}
     for event in after:
-        previous = old.pop(event.uid, None)
+        previous = old.get(event.uid)
         if previous is not None and _started(previous, at, zone):
             same_start = previous.start == event.start
             if same_start and _ends_after(previous, at, zone) and _ends_after(event, at, zone):
-                out.append(event)
-            else:
-                out.append(previous)
+                out[event.uid] = event
+                continue
+            out[event.uid] = previous
+            leader = new.get(event.leader) if event.leader is not None else None
+            if (
+                leader is not None
+                and not _started(event, at, zone)
+                and not _started(leader, at, zone)
+            ):
+                again = _again(event)
+                while again.uid in old and _started(old[again.uid], at, zone):
+                    out[again.uid] = old[again.uid]  # taken again already: planned once more
+                    again = _again(again)
+                out[again.uid] = again
         elif _started(event, at, zone):
             if previous is not None:
-                out.append(previous)
+                out[event.uid] = previous
         else:
-            out.append(event)
-    out += [e for e in old.values() if _started(e, at, zone)]  # the past is never removed
-    return tuple(out)
+            out[event.uid] = event
+    for uid, event in old.items():  # the past is never removed
+        if uid not in out and _started(event, at, zone):
+            out[uid] = event
+    return tuple(out.values())
+
+
+def _again(event: Event) -> Event:
+    """``event`` planned once more, under an identity of its own derived from its own."""
+    uid = f"{uuid.uuid5(_AGAIN, event.uid)}@treatment-scheduler"
+    note = (
+        f"Planned again: {event.drug or event.title} was taken for the time first planned, "
+        "and the dose it goes with has moved, so it is taken again before it."
+    )
+    return replace(event, uid=uid, description=f"{note}\n{event.description}")
+
+
+#: The namespace of the identity of a dose planned again (see :func:`frozen`).
+_AGAIN = uuid.UUID("0f4c6a4e-8a59-4d70-9a35-5f3d9e2b7c11")
 
 
 def _started(event: Event, at: datetime, zone: ZoneInfo) -> bool:

@@ -1026,6 +1026,8 @@ class _Cycle:
         self.ends: dict[tuple[str, int], datetime] = {}
         """When each rule's administration starts and ends, per day: what rules timed from it
         (``after``, ``at``) start from."""
+        self.uids: dict[tuple[str, int], str] = {}
+        """The UID of each rule's (last) dose on a day: what a dose timed from it belongs with."""
         self.given: dict[str, set[int]] = {}
         """The cycle days each rule's dose is given on, as made (rules given on another's
         days take them from here)."""
@@ -1230,6 +1232,7 @@ class _Cycle:
                     timing += f", on the days {name} is given"
                 self.given.setdefault(rule.key, set()).add(slot.day)
                 uid = self.uid(slot.day, key)
+                self.uids[rule.key, slot.day] = uid
                 if self.plan.closures is not None:
                     self.plan.units[uid] = self.unit(rule, slot)
                 self.plan.lines[uid] = _dose_lines(
@@ -1259,9 +1262,16 @@ class _Cycle:
                         amount_working=(dose.working or None) if dose else None,
                         order=position,
                         notes=self.notes,
+                        leader=self.leader_uid(rule, slot),
                     )
                 )
         return out
+
+    def leader_uid(self, rule: DoseRule, slot: _Slot) -> str | None:
+        """The UID of the dose a dose is timed from or given on the days of (``after``,
+        ``at``, ``on_days_of``): it belongs with that dose, wherever that dose goes."""
+        leader = rule.after or rule.follows
+        return self.uids.get((leader, slot.day)) if leader is not None else None
 
     def changed_dose(self, rule: DoseRule, change: DoseChange) -> Dose:
         """The rule's dose under a recorded dose change, its reason in the working."""

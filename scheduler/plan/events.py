@@ -69,6 +69,9 @@ class Event:
     notes: tuple[str, ...] = ()
     """What re-planning did to it, in words ("Moved from Mon 3 May 2027 to ... (bank holiday)");
     also at the top of ``description``."""
+    leader: str | None = None
+    """The UID of the dose it is timed from or given on the days of (premedication 12 hours
+    before paclitaxel): it belongs with that dose, wherever a change moves it."""
     regimen: str = ""
     """The id of the regimen that made it (a course switched to another regimen holds events of
     both)."""
