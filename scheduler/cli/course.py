@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import CourseError, PlanError
+from ..errors import ArgumentError, CourseError, PlanError
 from ..words import plural
 from . import app
 from .common import (
@@ -520,6 +520,7 @@ def _record_event(
     note: str | None,
     again: bool,
     by: str | None,
+    on: str | None,
 ) -> None:
     from ..course.records import REASONS, Status, parse_amount_given, record_words
     from ..course.replan import Which, drug_key, record_event
@@ -542,7 +543,13 @@ def _record_event(
         raise PlanError(f"--amount: {err}") from None
     course = FileStore().get(str(file)).course
     key = drug_key(course.regimen_model(), drug) if drug is not None else None
-    which = Which(phase, cycle, day, key, slot, kinds[kind] if kind is not None else None)
+    try:
+        which = Which(
+            phase, cycle, day, key, slot, kinds[kind] if kind is not None else None,
+            parse_date(on, "--date") if on is not None else None,
+        )  # fmt: skip
+    except ArgumentError as err:  # "which.cycle must be ..." is the option --cycle here
+        raise PlanError(str(err).replace("which.", "--", 1)) from None
     records = record_event(
         file, which, Status(status), now=now(), by=who(by), time_given=_given_at(at),
         amount=given, reason=why, note=note or "", again=again,
@@ -593,6 +600,14 @@ RecordWhy = Annotated[
     ),
 ]
 RecordNote = Annotated[str | None, typer.Option(metavar="NOTE", help="A note in free text.")]
+RecordDate = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="Only the events on this date (a cycle day planned again after a delay has two).",
+    ),
+]
 
 
 @course_app.command("record")
@@ -610,6 +625,7 @@ def course_record_command(
     day: RecordDay,
     drug: RecordDrug = None,
     slot: RecordSlot = None,
+    on: RecordDate = None,
     kind: Annotated[
         str | None, typer.Option(metavar="dose|lab|visit", help="Only events of this kind.")
     ] = None,
@@ -628,7 +644,7 @@ def course_record_command(
     Example: scheduler course record jsmith.toml --status confirmed --cycle 2 --day -1 --kind lab
     """
     _record_event(file, status, cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=kind, at=at, amount=amount, why=why, note=note, again=again, by=by)  # fmt: skip
+                  kind=kind, at=at, amount=amount, why=why, note=note, again=again, by=by, on=on)  # fmt: skip
 
 
 @course_app.command("given")
@@ -638,6 +654,7 @@ def course_given_command(
     day: RecordDay,
     drug: RecordDrug = None,
     slot: RecordSlot = None,
+    on: RecordDate = None,
     at: RecordTime = None,
     amount: RecordAmount = None,
     note: RecordNote = None,
@@ -651,7 +668,7 @@ def course_given_command(
     Example: scheduler course given jsmith.toml --cycle 1 --day 3 --time 09:20
     """
     _record_event(file, "given", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=None, at=at, amount=amount, why=None, note=note, again=again, by=by)  # fmt: skip
+                  kind=None, at=at, amount=amount, why=None, note=note, again=again, by=by, on=on)  # fmt: skip
 
 
 @course_app.command("missed")
@@ -661,6 +678,7 @@ def course_missed_command(
     day: RecordDay,
     drug: RecordDrug = None,
     slot: RecordSlot = None,
+    on: RecordDate = None,
     why: RecordWhy = None,
     note: RecordNote = None,
     phase: PhaseOption = 1,
@@ -672,7 +690,7 @@ def course_missed_command(
     Example: scheduler course missed jsmith.toml --cycle 1 --day 4 --why forgot
     """
     _record_event(file, "missed", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=None, at=None, amount=None, why=why, note=note, again=again, by=by)  # fmt: skip
+                  kind=None, at=None, amount=None, why=why, note=note, again=again, by=by, on=on)  # fmt: skip
 
 
 @course_app.command("show")

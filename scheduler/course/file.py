@@ -387,7 +387,8 @@ def dump_course(course: Course) -> str:
     need(course, Course, "course", "a Course")
     out = [
         "# A treatment course for treatment-scheduler. Change it with `scheduler course ...`",
-        "# (delay, omit, stop, retime, close): they check each change and keep a backup.",
+        "# (`scheduler course --help` lists them): they check each change, lock the file and",
+        "# keep a backup. What was given is recorded there too (course given, missed, record).",
         f"format = {FORMAT}",
         f"id = {_str(course.id)}",
         f"regimen = {_str(course.regimen)}",

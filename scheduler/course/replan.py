@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..arguments import describe, need, need_aware, need_choice, need_path, need_text
+from ..arguments import (
+    describe,
+    need,
+    need_aware,
+    need_choice,
+    need_date,
+    need_path,
+    need_text,
+    need_whole,
+)
 from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..plan.changes import Delay, DoseChange, Hold, Omit, Retime, Stop
 from ..plan.clock import day_of, instant
@@ -163,7 +172,9 @@ def frozen(
     A dose that belongs with another (dexamethasone 12 and 6 hours before paclitaxel) whose
     time has passed, while the dose it belongs with moves ahead, is planned again before that
     dose, as its own event: the one taken stays in the record, and the moved paclitaxel is not
-    given without its premedication."""
+    given without its premedication. So is a blood test or visit whose day has passed while
+    the change moves it ahead (the day −1 count that found low neutrophils is done again
+    before the delayed cycle): it is what clears the cycle, and the cycle has moved."""
     old = {e.uid: e for e in before}
     new = {e.uid: e for e in after}
     out: dict[str, Event] = {}
@@ -175,16 +186,16 @@ def frozen(
                 out[event.uid] = event
                 continue
             out[event.uid] = previous
+            if _started(event, at, zone):
+                continue
             leader = new.get(event.leader) if event.leader is not None else None
-            if (
-                leader is not None
-                and not _started(event, at, zone)
-                and not _started(leader, at, zone)
+            if event.kind in (EventKind.LAB, EventKind.VISIT) or (
+                leader is not None and not _started(leader, at, zone)
             ):
-                again = _again(event)
+                again = _again(event, previous)
                 while again.uid in old and _started(old[again.uid], at, zone):
                     out[again.uid] = old[again.uid]  # taken again already: planned once more
-                    again = _again(again)
+                    again = _again(again, previous)
                 out[again.uid] = again
         elif _started(event, at, zone):
             if previous is not None:
@@ -197,13 +208,20 @@ def frozen(
     return tuple(out.values())
 
 
-def _again(event: Event) -> Event:
-    """``event`` planned once more, under an identity of its own derived from its own."""
+def _again(event: Event, first: Event) -> Event:
+    """``event`` planned once more, under an identity of its own derived from its own (the
+    ``first`` one stays in the past, as it was)."""
     uid = f"{uuid.uuid5(_AGAIN, event.uid)}@treatment-scheduler"
-    note = (
-        f"Planned again: {event.drug or event.title} was taken for the time first planned, "
-        "and the dose it goes with has moved, so it is taken again before it."
-    )
+    if event.kind == EventKind.DOSE:
+        note = (
+            f"Planned again: {event.drug or event.title} was due {_when(first)}, and the dose "
+            "it goes with has moved, so it is taken again before it."
+        )
+    else:
+        note = (
+            f"Planned again: it was due {_when(first)}, and what it comes before has moved, "
+            "so it is done again before it."
+        )
     return replace(event, uid=uid, description=f"{note}\n{event.description}")
 
 
@@ -499,7 +517,9 @@ def edit_course(
 @dataclass(frozen=True)
 class Which:
     """Which planned events a record is about: those of one cycle day, narrowed by drug, by
-    the slot of a drug's several doses that day (1, 2 ... in time order), or by kind."""
+    the slot of a drug's several doses that day (1, 2 ... in time order), by kind, or by the
+    date it falls on (a cycle day whose premedication or test was planned again after a delay
+    has events on two dates)."""
 
     phase: int
     cycle: int
@@ -508,6 +528,18 @@ class Which:
     """A drug key of the regimen."""
     slot: int | None = None
     kind: EventKind | None = None
+    on: date | None = None
+
+    def __post_init__(self) -> None:
+        need_whole(self.phase, "which.phase", 1, 1_000)
+        need_whole(self.cycle, "which.cycle", 1, 1_000_000)
+        need_whole(self.day, "which.day", -1_000_000, 1_000_000)
+        need_text(self.drug, "which.drug", optional=True, most=200)
+        if self.slot is not None:
+            need_whole(self.slot, "which.slot", 1, 10_000)
+        need(self.kind, EventKind, "which.kind", "an EventKind", optional=True)
+        if self.on is not None:
+            need_date(self.on, "which.on")
 
     def words(self) -> str:
         what = {EventKind.LAB: "blood test", EventKind.VISIT: "appointment"}.get(
@@ -516,7 +548,8 @@ class Which:
         drug = f" of {self.drug}" if self.drug else ""
         slot = f" (dose {self.slot} of the day)" if self.slot else ""
         phase = f" of phase {self.phase}" if self.phase != 1 else ""
-        return f"{what}{drug} on cycle {self.cycle}{phase}, day {self.day}{slot}"
+        on = f" on {format_date(self.on)}" if self.on is not None else ""
+        return f"{what}{drug} on cycle {self.cycle}{phase}, day {self.day}{slot}{on}"
 
 
 def chosen_events(events: Sequence[Event], which: Which, status: Status) -> list[Event]:
@@ -536,6 +569,7 @@ def chosen_events(events: Sequence[Event], which: Which, status: Status) -> list
         and (e.phase_number or 1, e.cycle, e.day) == (which.phase, which.cycle, which.day)
         and (which.drug is None or e.drug_key == which.drug)
         and (dose_status or e.kind != EventKind.DOSE or e.setting != "home")
+        and (which.on is None or day_of(e.start) == which.on)
     ]
     if which.slot is not None:
         by_drug: dict[str | None, list[Event]] = {}
@@ -577,6 +611,14 @@ def record_event(
         if not found:
             raise CourseError(
                 f"refused: there is no {which.words()} in the plan to record as {status.words}",
+                file=course.origin or None,
+            )
+        days = sorted({day_of(e.start) for e in found})
+        if len(days) > 1:
+            raise CourseError(
+                f"refused: the {which.words()} falls on {len(days)} dates "
+                f"({', '.join(format_date(d) for d in days)}: planned again after a change); "
+                "say which with the date (--date YYYY-MM-DD)",
                 file=course.origin or None,
             )
         if amount is not None and len(found) > 1:
