@@ -46,6 +46,7 @@ from .records import (
     Status,
     check_record,
     current_records,
+    record_words,
 )
 from .store import CourseStore, FileStore
 
@@ -70,7 +71,8 @@ def plan_course(course: Course) -> tuple[Regimen, ZoneInfo, tuple[Event, ...]]:
     edit removed, marked cancelled with a higher revision, so calendar apps drop it.
 
     Each entry changes only what was still ahead when it was recorded (:func:`frozen`); a moved
-    event says what moved it and from which date, a cancelled one says so in its title."""
+    event says what moved it and from which date, a cancelled one says so in its title, and one
+    with a record says first what was recorded (given at 09:20, missed: forgotten)."""
     regimen = course.regimen_model()
     check_history(course, regimen)
     zone = course.zone()
@@ -106,8 +108,20 @@ def plan_course(course: Course) -> tuple[Regimen, ZoneInfo, tuple[Event, ...]]:
         for uid, e in last_seen.items()
         if uid not in final
     ]
+    if course.records:  # what happened, said at the head of the event, in every view
+        happened = current_records(course.records)
+        events = [_recorded(e, happened.get(e.uid), zone) for e in events]
     now = _regimen_now(course, len(course.history), regimen)
     return now, zone, sort_events(events, zone)
+
+
+def _recorded(event: Event, record: Record | None, zone: ZoneInfo) -> Event:
+    """``event`` with the record in force of it (``Recorded: given at 09:20, by nurse.a``)
+    at the head of its description."""
+    if record is None:
+        return event
+    line = f"Recorded {record.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {record_words(record, zone)}."
+    return replace(event, description=f"{line}\n{event.description}")
 
 
 def _from(first: dict[str, date | datetime], event: Event) -> date | datetime | None:

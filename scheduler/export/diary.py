@@ -258,8 +258,15 @@ def _row(event: Event, record: Record | None) -> str:
         f'<td class="time">{esc(at)}</td>'
         f'<td class="what">{what}</td>'
         f'<td class="tick"><span class="box" role="img" aria-label="{words}">{mark}</span></td>'
-        '<td class="taken"></td><td class="note"></td></tr>'
+        f'<td class="taken">{esc(_taken(record, event))}</td><td class="note"></td></tr>'
     )
+
+
+def _taken(record: Record | None, event: Event) -> str:
+    """The time a record says the dose was given, on the patient's clock (blank to write in)."""
+    if record is None or record.time is None or not isinstance(event.start, datetime):
+        return ""
+    return f"{record.time.astimezone(event.start.tzinfo):%H:%M}"
 
 
 def _in_force(precautions: list[Event], first: date, last: date) -> list[Event]:

@@ -73,8 +73,8 @@ class _Day:
     rest: str = ""
     """``rest`` (a day off inside a cycle), ``rest-week``, ``gap`` (between phases), or ``""``."""
     delayed: str = ""
-    """What a course's delay left this day without ("Cycle 2 delayed, planned from ..."): a
-    delay, not rest."""
+    """What a course's delay moved away from this day ("Cycle 2, day 1 delayed to Tue 2 Feb
+    2027"): a delay, not rest."""
 
 
 def to_html(planned: Planned, *, stamp: datetime, week_start: int | None = None) -> str:
@@ -333,7 +333,7 @@ def _cell(day: date, info: _Day | None, *, in_month: bool, in_plan: bool) -> str
                 "see Precautions</div>"
             )
         busy = info.doses or info.continues
-        if not busy and info.delayed:
+        if info.delayed:  # also beside a dose taken before the delay was decided
             lines.append(f'<div class="rest delayed">{esc(info.delayed)}</div>')
             classes.append("delayed")
         elif not busy and info.rest == "rest-week":

@@ -181,7 +181,7 @@ def _parts(planned: Planned) -> tuple[dict[str, Any], list[_Record]]:
             _amount(e.amount, e),
             _amount(e.amount_written, e),
             _tail(e),
-            _record(happened.get(e.uid), planned),
+            _record(happened.get(e.uid), planned, e),
             lines(e.description),
         )
         for e in events
@@ -221,8 +221,9 @@ def _amount_text(amount: dict[str, Any] | None) -> str:
     )
 
 
-def _record(record: Record | None, planned: Planned) -> dict[str, Any] | None:
-    """What was recorded of an event, as the plan JSON writes it (all scalars)."""
+def _record(record: Record | None, planned: Planned, event: Event) -> dict[str, Any] | None:
+    """What was recorded of an event, as the plan JSON writes it (its amount an object, as the
+    event's own amount is)."""
     if record is None:
         return None
     return {
@@ -230,17 +231,17 @@ def _record(record: Record | None, planned: Planned) -> dict[str, Any] | None:
         "recorded_at": record.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "by": record.by or None,
         "time": record.time.astimezone(planned.zone).isoformat() if record.time else None,
-        "amount": str(record.amount) if record.amount is not None else None,
+        "amount": _amount(str(record.amount), event) if record.amount is not None else None,
         "reason": record.reason,
         "note": record.note or None,
     }
 
 
 def _object_text(value: dict[str, Any] | None) -> str:
-    """A flat object as json.dumps(indent=2) writes it 3 levels in."""
+    """An object as json.dumps(indent=2) writes it 3 levels in."""
     if value is None:
         return "null"
-    return "{\n        " + _items(4).encode(value)[1:-1] + "\n      }"
+    return _layout(value, 3)
 
 
 def _ids_text(ids: list[str]) -> str:

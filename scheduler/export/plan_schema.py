@@ -160,7 +160,11 @@ SECTIONS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
             _TEXT_OR_NULL,
             "When it was given, ISO 8601 with the plan's UTC offset, if not at the planned time.",
         ),
-        "amount": (_TEXT_OR_NULL, 'How much was given ("150 mg"), if not the planned amount.'),
+        "amount": (
+            {"type": "object"},
+            "How much was given, if not the planned amount: an amount object, as the event's "
+            "own; null when as planned.",
+        ),
         "reason": (
             _TEXT_OR_NULL,
             "A reason from the documented list (docs/courses.md: unwell, low-counts ...).",
@@ -193,7 +197,7 @@ def _object(section: str, nested: dict[str, Any] | None = None) -> dict[str, Any
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``scheduler plan --format json``."""
     amount = {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/amount"}]}
-    record = {"oneOf": [{"type": "null"}, _object("record")]}
+    record = {"oneOf": [{"type": "null"}, _object("record", {"amount": amount})]}
     event = _object("event", {"amount": amount, "amount_written": amount, "record": record})
     root = _object(
         "plan",

@@ -359,7 +359,7 @@ def _cell(day: date, month: int, days: _Days, look: _Look, color: bool) -> Text:
         text = next((c for c in choices if cell_len(c) <= width), RUNNING)
         cell.append("\n")
         cell.append(_fit(text, width), style=_STYLES[EventKind.DOSE] if color else "")
-    if day in days.delayed and day not in days.dosed:
+    if day in days.delayed:  # also beside a dose taken before the delay was decided
         cell.append("\n")
         text = f"{DELAYED} delayed" if width >= 9 else DELAYED
         cell.append(_fit(text, width), style="bold yellow" if color else "")

@@ -95,28 +95,50 @@ def months_between(first: date, last: date) -> list[tuple[int, int]]:
 
 
 def delayed_days(events: Sequence[Event]) -> dict[date, str]:
-    """The days that had doses planned which a course's changes moved later, and that no dose
-    stands on now, each with what to call it (``Cycle 2 delayed, planned from Mon 8 Feb
-    2027``): what the calendars show there is a delay, never rest — also in the middle of a
-    cycle, for a delay decided on the day."""
+    """The days a course's changes made a delay, each with what to call it (``Cycle 2, day 1
+    delayed to Tue 2 Feb 2027``): what the calendars show there is a delay, never rest.
+
+    They are the days a dose was moved away from, to a later day (also where a dose taken
+    before the decision still stands, such as the dexamethasone of the morning a delay was
+    decided, and in the middle of a cycle), and the days without a dose between such a day and
+    the dose's new day while the cycle it belongs to is waiting: the last dose before them is
+    of that same cycle. The rest at the end of the cycle before stays rest."""
+    from bisect import bisect_left
+
     from ..plan.clock import day_of
     from ..regimen.notation import format_date
 
-    live = [e for e in events if e.kind == "dose" and not e.cancelled]
-    dosed = {day_of(e.start) for e in live}
-    emptied: dict[date, tuple[int, int | None]] = {}
-    first: dict[tuple[int, int | None], date] = {}
-    for event in live:
-        if event.moved_from is None or day_of(event.moved_from) >= day_of(event.start):
+    live = sorted(
+        (day_of(e.start), (e.phase_number or 1, e.cycle))
+        for e in events
+        if e.kind == "dose" and not e.cancelled
+    )
+    dosed = {day for day, _ in live}
+    out: dict[date, tuple[tuple[int, int], str]] = {}
+    spans: dict[tuple[date, date, tuple[int, int | None]], str] = {}
+    for event in events:
+        if event.kind != "dose" or event.cancelled or event.moved_from is None:
             continue
-        was = day_of(event.moved_from)
-        key = (event.phase_number or 1, event.cycle)
-        first[key] = min(first.get(key, was), was)
-        if was not in dosed:
-            emptied.setdefault(was, key)
-    out: dict[date, str] = {}
-    for day in sorted(emptied):
-        key = emptied[day]
-        what = f"Cycle {key[1]}" if key[1] is not None else "Treatment"
-        out[day] = f"{what} delayed, planned from {format_date(first[key])}"
-    return out
+        was, now = day_of(event.moved_from), day_of(event.start)
+        if was >= now:
+            continue
+        where = "Treatment"
+        if event.cycle is not None:
+            where = f"Cycle {event.cycle}"
+            if event.day is not None:
+                where += f", day {event.day}".replace("-", "\N{MINUS SIGN}")
+        label = f"{where} delayed to {format_date(now)}"
+        order = (event.cycle or 0, event.day or 0)  # the first cycle day that left it names it
+        if was not in out or order < out[was][0]:
+            out[was] = (order, label)
+        spans.setdefault((was, now, (event.phase_number or 1, event.cycle)), label)
+    for (was, now, cycle), label in spans.items():
+        day = was + timedelta(days=1)
+        while day < now:
+            if day not in dosed and day not in out:
+                before = bisect_left(live, (day,)) - 1
+                if before < 0 or live[before][1] != cycle:
+                    break  # the cycle before is resting, not this one waiting
+                out[day] = ((0, 0), label)
+            day += timedelta(days=1)
+    return {day: label for day, (_, label) in sorted(out.items())}
