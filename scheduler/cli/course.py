@@ -174,7 +174,7 @@ def _record(
     from ..course.wording import words
 
     edit = edit_course(
-        file, make, reason=reason or "", now=now(), by=who(by), dry_run=dry_run, again=again
+        file, make, reason=reason or "", now=now, by=who(by), dry_run=dry_run, again=again
     )
     said = words(edit.entry.change) + (f" — {edit.entry.reason}" if edit.entry.reason else "")
     if edit.written:
@@ -278,11 +278,11 @@ def course_omit_command(
 
     Example: scheduler course omit jsmith.toml --cycle 1 --day 3 --reason "fever"
     """
-    from ..course.replan import drug_key
+    from ..course.replan import drug_key, regimen_now
     from ..plan.changes import Omit
 
     def make(course: Course) -> Change:
-        key = drug_key(course.regimen_model(), drug) if drug is not None else None
+        key = drug_key(regimen_now(course), drug) if drug is not None else None
         return Omit(phase, cycle, day, slot, key)
 
     _record(file, make, reason, dry_run=dry_run, again=again, by=by)
@@ -399,7 +399,7 @@ def course_dose_command(
 
     Example: scheduler course dose jsmith.toml --drug docetaxel --from-cycle 3 --percent 75 --reason "febrile neutropenia in cycle 2"
     """
-    from ..course.replan import drug_key
+    from ..course.replan import drug_key, regimen_now
     from ..plan.changes import DoseChange
     from ..regimen.amounts import parse_amount
 
@@ -415,7 +415,7 @@ def course_dose_command(
         raise PlanError(f"--amount: {err}") from None
 
     def make(course: Course) -> Change:
-        key = drug_key(course.regimen_model(), drug)
+        key = drug_key(regimen_now(course), drug)
         return DoseChange(key, phase, from_cycle, reason.strip(), share, instead)
 
     _record(file, make, reason, dry_run=dry_run, again=again, by=by)
@@ -436,11 +436,11 @@ def course_hold_command(
 
     Example: scheduler course hold rchop.toml --drug vincristine --cycle 3 --reason "neuropathy"
     """
-    from ..course.replan import drug_key
+    from ..course.replan import drug_key, regimen_now
     from ..plan.changes import Hold
 
     def make(course: Course) -> Change:
-        return Hold(drug_key(course.regimen_model(), drug), phase, cycle)
+        return Hold(drug_key(regimen_now(course), drug), phase, cycle)
 
     _record(file, make, reason, dry_run=dry_run, again=again, by=by)
 
@@ -523,7 +523,7 @@ def _record_event(
     on: str | None,
 ) -> None:
     from ..course.records import REASONS, Status, parse_amount_given, record_words
-    from ..course.replan import Which, drug_key, record_event
+    from ..course.replan import Which, course_regimens, drug_key, record_event
     from ..course.store import FileStore
     from ..regimen.model import EventKind
 
@@ -542,7 +542,7 @@ def _record_event(
     except ValueError as err:
         raise PlanError(f"--amount: {err}") from None
     course = FileStore().get(str(file)).course
-    key = drug_key(course.regimen_model(), drug) if drug is not None else None
+    key = drug_key(course_regimens(course)[::-1], drug) if drug is not None else None
     try:
         which = Which(
             phase, cycle, day, key, slot, kinds[kind] if kind is not None else None,
@@ -551,7 +551,7 @@ def _record_event(
     except ArgumentError as err:  # "which.cycle must be ..." is the option --cycle here
         raise PlanError(str(err).replace("which.", "--", 1)) from None
     records = record_event(
-        file, which, Status(status), now=now(), by=who(by), time_given=_given_at(at),
+        file, which, Status(status), now=now, by=who(by), time_given=_given_at(at),
         amount=given, reason=why, note=note or "", again=again,
     )  # fmt: skip
     zone = course.zone()

@@ -84,6 +84,19 @@ class Entry:
             raise CourseError(f"a reason is a text of at most {MAX_REASON} characters")
         if not isinstance(self.by, str) or len(self.by) > MAX_BY:
             raise CourseError(f"who recorded it is a name of at most {MAX_BY} characters")
+        from .kinds import kind_of
+
+        for field in kind_of(self.change).fields:  # a field the file keeps on the entry
+            if not field.entry:
+                continue
+            own, kept = getattr(self.change, field.attr), getattr(self, field.name)
+            if not kept:
+                object.__setattr__(self, field.name, own)
+            elif kept != own:
+                raise CourseError(
+                    f"the entry's {field.name} {kept!r:.60} and the {self.action} change's "
+                    f"{own!r:.60} differ: the file keeps one, so give the same (or only one)"
+                )
 
     @property
     def action(self) -> str:

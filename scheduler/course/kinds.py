@@ -163,8 +163,11 @@ def _day(change: Any, regimen: Regimen) -> tuple[str, str] | None:
     if day is None:
         return None
     days = regimen.phases[change.phase - 1].cycle_days
+    if day == 0:
+        return "day", "there is no day 0: day 1 is a cycle's first day, -1 the day before it"
     if not -days <= day <= days:
-        return "day", f"day {day} is outside the {days}-day cycle (allowed: 1 to {days})"
+        return "day", (f"day {day} is outside the {days}-day cycle (allowed: 1 to {days}, or -1 "
+                       f"to -{days} for the days before it)")  # fmt: skip
     return None
 
 
@@ -178,7 +181,8 @@ def _dose(change: DoseChange, regimen: Regimen) -> tuple[str, str] | None:
         r.amount is not None and r.amount.base_unit != change.amount.base_unit for r in rules
     ):
         written = next(r.amount for r in rules if r.amount is not None)
-        return "amount", f"{change.amount} is not in the unit of the regimen's dose ({written})"
+        return "amount", (f"{change.amount} is not in the unit of the regimen's dose "
+                          f"({written}): give it in {written.base_unit}")  # fmt: skip
     return None
 
 

@@ -165,7 +165,8 @@ def check_record(record: Record, event: Event, zone: tzinfo) -> None:
     allowed = _allowed(event)
     if record.status not in allowed:
         raise CourseError(
-            f"{event.title} can be recorded as {', '.join(allowed)}, not {record.status}"
+            f"{event.title} can be recorded only as one of {', '.join(allowed)} (not as "
+            f"{record.status})"
         )
     if event.cancelled:
         raise CourseError(f"{event.title} is no longer in the plan (a change removed it)")
@@ -181,7 +182,7 @@ def check_record(record: Record, event: Event, zone: tzinfo) -> None:
         if planned is not None and planned.base_unit != record.amount.base_unit:
             raise CourseError(
                 f"the amount given, {record.amount}, is not in the unit of the dose "
-                f"({event.amount})"
+                f"({event.amount}): give it in {planned.base_unit}"
             )
 
 

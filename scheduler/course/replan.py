@@ -62,6 +62,7 @@ __all__ = [
     "plan_course",
     "record",
     "record_event",
+    "regimen_now",
     "regimen_reference",
 ]
 
@@ -192,6 +193,7 @@ def frozen(
     old = {e.uid: e for e in before}
     new = {e.uid: e for e in after}
     out: dict[str, Event] = {}
+    stuck: list[tuple[Event, Event]] = []
     for event in after:
         previous = old.get(event.uid)
         if previous is not None and _started(previous, at, zone):
@@ -212,14 +214,44 @@ def frozen(
                     again = _again(again, previous)
                 out[again.uid] = again
         elif _started(event, at, zone):
-            if previous is not None:
+            if previous is not None:  # it would go back into the past: it stays ahead
                 out[event.uid] = previous
+                stuck.append((previous, event))
         else:
             out[event.uid] = event
     for uid, event in old.items():  # the past is never removed
         if uid not in out and _started(event, at, zone):
             out[uid] = event
+    _check_stuck(stuck, out, zone)
     return tuple(out.values())
+
+
+def _check_stuck(stuck: list[tuple[Event, Event]], out: dict[str, Event], zone: ZoneInfo) -> None:
+    """A dose the change would move back into the past stays where it was ahead; but not on a
+    day that now holds another dose of the same drug from the same rule of the regimen (a delay
+    withdrawn in the middle of the delayed cycle would give two injections a day): that is
+    refused, for the nurse to record what is to happen from now on instead."""
+    for kept, wanted in stuck:
+        if kept.kind != EventKind.DOSE or kept.cancelled:
+            continue
+        rule = kept.slot.partition("#")[0]
+        day = day_of(kept.start)
+        clash = next(
+            (
+                e
+                for e in out.values()
+                if e.uid != kept.uid and not e.cancelled and e.drug_key == kept.drug_key
+                and e.slot.partition("#")[0] == rule and day_of(e.start) == day
+            ),
+            None,
+        )  # fmt: skip
+        if clash is not None:
+            raise CourseError(
+                f"it would move {kept.title} back to {_when(wanted)}, which has passed, so it "
+                f"stays on {_when(kept)}; but {clash.title} would now fall on that day too: two "
+                f"doses of {kept.drug or kept.title} where the regimen gives one. Record what is "
+                "to happen from now on instead (a delay, an omission, a stop)"
+            )
 
 
 def _again(event: Event, first: Event) -> Event:
@@ -277,7 +309,7 @@ def _guarantees(regimen: Regimen, course: Course, zone: ZoneInfo, events: Sequen
         if others:
             limited = {d.key for d in model.drugs if d.max_cumulative is not None}
             prior = tuple(p for p in options.prior if p.drug in limited)
-            options = replace(options, prior=(*prior, *carried(others, model)))
+            options = replace(options, prior=(*prior, *carried(others, model, options.body)))
         check_guarantees(model, options, mine)
 
 
@@ -296,7 +328,7 @@ def _expand(
                 model = course.regimen_model(segment)
                 limited = {d.key for d in model.drugs if d.max_cumulative is not None}
                 prior = tuple(p for p in options.prior if p.drug in limited)
-                options = replace(options, prior=(*prior, *carried(out, model)))
+                options = replace(options, prior=(*prior, *carried(out, model, options.body)))
             out += expand(model, options)
     except PlanError as err:
         if entries is not None and entries < len(course.history):
@@ -370,19 +402,31 @@ def _withdrawable(change: Withdraw, earlier: Sequence[Entry]) -> tuple[str, str]
         after = [n for n, e in enumerate(earlier, start=1)
                  if n > change.entry and not isinstance(e.change, Withdraw)]  # fmt: skip
         if after:
-            return "entry", (f"entry {change.entry} switched regimen, and entries "
-                             f"{', '.join(map(str, after))} were recorded under the new one: "
-                             "withdraw them first")  # fmt: skip
+            which = (f"entry {after[0]} was" if len(after) == 1
+                     else f"entries {', '.join(map(str, after))} were")  # fmt: skip
+            them = "it" if len(after) == 1 else "them"
+            return "entry", (f"entry {change.entry} switched regimen, and {which} recorded "
+                             f"under the new one: withdraw {them} first")  # fmt: skip
     return None
 
 
-def drug_key(regimen: Regimen, text: str) -> str:
-    """The key of the drug ``text`` names: its key or its name, exactly (any case)."""
+def drug_key(regimen: Regimen | Sequence[Regimen], text: str) -> str:
+    """The key of the drug ``text`` names: its key or its name, exactly (any case), in
+    ``regimen`` (or in any of several, the first that has it: the regimens of a course that
+    switched, for a record of what was given under either)."""
+    regimens = (regimen,) if isinstance(regimen, Regimen) else tuple(regimen)
     wanted = text.strip().casefold()
-    for drug in regimen.drugs:
-        if wanted and wanted in (drug.key.casefold(), drug.name.casefold()):
-            return drug.key
-    raise PlanError(f"unknown drug {text!r} ({allowed_drugs(regimen)})", field="drug")
+    for model in regimens:
+        for drug in model.drugs:
+            if wanted and wanted in (drug.key.casefold(), drug.name.casefold()):
+                return drug.key
+    allowed = "; ".join(allowed_drugs(m) for m in regimens)
+    raise PlanError(f"unknown drug {text!r} ({allowed})", field="drug")
+
+
+def regimen_now(course: Course) -> Regimen:
+    """The regimen the course follows now (after any switch): what a new change refers to."""
+    return _regimen_now(course, len(course.history), course.regimen_model())
 
 
 def record(course: Course, entry: Entry, *, today: date | None = None) -> Course:
@@ -483,7 +527,7 @@ def edit_course(
     make: Callable[[Course], Recordable],
     *,
     reason: str = "",
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     by: str = "",
     dry_run: bool = False,
     again: bool = False,
@@ -496,15 +540,17 @@ def edit_course(
     :func:`record` as of ``now`` (the past stays as it was), and write the new version
     atomically, keeping the version read as ``FILE.bak``. Refused edits leave the file untouched.
 
-    ``dry_run`` checks and returns what would change and writes nothing. A change identical to
-    the last one recorded (the same command typed twice) is refused unless ``again``. ``by``
+    ``now`` is when it is recorded: an aware datetime, or a clock (a function returning one)
+    read once the lock is held, so that parallel writers record in the order they write. A
+    change identical to the last one recorded (the same command typed twice) is refused unless
+    ``again``; ``dry_run`` checks and returns what would change and writes nothing. ``by``
     says who recorded it. ``store`` is where the course lives (default: the course files,
     :class:`FileStore`).
     """
     need_path(path, "path")
     need_text(reason, "reason", error=PlanError)
     need_text(by, "by", error=PlanError)
-    need_aware(now, "now")
+    clock = _clock(now)
     if not callable(make):
         raise ArgumentError(
             f"make must be a function from the Course to a change, not {describe(make)}",
@@ -513,9 +559,11 @@ def edit_course(
     chosen = store if store is not None else FileStore()
     with chosen.editing(str(path)) as current:
         course = current.course
-        entry = Entry(at=now, change=make(course), reason=reason.strip(), by=by.strip())
+        entry = Entry(at=clock(), change=make(course), reason=reason.strip(), by=by.strip())
         last = course.history[-1] if course.history else None
-        if last is not None and last.change == entry.change and not again:
+        repeated = last is not None and last.change == entry.change
+        # A second withdrawal of one entry is refused by what it withdraws, in its own words.
+        if last is not None and repeated and not again and not isinstance(entry.change, Withdraw):
             raise CourseError(
                 f"refused: the last entry, recorded {last.when()}, is the same: "
                 f"{words(entry.change)}; if it really is to be recorded twice, add --again "
@@ -526,6 +574,18 @@ def edit_course(
         if not dry_run:
             chosen.put(current.key, updated, expected=current.version)
     return Edit(current.key, entry, before, after, written=not dry_run)
+
+
+def _clock(now: datetime | Callable[[], datetime]) -> Callable[[], datetime]:
+    """``now`` as a clock read under the lock: a fixed aware time, or a function giving one."""
+    if not callable(now):
+        fixed = need_aware(now, "now")
+        return lambda: fixed
+
+    def read() -> datetime:
+        return need_aware(now(), "now()")
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -598,7 +658,7 @@ def record_event(
     which: Which,
     status: Status,
     *,
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     by: str = "",
     time_given: time | datetime | None = None,
     amount: Amount | None = None,
@@ -610,16 +670,19 @@ def record_event(
     """Record what happened to the planned events ``which`` names (a whole treatment day, or
     one dose), under the course's lock. The plan never moves; a later record corrects an
     earlier one. ``time_given`` is a clock time on the event's own day in the course's zone, or
-    a full date and time. The same record as the one in force is refused unless ``again``."""
+    a full date and time. The same record as the one in force is refused unless ``again``.
+    ``now`` is when it is recorded, as for :func:`edit_course` (a time, or a clock read under
+    the lock)."""
     need_path(path, "path")
     need(which, Which, "which", "a Which (phase, cycle, day[, drug, slot, kind])")
     need_choice(status, "status", tuple(Status))
-    need_aware(now, "now")
+    clock = _clock(now)
     need_text(by, "by", error=PlanError)
     need_text(note, "note", error=PlanError)
     chosen_store = store if store is not None else FileStore()
     with chosen_store.editing(str(path)) as current:
         course = current.course
+        now = clock()  # under the lock: records are written in the order they are made
         _regimen, zone, events = plan_course(course)
         found = chosen_events(events, which, status)
         if not found:

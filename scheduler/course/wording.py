@@ -61,11 +61,20 @@ def describe_course(course: Course, today: date, upcoming: int = 8) -> str:
         bound = f"until {format_date(course.until)}"
     else:
         bound = "as the regimen says"
+    segments = course.segments()
+    first = ""
+    if len(segments) > 1:
+        end = segments[0].end
+        first = f" of {course.regimen}" + (f" (to {format_date(end)})" if end else "")
     out = [
         f"Course {course.id}: {regimen.name} ({regimen.id})",
-        f"Planned: from {format_date(course.start)}, {bound}, times in {course.timezone}"
+        f"Planned: from {format_date(course.start)}, {bound}{first}, times in {course.timezone}"
         + (f", for {course.label}" if course.label else ""),
     ]
+    for segment in segments[1:]:  # a switch: the regimens followed since
+        cycles = f", {plural(segment.cycles, 'cycle')}" if segment.cycles else ""
+        until = f" (to {format_date(segment.end)})" if segment.end else ""
+        out.append(f"Then: {segment.regimen} from {format_date(segment.start)}{cycles}{until}")
     if not course.history:
         out.append("Changes: none")
     else:

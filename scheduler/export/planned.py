@@ -115,17 +115,21 @@ class Planned:
         )
 
     def summary(self, recurrence: str = "expand") -> str:
-        """``24 events, 20 doses in 1 cycle, 2027-01-03 to 2027-01-29, times in Europe/London``.
+        """``24 events, 20 doses in 1 cycle, 2027-01-03 to 2027-01-29, times in Europe/London``;
+        a course's cancelled events are counted apart (``172 events (40 cancelled), ...``) and
+        left out of the rest.
 
         With ``recurrence="rrule"`` (an .ics of repeating doses as series) it also says how
         many calendar entries (VEVENTs) hold those events: ``245 events as 45 calendar entries
         (repeating doses as series), ...``, the number a calendar app's import reports. A plan
         whose UIDs carry no patient identity says so at the end."""
-        doses = [e for e in self.events if e.kind == "dose" and not e.cancelled]
-        cycles = len({(e.phase_number, e.cycle) for e in doses})
+        live = [e for e in self.events if not e.cancelled]
+        doses = [e for e in live if e.kind == "dose"]
+        cycles = len({(e.regimen, e.phase_number, e.cycle) for e in doses})  # a switch: both
         span = ""
-        if self.events:
-            span = f", {self.events[0].start:%Y-%m-%d} to {self.events[-1].start:%Y-%m-%d}"
+        if live:
+            span = f", {live[0].start:%Y-%m-%d} to {live[-1].start:%Y-%m-%d}"
+        cancelled = len(self.events) - len(live)
         entries = ""
         if recurrence == "rrule":
             from .series import group
@@ -137,7 +141,9 @@ class Planned:
         anonymous = "" if self.personal else f"; {NO_IDENTITY}"
         capped = "".join(f"; {n}" for n in self.notices if n.startswith(_CAPPED))
         return (
-            f"{plural(len(self.events), 'event')}{entries}, {plural(len(doses), 'dose')} in "
+            f"{plural(len(self.events), 'event')}{entries}"
+            + (f" ({cancelled} cancelled)" if cancelled else "")
+            + f", {plural(len(doses), 'dose')} in "
             f"{plural(cycles, 'cycle')}{span}{_weekdays(doses)}, times in {self.zone.key}"
             f"{capped}{anonymous}"
         )

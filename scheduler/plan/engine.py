@@ -722,8 +722,8 @@ class _Plan:
         if problem.broken == "safety limit":
             message = f"{pair} are closer than the safety limit of {problem.limit.shown}"
         elif problem.broken == "spacing":
-            message = (f"{pair} are closer than the regimen ever gives them "
-                       f"({format_duration(problem.limit.minimum)} apart)")  # fmt: skip
+            message = (f"{pair} are closer than the regimen ever gives them (it keeps them at "
+                       f"least {format_duration(problem.limit.minimum)} apart)")  # fmt: skip
         else:
             message = f"{pair} fall on consecutive days, and {problem.drug} is a weekly drug"
         if moved is not None:
@@ -787,7 +787,7 @@ class _Plan:
             return
         from .lifetime import lifetime
 
-        found = lifetime(self.regimen, events, self.options.prior)
+        found = lifetime(self.regimen, events, self.options.prior, self.options.body)
         if found.over is not None:
             raise PlanError(found.over)
         self.extra = found.lines
@@ -1137,10 +1137,13 @@ class _Cycle:
             for number, block in enumerate(blocks(days)):
                 first_day = self.date_of(block[0])
                 first = local(first_day, self.shifted(rule, first_day)[0], zone).astimezone(UTC)
+                # A day-scoped delay moves the series, not its days: each dose keeps the cycle
+                # day (and so the identity) it has in the plan without the delay.
+                moved = first_day - cycle_date(self.cycle_start, block[0])
                 per_day: dict[int, int] = {}
                 for k in range(int(timedelta(days=len(block)) / rule.every)):
                     start = (first + k * rule.every).astimezone(zone)
-                    day = self.day_of(start.date())
+                    day = self.day_of(start.date() - moved)
                     out.append(_Slot(day, per_day.get(day, 0), start, len(out), number, day))
                     per_day[day] = per_day.get(day, 0) + 1
         else:

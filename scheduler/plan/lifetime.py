@@ -4,8 +4,10 @@ because of heart damage, bleomycin 400 units because of lung damage).
 
 A dose counts in the limit's unit: as written when the regimen writes it in that unit (50 mg/m²
 towards 450 mg/m²), or as calculated when the limit is absolute and the dose was calculated
-(92 mg towards 900 mg). A dose that cannot be counted (an absolute limit, a per-m² dose and no
-weight and height) leaves the limit unchecked, and the plan says so instead of passing it.
+(92 mg towards 900 mg), or, for a limit per m² (or kg) and a dose in plain mg (a dose a course
+changed to "200 mg"), divided by the patient's BSA (or weight), rounded up to 0.1: 200 mg for
+1.82 m² counts 109.9 mg/m². A dose that cannot be counted (an absolute limit, a per-m² dose and
+no weight and height) leaves the limit unchecked, and the plan says so instead of passing it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from ..regimen.amounts import Amount, format_number, parse_amount
+from ..regimen.dosing import Body
 from ..regimen.model import Drug, EventKind, Regimen
 from ..regimen.notation import format_date
 from .events import Event
@@ -64,8 +67,11 @@ class Lifetime:
     """Limits that could not be added up, in words."""
 
 
-def lifetime(regimen: Regimen, events: list[Event], prior: tuple[Prior, ...]) -> Lifetime:
-    """The running totals of each limited drug over ``events`` (in time order) from ``prior``."""
+def lifetime(
+    regimen: Regimen, events: list[Event], prior: tuple[Prior, ...], body: Body | None = None
+) -> Lifetime:
+    """The running totals of each limited drug over ``events`` (in time order) from ``prior``
+    (a dose in plain mg counted per m² or kg with ``body``)."""
     lines: dict[str, str] = {}
     unchecked: list[str] = []
     for drug in regimen.drugs:
@@ -79,11 +85,14 @@ def lifetime(regimen: Regimen, events: list[Event], prior: tuple[Prior, ...]) ->
         )
         total = before
         for dose in doses:
-            counted = _counted(dose, cap)
+            counted = _counted(dose, cap, body)
             if counted is None:
+                without = {"m2": " without the weight and height", "kg": " without the weight"}
+                written = dose.amount_written or dose.amount
+                per = cap.per or (parse_amount(written).per if written else None)
                 unchecked.append(
                     f"the lifetime limit of {drug.name} ({cap}) is not checked: its doses "
-                    f"({dose.amount}) are not in {_unit(cap)} without the weight and height"
+                    f"({dose.amount}) are not in {_unit(cap)}{without.get(per or '', '')}"
                 )
                 break
             total += counted
@@ -93,7 +102,9 @@ def lifetime(regimen: Regimen, events: list[Event], prior: tuple[Prior, ...]) ->
     return Lifetime(lines, None, tuple(unchecked))
 
 
-def carried(events: Sequence[Event], regimen: Regimen) -> tuple[Prior, ...]:
+def carried(
+    events: Sequence[Event], regimen: Regimen, body: Body | None = None
+) -> tuple[Prior, ...]:
     """What ``events`` (an earlier regimen of the same course) gave of the drugs ``regimen``
     limits over a lifetime, as doses before it: a switch from one doxorubicin regimen to
     another keeps counting towards 450 mg/m². Doses that cannot be counted in the limit's
@@ -106,19 +117,26 @@ def carried(events: Sequence[Event], regimen: Regimen) -> tuple[Prior, ...]:
         total = Decimal(0)
         for event in events:
             if event.kind == EventKind.DOSE and not event.cancelled and event.drug_key == drug.key:
-                total += _counted(event, cap) or Decimal(0)
+                total += _counted(event, cap, body) or Decimal(0)
         if total:
             out.append(Prior(drug.key, Amount(total, cap.unit)))
     return tuple(out)
 
 
-def _counted(dose: Event, cap: Amount) -> Decimal | None:
-    for text in (dose.amount_written, dose.amount):
-        if text is None:
-            continue
-        amount = parse_amount(text)
+def _counted(dose: Event, cap: Amount, body: Body | None) -> Decimal | None:
+    texts = [parse_amount(t) for t in (dose.amount_written, dose.amount) if t is not None]
+    for amount in texts:
         if amount.unit == cap.unit:
             return amount.value
+    scale = None
+    if body is not None and cap.per == "m2":
+        scale = body.bsa()
+    elif body is not None and cap.per == "kg":
+        scale = body.weight_kg
+    if scale:
+        for amount in texts:
+            if amount.unit == cap.base_unit:
+                return (amount.value / scale).quantize(Decimal("0.1"), rounding=ROUND_CEILING)
     return None
 
 

@@ -122,9 +122,9 @@ def test_a_closure_that_would_stack_doses_is_refused_with_what_to_do() -> None:
         plan(clinic_regimen("1-5, 7-11"), date(2027, 1, 4), closed)
     assert str(caught.value) == (
         "a closure would move a dose so that Drug X doses on Sun 10 Jan 2027 at 10:00 and "
-        "Sun 10 Jan 2027 at 10:00 are closer than the regimen ever gives them (1 day apart); "
-        "record a delay of that cycle instead, or change the clinic closure policy to 'skip' "
-        "or 'keep and flag'"
+        "Sun 10 Jan 2027 at 10:00 are closer than the regimen ever gives them (it keeps them at "
+        "least 1 day apart); record a delay of that cycle instead, or change the clinic closure "
+        "policy to 'skip' or 'keep and flag'"
     )
 
 
