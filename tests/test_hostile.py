@@ -230,7 +230,7 @@ CASES: dict[str, Case] = {
     "course-too-much-history": Case(["plan", "c.toml", "-o", "-"], "201 changes: a course holds at most 200", files={"c.toml": COURSE + HISTORY * 201}),
     "course-fifo": Case(["course", "show", "pipe"], "is a named pipe (FIFO)", files={"pipe": FIFO}),
     "course-dev-zero": Case(["course", "delay", "/dev/zero", "--cycle", "2", "--days", "1"], "/dev/zero: is a device"),
-    "course-gigantic": Case(["course", "show", "huge.toml"], "is larger than 1,000,000 bytes", files={"huge.toml": sparse(50_000_000)}),
+    "course-gigantic": Case(["course", "show", "huge.toml"], "is larger than 4,000,000 bytes", files={"huge.toml": sparse(50_000_000)}),
     # -- course edits -------------------------------------------------------------------------
     "delay-days-huge": Case(["course", "delay", "course.toml", "--cycle", "2", "--days", "999999999"], "--days must be from 1 to 366"),
     "delay-cycle-0": Case(["course", "delay", "course.toml", "--cycle", "0", "--days", "7"], "--cycle must be from 1"),

@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 FORMAT = 1
-#: A course file is a few kilobytes; this bounds the work done on a wrong or hostile file.
-MAX_FILE_BYTES = 1_000_000
+#: A course file is a few kilobytes, up to about 1.3 MB with years of records; this bounds the
+#: work done on a wrong or hostile file, and no edit writes a file past it.
+MAX_FILE_BYTES = 4_000_000
 #: Every export replays the history version by version: a course holds at most this many changes.
 MAX_HISTORY = 200
 MAX_LABEL = 200
@@ -448,7 +449,15 @@ def dump_course(course: Course) -> str:
             value = getattr(record, key)
             if value:
                 out.append(f"{key} = {_str(value)}")
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:  # it could not be read again: refused before anything is written
+        raise CourseError(
+            f"the course file would be {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB "
+            "a course file may be (long notes?): nothing was written; keep notes short, or start "
+            "a new course for the next stretch of treatment"
+        )
+    return text
 
 
 def _utc(value: datetime) -> str:

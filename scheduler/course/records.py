@@ -32,8 +32,9 @@ __all__ = [
     "record_words",
 ]
 
-#: A course keeps at most this many records (a year of twice-daily doses is about 730).
-MAX_RECORDS = 20_000
+#: A course keeps at most this many records: seven years of twice-daily doses, in about 1.3 MB
+#: of course file (the file itself is bounded too: :data:`~scheduler.course.file.MAX_FILE_BYTES`).
+MAX_RECORDS = 5_000
 #: A note is a line or two.
 MAX_NOTE = 1_000
 

@@ -162,3 +162,29 @@ def test_a_course_is_told_from_a_regimen_by_its_top_level_keys(tmp_path: Path) -
     calendar = tmp_path / "x.ics"
     calendar.write_text(COURSE, encoding="utf-8")
     assert not is_course_file(calendar)
+
+
+def test_a_course_too_big_to_read_again_is_never_written(tmp_path: Path) -> None:
+    """4,000 records each with a 1,000-character note make a file of about 4.6 MB, past the
+    4 MB a course file may be: writing it is refused before anything is written (it could not
+    be read back), while the same records with short notes are written and read back."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from scheduler.course.file import MAX_FILE_BYTES, save_course
+    from scheduler.course.records import Record, Status
+
+    course = parse_course(COURSE)
+    at = datetime(2027, 1, 5, 12, 0, tzinfo=UTC)
+    records = tuple(
+        Record(at=at, event=f"e{n}@treatment-scheduler", status=Status.GIVEN, note="n" * 1_000)
+        for n in range(4_000)
+    )
+    path = tmp_path / "c.toml"
+    with pytest.raises(CourseError, match=r"^the course file would be 4\.\d MB, over the 4 MB"):
+        save_course(replace(course, records=records), path, new=True)
+    assert not path.exists()
+    short = tuple(replace(r, note="ok") for r in records)
+    save_course(replace(course, records=short), path, new=True)
+    assert path.stat().st_size < MAX_FILE_BYTES
+    assert load_course(path).records == short
