@@ -58,7 +58,7 @@ class _OncePerMinute(logging.Filter):
         self._held: dict[str, int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        kind = str(record.msg)
+        kind = _kind(str(record.msg))
         now = time.monotonic()
         if now - self._last.get(kind, float("-inf")) < self.every:
             self._held[kind] = self._held.get(kind, 0) + 1
@@ -68,9 +68,30 @@ class _OncePerMinute(logging.Filter):
         if held:
             record.msg = f"{record.getMessage()} (and {held} more like it in the last minute)"
             record.args = None
-        if record.exc_info and "out of system resource" in kind:
+        if record.exc_info and "out of system resource" in str(record.msg):
             record.exc_info = None  # the errno says it; no traceback a second each
         return True
+
+
+def _kind(message: str) -> str:
+    """What a message is about, without the parts that differ each time (a callback's
+    arguments and due time in asyncio's "Exception in callback ..." lines)."""
+    first = message.split("\n", 1)[0]
+    if first.startswith("Exception in callback "):
+        return first.split("(", 1)[0]
+    return message
+
+
+def _on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncio's handler, less one harmless error: after running out of descriptors asyncio
+    retries accept() a moment later, once per failed attempt, and a retry that falls due after
+    the server has closed (on shutdown) finds the listening socket gone."""
+    callback = getattr(context.get("handle"), "_callback", None)
+    if isinstance(context.get("exception"), ValueError) and (
+        getattr(callback, "__name__", "") == "_start_serving"
+    ):
+        return
+    loop.default_exception_handler(context)
 
 
 def _guarded_protocol() -> type[asyncio.Protocol]:
@@ -147,4 +168,10 @@ def serve(
         limit_concurrency=concurrency_limit(),
         lifespan="off",
     )
-    uvicorn.Server(config).run()
+
+    class Server(uvicorn.Server):
+        async def serve(self, sockets: Any = None) -> None:
+            asyncio.get_running_loop().set_exception_handler(_on_loop_error)
+            await super().serve(sockets)
+
+    Server(config).run()
