@@ -114,13 +114,24 @@ class Course:
         """The regimen reference to load: a path is relative to the course file's folder."""
         return self.reference_file(self.regimen)
 
-    def regimen_path(self) -> Path:
-        """The file the regimen is read from (a bundled id's file in the package): what a
-        cache of this course's plan must also watch."""
+    def regimen_path(self, reference: str | None = None) -> Path:
+        """The file the regimen (or the regimen ``reference`` names, as the course file does)
+        is read from: a bundled id's file in the package."""
         from ..regimen.catalog import bundled_path
 
-        ref = self.regimen_file()
+        ref = self.reference_file(reference if reference is not None else self.regimen)
         return Path(ref) if is_regimen_path(ref) or Path(ref).exists() else bundled_path(ref)
+
+    def regimen_paths(self) -> tuple[Path, ...]:
+        """Every regimen file the course's plan is read from (the first regimen and each one
+        switched to): what a cache of this course's plan must also watch."""
+        paths = [self.regimen_path()]
+        for entry in self.history:
+            if isinstance(entry.change, Switch):
+                path = self.regimen_path(entry.change.regimen)
+                if path not in paths:
+                    paths.append(path)
+        return tuple(paths)
 
     def regimen_model(self, segment: Segment | None = None) -> Regimen:
         """The regimen the course was made with, or the one a segment of it follows."""

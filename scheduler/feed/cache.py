@@ -27,12 +27,12 @@ MAX_VALIDATORS = 200_000
 
 @dataclass(frozen=True)
 class Validator:
-    """A rendered feed's validators and everything its body depends on: they stand while all of
-    these are unchanged."""
+    """A rendered feed's validators and everything its body depends on (the course file and
+    every regimen file it follows): they stand while all of these are unchanged."""
 
     course_version: str
-    regimen: Path
-    regimen_version: str
+    regimens: tuple[Path, ...]
+    regimen_versions: tuple[str, ...]
     day: object
     etag: str
     last_modified: datetime
@@ -43,13 +43,13 @@ class Cached:
     """A rendered feed with what it depends on."""
 
     course_version: str
-    regimen: Path
-    regimen_version: str
+    regimens: tuple[Path, ...]
+    regimen_versions: tuple[str, ...]
     day: object
     feed: Feed
 
     def validator(self) -> Validator:
-        return Validator(self.course_version, self.regimen, self.regimen_version, self.day,
+        return Validator(self.course_version, self.regimens, self.regimen_versions, self.day,
                          self.feed.etag, self.feed.last_modified)  # fmt: skip
 
 

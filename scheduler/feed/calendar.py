@@ -96,7 +96,8 @@ def render_feed(
 ) -> Feed:
     """Plan ``stored`` as ``scheduler plan COURSE`` does and keep what falls in the window.
 
-    ``regimen_modified`` is when the regimen file last changed (read from it when not given).
+    ``regimen_modified`` is when a regimen file of the course last changed (read from them
+    when not given).
     DTSTAMP is when the course or its regimen last changed, so the same versions on the same
     day are the same bytes (and the same ETag) on every request and after a server restart.
     """
@@ -104,7 +105,7 @@ def render_feed(
     from ..planner import plan_stored
 
     if regimen_modified is None:
-        regimen_modified = file_modified(stored.course.regimen_path())
+        regimen_modified = max(file_modified(p) for p in stored.course.regimen_paths())
     stamp = max(stored.modified, regimen_modified)
     planned = plan_stored(stored.course, label=None if show_label else "")
     live = [e for e in planned.events if not e.cancelled]

@@ -95,12 +95,12 @@ def create_app(
     throttled = Throttled(log)
 
     def standing(held: Cached | Validator | None, version: str, day: date) -> bool:
-        """Whether what was rendered still stands: same course, regimen file and day."""
+        """Whether what was rendered still stands: same course, regimen files and day."""
         return (
             held is not None
             and held.course_version == version
             and held.day == day
-            and _file_version(held.regimen) == held.regimen_version
+            and tuple(map(_file_version, held.regimens)) == held.regimen_versions
         )
 
     def feed_for(entry: Entry, version: str, day: date) -> Feed:
@@ -108,12 +108,13 @@ def create_app(
         if held is not None and standing(held, version, day):
             return held.feed
         stored = courses.get(entry.key)
-        regimen = stored.course.regimen_path()
-        regimen_version = _file_version(regimen)
-        made = render_feed(stored, regimen_modified=file_modified(regimen), today=day,
+        regimens = stored.course.regimen_paths()
+        versions = tuple(map(_file_version, regimens))
+        modified = max(file_modified(path) for path in regimens)
+        made = render_feed(stored, regimen_modified=modified, today=day,
                            window=chosen, show_label=entry.show_label, refresh=refresh)  # fmt: skip
         cache.put((entry.key, entry.show_label),
-                  Cached(stored.version, regimen, regimen_version, day, made))  # fmt: skip
+                  Cached(stored.version, regimens, versions, day, made))  # fmt: skip
         return made
 
     def not_found() -> Response:

@@ -166,6 +166,31 @@ def test_an_edited_regimen_file_is_served_on_the_next_request(tmp_path: Path) ->
         assert fetch(link, **{"If-Modified-Since": headers["last-modified"]})[0] == 200
 
 
+def test_an_edit_of_the_regimen_switched_to_is_served_on_the_next_request(tmp_path: Path) -> None:
+    """The feed watches every regimen file a course follows, not only its first."""
+    folder = tmp_path / "courses"
+    folder.mkdir()
+    from scheduler.regimen.catalog import bundled_path
+
+    regimen = folder / "maintenance.toml"
+    regimen.write_text(bundled_path("aldesleukin-sc").read_text())
+    course = new_course(folder, "js")  # aldesleukin-sc from Mon 4 Jan 2027
+    assert at("2027-01-02T11:00:00Z", "course", "switch", str(course), "--to", str(regimen),
+              "--from", "2027-02-08", "--cycles", "1") == 0  # fmt: skip
+    with serving(folder, "--days-ahead", "30", now=NOW, log=tmp_path / "log") as (base, _):
+        link = url(base, course)
+        status, headers, before = fetch(link)
+        assert status == 200 and "20270208T0900" in starts(before)  # the switched regimen's day 1
+        regimen.write_text(regimen.read_text().replace('time = "09:00"', 'time = "10:00"'))
+        edited = datetime(2027, 2, 1, 10, 0, tzinfo=UTC).timestamp()
+        os.utime(regimen, (edited, edited))
+        status, again, after = fetch(link, **{"If-None-Match": headers["etag"]})
+        assert status == 200 and again["etag"] != headers["etag"]
+        assert "20270208T1000" in starts(after) and "20270208T0900" not in starts(after)
+        assert "20270125T0900" in starts(after)  # the first regimen's doses keep their time
+        assert again["last-modified"] == "Mon, 01 Feb 2027 10:00:00 GMT"
+
+
 @pytest.mark.parametrize("form", ['W/"{}"', '"x", W/"{}"', "{}", ' W/"{}" '])
 def test_a_weak_etag_from_a_gzip_proxy_revalidates(
     clinic: tuple[str, Path, Path], form: str
