@@ -21,6 +21,7 @@ from .errors import ArgumentError
 
 __all__ = [
     "describe",
+    "line_problem",
     "need",
     "need_aware",
     "need_choice",
@@ -35,6 +36,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: Characters a one-line text (a name, a reason, a note) may not hold: C0 and C1 controls
+#: (a newline, a tab, a terminal escape), DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def describe(value: object) -> str:
@@ -87,6 +91,21 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def line_problem(value: str) -> str | None:
+    """What makes ``value`` unfit as one line of plain text (a lone surrogate, or a control
+    character: a newline, a tab, a terminal escape), or None."""
+    problem = text_problem(value)
+    if problem:
+        return problem
+    found = _CONTROL.search(value)
+    if found:
+        return (
+            f"contains a control character (U+{ord(found.group()):04X}) at character "
+            f"{found.start() + 1:,}: write it as one line of plain text"
+        )
+    return None
+
+
 def need_text(
     value: Any,
     name: str,
@@ -94,12 +113,14 @@ def need_text(
     error: type[Any] = ArgumentError,
     optional: bool = False,
     most: int | None = None,
+    line: bool = False,
 ) -> Any:
-    """``value`` as text that can be written (no lone surrogate), at most ``most`` characters."""
+    """``value`` as text that can be written (no lone surrogate), at most ``most`` characters;
+    with ``line``, one line of plain text (no control character either)."""
     need(value, str, name, "text (a str)", error=error, optional=optional)
     if value is None:
         return value
-    problem = text_problem(value)
+    problem = line_problem(value) if line else text_problem(value)
     if problem:
         raise error(f"{name} {problem}", field=name)
     if most is not None and len(value) > most:

@@ -107,6 +107,9 @@ FLAGS = {
     "age": "--age",
     "sex": "--sex",
     "reason": "--reason",
+    "by": "--by",
+    "note": "--note",
+    "percent": "--percent",
 }
 #: Errors about more than one option end with what to give instead.
 HINTS = {

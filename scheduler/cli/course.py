@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ArgumentError, CourseError, PlanError
+from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..words import plural
 from . import app
 from .common import (
@@ -471,12 +471,17 @@ def course_switch_command(
     """
     from ..course.history import Switch
     from ..course.replan import regimen_reference
+    from ..plan.bounds import check_date
+    from ..regimen.catalog import resolve
 
-    day = parse_date(start, "--from")
+    day = check_date(parse_date(start, "--from"), "--from")
+    if cycles is not None and not 1 <= cycles <= 10_000:
+        raise PlanError(f"--cycles must be from 1 to 10,000, got {cycles:,}")
     try:
+        resolve(to)  # named as typed, before it is made relative to the course file
         change = Switch(regimen_reference(to, file), day, cycles)
-    except CourseError as err:
-        raise PlanError(str(err)) from None
+    except SchedulerError as err:
+        raise PlanError(f"--to: {err}" if not isinstance(err, CourseError) else str(err)) from None
     _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
 
 

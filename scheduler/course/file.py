@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from ..arguments import need, need_path, text_problem
+from ..arguments import line_problem, need, need_path, text_problem
 from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
 from ..files import read_bytes, read_text, write_atomic
 from ..plan.bounds import FIRST_DATE, LAST_DATE
@@ -128,6 +128,8 @@ class _Reader(TableReader):
             self.fail(
                 "label", f"a label is at most {MAX_LABEL} characters (e.g. the patient's initials)"
             )
+        if line_problem(label):
+            self.fail("label", f"the label {line_problem(label)}")
         body = self.body(data)
         prior = self.prior(data)
         contact = self.text(data, "contact", "", required=False, what="how to reach the team")
@@ -135,6 +137,8 @@ class _Reader(TableReader):
             self.fail(
                 "contact", f"a contact is at most {MAX_CONTACT} characters (a name and a number)"
             )
+        if line_problem(contact):
+            self.fail("contact", f"the contact {line_problem(contact)}")
         reminders = self.text(data, "reminders", "", required=False) or "default"
         try:
             from ..plan.reminders import Reminders
@@ -175,11 +179,28 @@ class _Reader(TableReader):
                 for i, w in enumerate(self.items(closures, "weekdays", "closures", "weekday names"))
             ),
             policy=self.policy(closures.get("policy", {})),
-            history=tuple(self.entry(e, f"history[{i}]") for i, e in enumerate(raw_history)),
+            history=self.ordered(
+                tuple(self.entry(e, f"history[{i}]") for i, e in enumerate(raw_history))
+            ),
             records=self.records(data),
             origin=self.origin,
             line_of=self.line_of,
         )
+
+    def ordered(self, history: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        """The history as written, which must be the order it was recorded in: each entry's
+        time at or after the one before (an entry replays on what came before it)."""
+        for i in range(1, len(history)):
+            before, at = history[i - 1].at, history[i].at
+            if at < before:
+                stamp = "%Y-%m-%d %H:%M UTC"
+                self.fail(
+                    f"history[{i}].at",
+                    f"{at.astimezone(UTC).strftime(stamp)} is before the entry above it "
+                    f"({before.astimezone(UTC).strftime(stamp)}): changes are kept in the order "
+                    "they were recorded",
+                )
+        return history
 
     def body(self, data: dict[str, Any]) -> Body | None:
         """Weight, height, BSA formula and kidney function, checked together as a Body."""
@@ -296,7 +317,10 @@ class _Reader(TableReader):
                 self.join(path, name),
                 str(err).split(": ", 1)[-1] if isinstance(err, CourseError) else str(err),
             )
-        return Entry(at=at, change=change, reason=reason, by=by)
+        try:
+            return Entry(at=at, change=change, reason=reason, by=by)
+        except CourseError as err:
+            self.fail(path, str(err))
 
     def records(self, data: dict[str, Any]) -> tuple[Record, ...]:
         """``[[records]]``: what happened to planned events, oldest first."""
@@ -308,7 +332,13 @@ class _Reader(TableReader):
             path = f"records[{i}]"
             self.check_keys(table, _RECORD_KEYS, path)
             at = self.required(table, "at", path, "when it was recorded: at = 2027-01-10T09:12:00Z")
+            if not isinstance(at, datetime) or at.utcoffset() is None:
+                self.fail(self.join(path, "at"),
+                          f"expected the time it was recorded, in UTC (at = 2027-01-10T09:12:00Z), got {show(at)}")  # fmt: skip
             when = table.get("time")
+            if when is not None and (not isinstance(when, datetime) or when.utcoffset() is None):
+                self.fail(self.join(path, "time"),
+                          f"expected the time it was given, with its offset (time = 2027-01-10T09:12:00+00:00), got {show(when)}")  # fmt: skip
             amount = table.get("amount")
             status = self.text(table, "status", path, what="given, missed ...")
             if status not in tuple(Status):
@@ -331,6 +361,8 @@ class _Reader(TableReader):
                     )
                 )
             except CourseError as err:
+                if err.line is not None:  # already says where
+                    raise
                 self.fail(path, str(err))
         if [r.at for r in out] != sorted(r.at for r in out):
             self.fail("records", "records are kept in the order they were recorded (by at)")

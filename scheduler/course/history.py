@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from ..arguments import line_problem
 from ..errors import CourseError
 from ..plan.bounds import FIRST_DATE, LAST_DATE
 from ..plan.changes import CHANGES, Change
@@ -49,13 +50,18 @@ class Switch:
         if not isinstance(self.start, date) or isinstance(self.start, datetime):
             raise CourseError(f"a switch needs its first day (a date), got {self.start!r:.60}")
         if not FIRST_DATE <= self.start <= LAST_DATE:
-            raise CourseError(f"{self.start.isoformat()} is outside the dates this tool plans")
+            raise CourseError(
+                f"a switch's first day {self.start.isoformat()} is outside the dates this tool "
+                f"plans ({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+            )
         if self.cycles is not None and (
             isinstance(self.cycles, bool)
             or not isinstance(self.cycles, int)
             or not 1 <= self.cycles <= 10_000
         ):
-            raise CourseError(f"cycles must be from 1 to 10,000, got {self.cycles!r:.60}")
+            raise CourseError(
+                f"a switch's cycles must be from 1 to 10,000, got {self.cycles!r:.60}"
+            )
 
 
 Recordable = Change | Withdraw | Switch
@@ -84,6 +90,10 @@ class Entry:
             raise CourseError(f"a reason is a text of at most {MAX_REASON} characters")
         if not isinstance(self.by, str) or len(self.by) > MAX_BY:
             raise CourseError(f"who recorded it is a name of at most {MAX_BY} characters")
+        for name, text in (("reason", self.reason), ("by", self.by)):
+            problem = line_problem(text)
+            if problem:
+                raise CourseError(f"{name} {problem}")
         from .kinds import kind_of
 
         for field in kind_of(self.change).fields:  # a field the file keeps on the entry

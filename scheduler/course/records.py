@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
+from ..arguments import line_problem
 from ..errors import CourseError
 from ..plan.clock import day_of, instant
 from ..plan.events import Event
@@ -146,6 +147,9 @@ class Record:
                                  ("by", self.by, 200)):  # fmt: skip
             if not isinstance(text, str) or len(text) > most:
                 raise CourseError(f"{name} is a text of at most {most:,} characters")
+            problem = line_problem(text)
+            if problem:
+                raise CourseError(f"{name} {problem}")
 
 
 def parse_amount_given(text: str) -> Amount:

@@ -548,8 +548,8 @@ def edit_course(
     :class:`FileStore`).
     """
     need_path(path, "path")
-    need_text(reason, "reason", error=PlanError)
-    need_text(by, "by", error=PlanError)
+    need_text(reason, "reason", error=PlanError, line=True)
+    need_text(by, "by", error=PlanError, line=True)
     clock = _clock(now)
     if not callable(make):
         raise ArgumentError(
@@ -608,7 +608,7 @@ class Which:
         need_whole(self.phase, "which.phase", 1, 1_000)
         need_whole(self.cycle, "which.cycle", 1, 1_000_000)
         need_whole(self.day, "which.day", -1_000_000, 1_000_000)
-        need_text(self.drug, "which.drug", optional=True, most=200)
+        need_text(self.drug, "which.drug", optional=True, most=200, line=True)
         if self.slot is not None:
             need_whole(self.slot, "which.slot", 1, 10_000)
         need(self.kind, EventKind, "which.kind", "an EventKind", optional=True)
@@ -677,8 +677,8 @@ def record_event(
     need(which, Which, "which", "a Which (phase, cycle, day[, drug, slot, kind])")
     need_choice(status, "status", tuple(Status))
     clock = _clock(now)
-    need_text(by, "by", error=PlanError)
-    need_text(note, "note", error=PlanError)
+    need_text(by, "by", error=PlanError, line=True)
+    need_text(note, "note", error=PlanError, line=True)
     chosen_store = store if store is not None else FileStore()
     with chosen_store.editing(str(path)) as current:
         course = current.course
@@ -711,6 +711,8 @@ def record_event(
             given = time_given
             if isinstance(given, time):
                 given = datetime.combine(day_of(event.start), given).replace(tzinfo=zone)
+            elif isinstance(given, datetime) and given.utcoffset() is None:
+                given = given.replace(tzinfo=zone)  # a date and time in the course's zone
             record = Record(
                 at=now, event=event.uid, status=status, what=_what(event), time=given,
                 amount=amount, reason=reason, note=note.strip(), by=by.strip(),
@@ -792,14 +794,14 @@ def new_course(
 
     need_text(regimen, "regimen", error=PlanError)
     need_text(zone, "zone", error=PlanError)
-    need_text(label, "label", error=PlanError)
+    need_text(label, "label", error=PlanError, line=True)
     loaded = resolve(regimen)
     parse_reminders(reminders)
     load_zone(zone)
     text = " ".join(label.split())
     if len(text) > MAX_LABEL:
         raise PlanError(f"label is longer than {MAX_LABEL} characters", field="label")
-    need_text(contact, "contact", error=PlanError)
+    need_text(contact, "contact", error=PlanError, line=True)
     if len(contact) > MAX_CONTACT:
         raise PlanError(f"contact is longer than {MAX_CONTACT} characters", field="contact")
     course = Course(

@@ -123,6 +123,13 @@ def _recorded(course: Course, events: tuple[Event, ...], today: date, shown: int
         out.append(
             f"  {format_date(day_of(start))}{clock}  {event.title}: {record_words(record, zone)}"
         )
+    lost = [record for uid, record in now.items() if uid not in by_uid]
+    if lost:  # a hand edit of the id or of a record's event: kept, and said, never dropped
+        out.append(
+            f"Not in this plan ({plural(len(lost), 'record')} naming no event of it; was the "
+            "course id or a record's event edited by hand?):"
+        )
+        out += [f"  {record.what or record.event}: {record_words(record, zone)}" for record in lost]
     taken = adherence(events, course.records, today)
     if taken.due:
         out.append(f"Home doses so far: {taken}")

@@ -202,7 +202,8 @@ class DoseChange:
         ):
             raise PlanError(
                 f"a dose percentage must be more than 0 and at most {MAX_PERCENT} "
-                f"(75 for a 25 % reduction), got {self.percent!r:.60}",
+                f"(75 for a 25 % reduction), got "
+                f"{self.percent if isinstance(self.percent, Decimal) else repr(self.percent):.60}",
                 field="percent",
             )
         if self.amount is not None and not isinstance(self.amount, Amount):
