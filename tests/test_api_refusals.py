@@ -171,6 +171,12 @@ CASES = [
          ArgumentError, "segment must be a Segment of the course (Course.segments()), not str '1'"),
     case("scheduler.Course.regimen_model", lambda: _course().regimen_model("1"),  # type: ignore[arg-type]
          ArgumentError, "segment must be a Segment of the course (Course.segments()), not str '1'"),
+    case("scheduler.Course.regimen_path", lambda: _course().regimen_path(5),  # type: ignore[arg-type]
+         ArgumentError, "reference must be text (a str) or None, not int 5"),
+    case("scheduler.FileStore.reference", lambda: scheduler.FileStore().reference("r.toml", "x.toml"),  # type: ignore[arg-type]
+         ArgumentError, "regimen must be a pathlib.Path of the regimen file, not str 'r.toml'"),
+    case("scheduler.course.tokens.save_access", lambda: scheduler.course.tokens.save_access(None),  # type: ignore[arg-type]
+         ArgumentError, "access must be an Access (a course's tokens), not None"),
     case("scheduler.Planned.regimen_of", lambda: planned().regimen_of(None),  # type: ignore[arg-type]
          ArgumentError, "event must be an Event of the plan, not None"),
     # the top-level API

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..arguments import need, need_whole
+from ..arguments import need, need_text, need_whole
 from ..errors import CourseError, PlanError, SchedulerError
 from ..plan.changes import Change, Stop
 from ..plan.closures import DEFAULT_POLICY, Closures
@@ -119,6 +119,7 @@ class Course:
         is read from: a bundled id's file in the package."""
         from ..regimen.catalog import bundled_path
 
+        need_text(reference, "reference", optional=True, most=4096)
         ref = self.reference_file(reference if reference is not None else self.regimen)
         return Path(ref) if is_regimen_path(ref) or Path(ref).exists() else bundled_path(ref)
 

@@ -31,6 +31,7 @@ __all__ = [
     "load_access",
     "revoke",
     "rotate",
+    "save_access",
     "well_formed",
 ]
 
@@ -139,7 +140,7 @@ def rotate(
         label = show_label if show_label is not None else (before.show_label if before else False)
         new = Token(name, secrets.token_urlsafe(32), now.astimezone(UTC), label)
         others = tuple(t for t in access.tokens if t.name != name)
-        _save(replace(access, tokens=(*others, new)))
+        save_access(replace(access, tokens=(*others, new)))
     return new
 
 
@@ -152,7 +153,7 @@ def revoke(course: str | Path, name: str) -> None:
         if access.get(name) is None:
             known = ", ".join(t.name for t in access.tokens) or "none"
             raise CourseError(f"has no feed token for {name!r} (tokens: {known})", file=str(course))
-        _save(replace(access, tokens=tuple(t for t in access.tokens if t.name != name)))
+        save_access(replace(access, tokens=tuple(t for t in access.tokens if t.name != name)))
 
 
 def check_name(name: str) -> None:
@@ -163,7 +164,9 @@ def check_name(name: str) -> None:
         )
 
 
-def _save(access: Access) -> None:
+def save_access(access: Access) -> None:
+    """Write the course's token file (0600) with exactly ``access``'s tokens."""
+    need(access, Access, "access", "an Access (a course's tokens)")
     lines = [
         "# Feed tokens of the course beside this file: whoever has one can read the course's",
         "# calendar. Keep this file private; rotate with `scheduler course rotate-token`.",
