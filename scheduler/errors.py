@@ -15,6 +15,7 @@ __all__ = [
     "PublishError",
     "RegimenError",
     "SchedulerError",
+    "StoreError",
     "UnknownRegimenError",
 ]
 
@@ -132,3 +133,10 @@ class PublishError(_FieldError):
     ``field`` names the option at fault when there is one (``caldav``, ``user``,
     ``password_env``, ``calendar``).
     """
+
+
+class StoreError(_FieldError):
+    """A store of courses cannot be used: an unknown or malformed store URL, a database that
+    cannot be reached or opened, a schema newer than this version knows, or a write that waited
+    too long for another's lock (nothing written). ``field`` is ``store`` when the URL is at
+    fault."""

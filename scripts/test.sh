@@ -26,7 +26,8 @@ fi
 # and PNG (tests/export/test_html_browser.py; Debian's package, never a browser download);
 # nginx with openssl puts the feed server behind HTTPS (tests/feed/test_proxy.py); wrk is the
 # load generator of bench/feed.py; gcc, pkg-config and libical-dev build the libical reader of
-# our .ics files (tests/libical/read_ics.c). Missing ones are installed when we may (root with
+# our .ics files (tests/libical/read_ics.c); postgresql is the database server the store tests
+# start on 127.0.0.1. Missing ones are installed when we may (root with
 # apt).
 missing=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
@@ -35,6 +36,9 @@ for tool in nginx openssl wrk gcc pkg-config; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
 done
 pkg-config --exists libical 2>/dev/null || missing+=(libical-dev)
+# PostgreSQL: the store tests start a throwaway server of their own (initdb, pg_ctl).
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+  || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -15,7 +15,7 @@ LAYERS = {
     "regimen": 1,
     "plan": 2,
     "course": 3,
-    "export": 4, "fhir": 4,
+    "export": 4, "fhir": 4, "store": 4,
     "planner": 5, "check": 5, "dav": 5,
     "batch": 6, "publish": 6, "feed": 6,
     "cli": 7,

@@ -5,7 +5,6 @@ edits of one file are applied one after another and none is lost."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -806,7 +805,7 @@ def new_course(
         raise PlanError(f"contact is longer than {MAX_CONTACT} characters", field="contact")
     course = Course(
         id=identity if identity is not None else str(uuid.uuid4()),
-        regimen=regimen_reference(regimen, course_file),
+        regimen=regimen_reference(regimen, course_file, store),
         start=start,
         timezone=zone.strip(),
         cycles=cycles,
@@ -830,17 +829,15 @@ def new_course(
     return course, events
 
 
-def regimen_reference(regimen: str, course_file: str | Path) -> str:
-    """How a new course file at ``course_file`` should name ``regimen`` (as the user typed it):
-    a bundled id as it is, a file path relative to the course file's folder."""
+def regimen_reference(
+    regimen: str, course_file: str | Path, store: CourseStore | None = None
+) -> str:
+    """How a course at ``course_file`` in ``store`` should name ``regimen`` (as the user typed
+    it): a bundled id as it is, a file path as the store keeps it (relative to a course file's
+    folder; absolute in a database)."""
     if not is_regimen_path(regimen) and not Path(regimen).is_file():
         return regimen
-    target = Path(regimen).resolve()
-    folder = Path(os.path.abspath(course_file)).parent
-    try:
-        return Path(os.path.relpath(target, folder)).as_posix()
-    except ValueError:  # another drive (Windows): keep it absolute
-        return str(target)
+    return (store if store is not None else FileStore()).reference(Path(regimen), str(course_file))
 
 
 def _why_nothing(

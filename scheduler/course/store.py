@@ -101,6 +101,10 @@ class CourseStore(Protocol):
         """Remove reader ``name``'s token."""
         ...
 
+    def reference(self, regimen: Path, key: str) -> str:
+        """How the course at ``key`` names the regimen file ``regimen`` in this store."""
+        ...
+
 
 def _version(info: os.stat_result) -> str:
     # A write replaces the file (a new inode); an in-place edit (an editor, cp) changes its size
@@ -223,6 +227,18 @@ class FileStore:
         from .tokens import revoke
 
         revoke(key, name)
+
+    def reference(self, regimen: Path, key: str | Path) -> str:
+        """A regimen file relative to the course file's folder, so the course plans the same
+        from any working folder (absolute on another drive)."""
+        need(regimen, Path, "regimen", "a pathlib.Path of the regimen file")
+        need_path(key, "key")
+        target = regimen.resolve()
+        folder = Path(os.path.abspath(key)).parent
+        try:
+            return Path(os.path.relpath(target, folder)).as_posix()
+        except ValueError:  # another drive (Windows): keep it absolute
+            return str(target)
 
     # -- inside -------------------------------------------------------------------------------
 

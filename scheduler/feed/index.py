@@ -79,7 +79,7 @@ class FeedIndex:
         entry = hits[0]
         try:
             current = self.store.tokens_version(entry.key)
-        except OSError:
+        except (OSError, SchedulerError):
             return None
         if current != self._files.get(entry.key, _Tokens(None, ())).version:
             self._reload({entry.key})  # changed in place since the last sweep
@@ -101,7 +101,7 @@ class FeedIndex:
     def _maybe_sweep(self) -> None:
         try:
             stamp = os.stat(self.folder).st_mtime_ns
-        except OSError:
+        except (OSError, SchedulerError):
             stamp = None
         if stamp == self._stamp and self._clock() - self._swept < self.sweep_seconds:
             return
@@ -123,7 +123,7 @@ class FeedIndex:
             for key in keys:
                 try:
                     version = self.store.tokens_version(key)
-                except OSError:
+                except (OSError, SchedulerError):
                     version = None
                 known = self._files.get(key)
                 if known is None or known.version != version:
@@ -177,12 +177,12 @@ class FeedIndex:
 def _stamp(folder: str | os.PathLike[str]) -> int | None:
     try:
         return os.stat(folder).st_mtime_ns
-    except OSError:
+    except (OSError, SchedulerError):
         return None
 
 
 def _safe_version(store: CourseStore, key: str) -> str | None:
     try:
         return store.tokens_version(key)
-    except OSError:
+    except (OSError, SchedulerError):
         return None

@@ -1,0 +1,101 @@
+"""The database's tables, as numbered upgrades: a new database runs them all, an older one the
+ones it lacks, each in one transaction with the version it brings. A database newer than this
+version of the tool is refused rather than written by code that does not know its tables.
+
+Every text is UTF-8 and every time UTC in ISO 8601 (``2027-01-26T08:00:00Z``), so both engines
+store and sort them alike.
+"""
+
+from __future__ import annotations
+
+from .sql import Database
+
+__all__ = ["SCHEMA_VERSION", "UPGRADES", "upgrade"]
+
+#: Each upgrade's statements; upgrade n (1-based) brings the database to version n.
+UPGRADES: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE IF NOT EXISTS meta (name VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)",
+        # A course as its course file's text (docs/courses.md), so that a course reads and
+        # checks the same in every store; what lists and worklists need beside it.
+        """CREATE TABLE courses (
+            key VARCHAR(200) PRIMARY KEY,
+            id VARCHAR(200) NOT NULL,
+            body TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            modified VARCHAR(20) NOT NULL,
+            label TEXT NOT NULL,
+            regimen TEXT NOT NULL,
+            start_date VARCHAR(10) NOT NULL,
+            tokens_version BIGINT
+        )""",
+        "CREATE INDEX courses_by_id ON courses (id)",
+        # Every version of every course, never changed: the change log behind the history.
+        """CREATE TABLE course_log (
+            key VARCHAR(200) NOT NULL,
+            version BIGINT NOT NULL,
+            stored VARCHAR(20) NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (key, version)
+        )""",
+        """CREATE TABLE tokens (
+            key VARCHAR(200) NOT NULL REFERENCES courses (key) ON DELETE CASCADE,
+            name VARCHAR(40) NOT NULL,
+            token VARCHAR(64) NOT NULL UNIQUE,
+            created VARCHAR(20) NOT NULL,
+            show_label INTEGER NOT NULL,
+            PRIMARY KEY (key, name)
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(UPGRADES)
+
+
+def version_of(db: Database) -> int:
+    """The schema version of ``db`` (0 for an empty database)."""
+    has_meta = db.rows(
+        "SELECT COUNT(*) FROM meta WHERE name = 'schema_version'"
+        if _has_table(db, "meta")
+        else "SELECT 0"
+    )
+    if not has_meta[0][0]:
+        return 0
+    return int(db.rows("SELECT value FROM meta WHERE name = 'schema_version'")[0][0])
+
+
+def _has_table(db: Database, name: str) -> bool:
+    if db.dialect.name == "sqlite":
+        query = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        query = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()"
+    return bool(db.rows(query, (name,))[0][0])
+
+
+def upgrade(db: Database) -> int:
+    """Bring ``db`` to :data:`SCHEMA_VERSION`; the version it was at. Two processes upgrading
+    at once are serialised by the write transaction (the second finds nothing left to do)."""
+    from ..errors import StoreError
+
+    before = version_of(db)
+    if before > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.name} has schema version {before}, newer than this tool's {SCHEMA_VERSION}: "
+            "upgrade treatment-scheduler",
+            field="store",
+        )
+    for number in range(before + 1, SCHEMA_VERSION + 1):
+        with db.transaction():
+            if number == 1:
+                db.execute(UPGRADES[0][0])
+                db.execute(
+                    "INSERT INTO meta (name, value) VALUES ('schema_version', '0') "
+                    "ON CONFLICT (name) DO NOTHING"
+                )
+            current = int(db.rows("SELECT value FROM meta WHERE name = 'schema_version'"
+                                  + db.dialect.lock_row)[0][0])  # fmt: skip
+            if current >= number:
+                continue  # another process did it while we waited
+            for statement in UPGRADES[number - 1][1 if number == 1 else 0 :]:
+                db.execute(statement)
+            db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(number),))
+    return before
