@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import OutputError, PlanError, PublishError, SchedulerError
+from ..errors import OutputError, PlanError, PublishError, SchedulerError, StoreError
 from ..words import one_line
 from .help import HELP_OPTIONS, Group
 
@@ -110,6 +110,7 @@ FLAGS = {
     "by": "--by",
     "note": "--note",
     "percent": "--percent",
+    "store": "--store",
 }
 #: Errors about more than one option end with what to give instead.
 HINTS = {
@@ -118,9 +119,9 @@ HINTS = {
     "insecure": "or --insecure to send it anyway",
 }
 
-from . import batch, check, course, feed, fhir, plan  # noqa: E402  (registers the commands on app)
+from . import batch, check, course, feed, fhir, plan, store  # noqa: E402  (registers the commands on app)
 
-del batch, check, course, feed, fhir, plan
+del batch, check, course, feed, fhir, plan, store
 
 from . import publish  # noqa: E402  (the CalDAV command; its client is imported when run)
 
@@ -130,7 +131,9 @@ del publish
 def message(err: SchedulerError) -> str:
     """The one line for ``err``, naming the option at fault the way this command spells it."""
     text = str(err)
-    field = err.field if isinstance(err, PlanError | OutputError | PublishError) else None
+    field = (
+        err.field if isinstance(err, PlanError | OutputError | PublishError | StoreError) else None
+    )
     if field in HINTS:
         return f"{text} ({HINTS[field]})"
     flag = FLAGS.get(field) if field else None

@@ -13,6 +13,7 @@ import typer
 from ..errors import PlanError
 
 if TYPE_CHECKING:
+    from ..course.store import CourseStore
     from ..plan.closures import Closures
     from ..plan.lifetime import Prior
     from ..regimen.dosing import Body
@@ -23,6 +24,26 @@ RegimenArg = Annotated[
         metavar="ID|FILE", help="A bundled regimen id (see 'scheduler regimens') or a .toml file."
     ),
 ]
+
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="SCHEDULER_STORE",
+        metavar="URL",
+        help="Where the courses are: sqlite:///clinic.db or postgresql://user@host/db (default: "
+        "course files; $SCHEDULER_STORE).",
+        show_envvar=False,
+    ),
+]
+
+
+def store_of(url: str | None) -> CourseStore:
+    """The store ``--store`` names: course files without one."""
+    from ..store import open_store
+
+    return open_store(url)
 
 
 def parse_date(text: str, option: str) -> date:

@@ -20,12 +20,14 @@ from .common import (
     PriorOpt,
     RegimenArg,
     SexOpt,
+    StoreOpt,
     body,
     check_region,
     now,
     parse_clock,
     parse_date,
     prior_doses,
+    store_of,
     zone_name,
 )
 from .common import weekdays as closed_weekdays
@@ -129,6 +131,7 @@ def course_new_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    store: StoreOpt = None,
 ) -> None:
     """Start a course of a regimen for one patient.
 
@@ -155,6 +158,7 @@ def course_new_command(
         prior=prior_doses(prior),
         contact=contact or "",
         force=force,
+        store=store_of(store),
     )
     doses = [e for e in events if e.kind == "dose"]
     typer.echo(f"Created {output}: {plural(len(doses), 'dose')} from {course.start.isoformat()}")
@@ -168,17 +172,20 @@ def _record(
     dry_run: bool = False,
     again: bool = False,
     by: str | None = None,
+    store: str | None = None,
 ) -> None:
     from ..course.diff import describe_changes, items_from_events
     from ..course.replan import edit_course
+    from ..course.store import FileStore
     from ..course.wording import words
 
-    edit = edit_course(
-        file, make, reason=reason or "", now=now, by=who(by), dry_run=dry_run, again=again
-    )
+    chosen = store_of(store)
+    edit = edit_course(file, make, reason=reason or "", now=now, by=who(by), dry_run=dry_run,
+                       again=again, store=chosen)  # fmt: skip
     said = words(edit.entry.change) + (f" — {edit.entry.reason}" if edit.entry.reason else "")
     if edit.written:
-        typer.echo(f"Recorded in {file} (previous version: {edit.file}.bak): {said}")
+        kept = f"{edit.file}.bak" if isinstance(chosen, FileStore) else "kept in the store"
+        typer.echo(f"Recorded in {file} (previous version: {kept}): {said}")
     else:
         typer.echo(f"Dry run, nothing written to {file}: {said}")
     for line in describe_changes(items_from_events(edit.before), items_from_events(edit.after)):
@@ -228,6 +235,7 @@ def course_delay_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Delay a cycle and every later one (their tests and visits move too), or with --scope a
     cycle day, the rest of a cycle, or a day of every later cycle. Recorded on the day it is
@@ -250,7 +258,7 @@ def course_delay_command(
         count = days if target is None else delay_to(course, phase, cycle, target)
         return Delay(phase, cycle, count if count is not None else 0, day, Scope(scope))
 
-    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("omit")
@@ -273,6 +281,7 @@ def course_omit_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Omit doses of one cycle day. Omitted doses are not replaced.
 
@@ -285,7 +294,7 @@ def course_omit_command(
         key = drug_key(regimen_now(course), drug) if drug is not None else None
         return Omit(phase, cycle, day, slot, key)
 
-    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("stop")
@@ -304,6 +313,7 @@ def course_stop_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Stop the course early: everything after it is removed (precautions follow the new last dose).
 
@@ -317,7 +327,7 @@ def course_stop_command(
         raise PlanError("--phase goes with --cycle, not with --after")
     last: date | None = parse_date(after, "--after") if after is not None else None
     stop = Stop(after=last) if last is not None else Stop(phase=phase or 1, cycle=cycle)
-    _record(file, lambda _course: stop, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, lambda _course: stop, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("retime")
@@ -329,6 +339,7 @@ def course_retime_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Move the dose time from a date on (a day's later doses keep their spacing).
 
@@ -337,7 +348,7 @@ def course_retime_command(
     from ..plan.changes import Retime
 
     change = Retime(parse_date(start, "--from"), parse_clock(at))
-    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("close")
@@ -358,6 +369,7 @@ def course_close_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record clinic closures: clinic events move to the next open day; home doses stay.
 
@@ -370,7 +382,7 @@ def course_close_command(
     if not (dates or region or days):
         raise PlanError("give --date, --holidays or --weekday")
     change = Close(tuple(parse_date(d, "--date") for d in dates or ()), region, days)
-    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("dose")
@@ -394,6 +406,7 @@ def course_dose_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Change one drug's dose from a cycle on: a percentage of the regimen's dose, or an amount.
 
@@ -418,7 +431,7 @@ def course_dose_command(
         key = drug_key(regimen_now(course), drug)
         return DoseChange(key, phase, from_cycle, reason.strip(), share, instead)
 
-    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("hold")
@@ -431,6 +444,7 @@ def course_hold_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Hold one drug of a combination for a cycle (the others go on; not replaced).
 
@@ -442,7 +456,7 @@ def course_hold_command(
     def make(course: Course) -> Change:
         return Hold(drug_key(regimen_now(course), drug), phase, cycle)
 
-    _record(file, make, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, make, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("switch")
@@ -462,6 +476,7 @@ def course_switch_command(
     dry_run: DryRun = False,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Switch the course to another regimen from a date (a maintenance regimen, a change of
     treatment): what the regimen before had from then on is cancelled; the course keeps its
@@ -479,10 +494,10 @@ def course_switch_command(
         raise PlanError(f"--cycles must be from 1 to 10,000, got {cycles:,}")
     try:
         resolve(to)  # named as typed, before it is made relative to the course file
-        change = Switch(regimen_reference(to, file), day, cycles)
+        change = Switch(regimen_reference(to, file, store_of(store)), day, cycles)
     except SchedulerError as err:
         raise PlanError(f"--to: {err}" if not isinstance(err, CourseError) else str(err)) from None
-    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by)
+    _record(file, lambda _course: change, reason, dry_run=dry_run, again=again, by=by, store=store)
 
 
 @course_app.command("withdraw")
@@ -494,6 +509,7 @@ def course_withdraw_command(
     reason: Reason = None,
     dry_run: DryRun = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Take back an entry recorded by mistake: its change no longer applies from now (what is
     past stays), and it stays in the history, marked withdrawn, with who and why.
@@ -506,7 +522,7 @@ def course_withdraw_command(
         withdrawal = Withdraw(entry)
     except CourseError as err:
         raise PlanError(f"--entry: {err}") from None
-    _record(file, lambda _course: withdrawal, reason, dry_run=dry_run, by=by)
+    _record(file, lambda _course: withdrawal, reason, dry_run=dry_run, by=by, store=store)
 
 
 def _record_event(
@@ -526,10 +542,10 @@ def _record_event(
     again: bool,
     by: str | None,
     on: str | None,
+    store: str | None,
 ) -> None:
     from ..course.records import REASONS, Status, parse_amount_given, record_words
     from ..course.replan import Which, course_regimens, drug_key, record_event
-    from ..course.store import FileStore
     from ..regimen.model import EventKind
 
     if status not in tuple(Status):
@@ -546,7 +562,8 @@ def _record_event(
         given = parse_amount_given(amount) if amount is not None else None
     except ValueError as err:
         raise PlanError(f"--amount: {err}") from None
-    course = FileStore().get(str(file)).course
+    chosen = store_of(store)
+    course = chosen.get(str(file)).course
     key = drug_key(course_regimens(course)[::-1], drug) if drug is not None else None
     try:
         which = Which(
@@ -557,7 +574,7 @@ def _record_event(
         raise PlanError(str(err).replace("which.", "--", 1)) from None
     records = record_event(
         file, which, Status(status), now=now, by=who(by), time_given=_given_at(at),
-        amount=given, reason=why, note=note or "", again=again,
+        amount=given, reason=why, note=note or "", again=again, store=chosen,
     )  # fmt: skip
     zone = course.zone()
     for record in records:
@@ -641,6 +658,7 @@ def course_record_command(
     phase: PhaseOption = 1,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record what happened to a planned event: a dose given, missed, refused or given
     elsewhere; a clinic event confirmed, deferred or cancelled. The plan never moves; a later
@@ -649,7 +667,7 @@ def course_record_command(
     Example: scheduler course record jsmith.toml --status confirmed --cycle 2 --day -1 --kind lab
     """
     _record_event(file, status, cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=kind, at=at, amount=amount, why=why, note=note, again=again, by=by, on=on)  # fmt: skip
+                  kind=kind, at=at, amount=amount, why=why, note=note, again=again, by=by, on=on, store=store)  # fmt: skip
 
 
 @course_app.command("given")
@@ -666,6 +684,7 @@ def course_given_command(
     phase: PhaseOption = 1,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record doses as given (a whole treatment day, or one drug's dose), at the planned time
     and amount unless --time or --amount say otherwise.
@@ -673,7 +692,7 @@ def course_given_command(
     Example: scheduler course given jsmith.toml --cycle 1 --day 3 --time 09:20
     """
     _record_event(file, "given", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=None, at=at, amount=amount, why=None, note=note, again=again, by=by, on=on)  # fmt: skip
+                  kind=None, at=at, amount=amount, why=None, note=note, again=again, by=by, on=on, store=store)  # fmt: skip
 
 
 @course_app.command("missed")
@@ -689,23 +708,23 @@ def course_missed_command(
     phase: PhaseOption = 1,
     again: Again = False,
     by: By = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record doses as missed (not replaced: the plan does not move).
 
     Example: scheduler course missed jsmith.toml --cycle 1 --day 4 --why forgot
     """
     _record_event(file, "missed", cycle=cycle, day=day, phase=phase, drug=drug, slot=slot,
-                  kind=None, at=None, amount=None, why=why, note=note, again=again, by=by, on=on)  # fmt: skip
+                  kind=None, at=None, amount=None, why=why, note=note, again=again, by=by, on=on, store=store)  # fmt: skip
 
 
 @course_app.command("show")
-def course_show_command(file: CourseFile) -> None:
+def course_show_command(file: CourseFile, store: StoreOpt = None) -> None:
     """What was planned, what changed, and what comes next.
 
     Example: scheduler course show jsmith.toml
     """
-    from ..course.store import FileStore
     from ..course.wording import describe_course
 
-    course = FileStore().get(str(file)).course
+    course = store_of(store).get(str(file)).course
     typer.echo(describe_course(course, today=now().astimezone(course.zone()).date()))

@@ -11,7 +11,7 @@ import typer
 
 from ..errors import OutputError, PlanError
 from . import app
-from .common import now
+from .common import StoreOpt, now, store_of
 from .course import CourseFile, course_app
 
 Reader = Annotated[
@@ -34,11 +34,11 @@ _SUBSCRIPTION_FACTS = (
 @app.command("serve")
 def serve_command(
     courses: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             metavar="FOLDER", help="The folder of course files (and their .feed.toml token files)."
         ),
-    ],
+    ] = None,
     host: Annotated[
         str, typer.Option(metavar="ADDRESS", help="Address to listen on (loopback by default).")
     ] = "127.0.0.1",
@@ -73,6 +73,7 @@ def serve_command(
     access_log: Annotated[
         bool, typer.Option(help="Log each request to stderr (tokens are never logged).")
     ] = True,
+    store: StoreOpt = None,
 ) -> None:
     """Serve each course's calendar at an unguessable URL, for calendar apps to subscribe to.
 
@@ -85,7 +86,9 @@ def serve_command(
     from ..feed.run import serve
     from ..feed.server import create_app
 
-    if not courses.is_dir():
+    if (courses is None) == (not store):
+        raise PlanError("give --courses FOLDER (course files) or --store URL (a database)")
+    if courses is not None and not courses.is_dir():
         raise OutputError(f"--courses {courses}: not a folder of course files")
     if not 1 <= port <= 65535:
         raise PlanError(f"--port must be from 1 to 65535, got {port}")
@@ -110,9 +113,14 @@ def serve_command(
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
     if access_log:
         logging.getLogger("scheduler.feed").setLevel(logging.INFO)
-    application = create_app(courses, window=window, refresh=timedelta(hours=refresh_hours),
-                             today=lambda: now().date(), cache_bytes=cache_mb * 1024 * 1024)  # fmt: skip
-    typer.echo(f"Serving course calendars from {courses} at http://{host}:{port}/feeds/", err=True)
+    chosen = store_of(store) if courses is None else None
+    if chosen is not None:
+        chosen.keys()  # a store that cannot be opened is one line now, not a log at each request
+    application = create_app(courses or "", store=chosen, window=window,
+                             refresh=timedelta(hours=refresh_hours), today=lambda: now().date(),
+                             cache_bytes=cache_mb * 1024 * 1024)  # fmt: skip
+    where = courses if courses is not None else getattr(getattr(chosen, "db", None), "name", store)
+    typer.echo(f"Serving course calendars from {where} at http://{host}:{port}/feeds/", err=True)
     serve(application, host=host, port=port, header_timeout=header_timeout)
 
 
@@ -126,27 +134,26 @@ def rotate_token_command(
             "--show-label/--hide-label", help="Whether this copy's calendar shows the label."
         ),
     ] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Give a reader a new feed token (the old URL stops working at once).
 
     Example: scheduler course rotate-token js.toml --for caregiver
     """
-    from ..course.store import FileStore
-
-    token = FileStore().rotate_token(str(course), reader, now=now(), show_label=show_label)
+    token = store_of(store).rotate_token(str(course), reader, now=now(), show_label=show_label)
     typer.echo(f"New feed token for {token.name} of {course}; the old link no longer works.")
     typer.echo(f"Links: scheduler course url {course} --for {token.name}")
 
 
 @course_app.command("revoke-token")
-def revoke_token_command(course: CourseFile, reader: Reader = "patient") -> None:
+def revoke_token_command(
+    course: CourseFile, reader: Reader = "patient", store: StoreOpt = None
+) -> None:
     """Remove a reader's feed token: their calendar stops updating (404 from then on).
 
     Example: scheduler course revoke-token js.toml --for caregiver
     """
-    from ..course.store import FileStore
-
-    FileStore().revoke_token(str(course), reader)
+    store_of(store).revoke_token(str(course), reader)
     typer.echo(f"Revoked the feed token for {reader} of {course}.")
 
 
@@ -169,15 +176,14 @@ def url_command(
             "it never works on the patient's phone."
         ),
     ] = False,
+    store: StoreOpt = None,
 ) -> None:
     """Print the https and webcal links of a course's live calendar.
 
     Example: scheduler course url js.toml --base https://feeds.example.org
     """
-    from ..course.store import FileStore
-
     base = _base(base, local)
-    token = FileStore().tokens(str(course)).get(reader)
+    token = store_of(store).tokens(str(course)).get(reader)
     if token is None:
         raise OutputError(
             f"{course} has no feed token for {reader!r}: "

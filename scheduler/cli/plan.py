@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import PlanError, SchedulerError
+from ..errors import CourseError, PlanError, SchedulerError
 from ..export.formats import FORMATS
 from . import app
 from .common import (
@@ -17,6 +17,7 @@ from .common import (
     PriorOpt,
     RegimenArg,
     SexOpt,
+    StoreOpt,
     body,
     clinic_closures,
     color_wanted,
@@ -26,6 +27,7 @@ from .common import (
     parse_week_start,
     prior_doses,
     stamp,
+    store_of,
     terminal_width,
     write,
     zone_name,
@@ -229,6 +231,7 @@ def plan_command(
             metavar="LABEL", help="A label for the calendar's name, e.g. the patient's initials."
         ),
     ] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Plan a regimen into dated events, written as an .ics calendar or JSON.
 
@@ -238,14 +241,19 @@ def plan_command(
     working. Example: scheduler plan r-chop-21 --start 2027-01-04 --weight 70 --height 175
     """
     from ..export.formats import check_suffix, format_for_file, format_named
-    from ..planner import plan
+    from ..planner import plan, plan_stored
 
     if fmt is None:
         fmt = format_for_file(output) if output not in (None, "-") else "ics"
     format_named(fmt)
     if output not in (None, "-"):
         check_suffix(output, fmt)
-    course_file = Path(regimen).exists() and _is_course(regimen)
+    # With a store (--store or $SCHEDULER_STORE) a course's name plans that course; a regimen
+    # id or file plans as always.
+    stored = store_of(store) if store and _is_key(regimen) else None
+    if stored is not None and not stored.exists(regimen):
+        stored = None
+    course_file = stored is not None or (Path(regimen).exists() and _is_course(regimen))
     chosen = True
     zone = None
     if course_file:
@@ -264,19 +272,23 @@ def plan_command(
         if start is None:
             raise PlanError("Missing option '--start' (the first day of cycle 1, YYYY-MM-DD)")
         zone, chosen = zone_name(tz, local_zone)
-    planned = plan(
-        regimen,
-        start=parse_date(start, "--start") if start is not None else None,
-        zone=zone,
-        cycles=cycles,
-        until=parse_date(until, "--until") if until is not None else None,
-        dose_time=parse_clock(at) if at is not None else None,
-        plan_id=plan_id,
-        body=body(weight, height, bsa, gfr=gfr, creatinine=creatinine, age=age, sex=sex),
-        reminders=remind,
-        label=label,
-        closures=clinic_closures(holidays, closed),
-        prior=prior_doses(prior),
+    planned = (
+        plan_stored(stored.get(regimen).course, reminders=remind, label=label)
+        if stored is not None
+        else plan(
+            regimen,
+            start=parse_date(start, "--start") if start is not None else None,
+            zone=zone,
+            cycles=cycles,
+            until=parse_date(until, "--until") if until is not None else None,
+            dose_time=parse_clock(at) if at is not None else None,
+            plan_id=plan_id,
+            body=body(weight, height, bsa, gfr=gfr, creatinine=creatinine, age=age, sex=sex),
+            reminders=remind,
+            label=label,
+            closures=clinic_closures(holidays, closed),
+            prior=prior_doses(prior),
+        )
     )
     data = planned.render(
         fmt,
@@ -310,6 +322,16 @@ def _warn_if_too_big(data: bytes, target: str, fmt: str, recurrence: str) -> Non
             "for a much smaller file",
             err=True,
         )
+
+
+def _is_key(name: str) -> bool:
+    from ..store.courses import check_key
+
+    try:
+        check_key(name)
+    except CourseError:
+        return False
+    return True
 
 
 def _is_course(path: str) -> bool:

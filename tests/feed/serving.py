@@ -53,15 +53,20 @@ def token_of(course: Path, reader: str = "patient") -> str:
 
 @contextmanager
 def serving(
-    folder: Path, *options: str, now: str, log: Path, preexec: Callable[[], None] | None = None
+    folder: Path | None,
+    *options: str,
+    now: str,
+    log: Path,
+    preexec: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The server over ``folder`` with ``options``, "today" from ``now``, its output in ``log``."""
+    """The server over ``folder`` (or the ``--store`` in ``options``) with ``options``, "today"
+    from ``now``, its output in ``log``."""
     port = free_port()
     env = {**os.environ, "SCHEDULER_NOW": now}
+    where = ["--courses", str(folder)] if folder is not None else []
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "serve", "--courses", str(folder), "--port",
-             str(port), *options],
+            [sys.executable, "-m", "scheduler", "serve", *where, "--port", str(port), *options],
             stdout=sink, stderr=sink, env=env, preexec_fn=preexec,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
