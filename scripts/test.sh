@@ -39,6 +39,8 @@ pkg-config --exists libical 2>/dev/null || missing+=(libical-dev)
 # PostgreSQL: the store tests start a throwaway server of their own (initdb, pg_ctl).
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
   || missing+=(postgresql)
+# zbarimg reads back the QR code of a patient's link in the clinic app's browser test.
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import scheduler
+import scheduler.course.file
+import scheduler.course.tokens
 from scheduler.errors import (
     ArgumentError,
     CourseError,
@@ -177,6 +179,8 @@ CASES = [
          ArgumentError, "regimen must be a pathlib.Path of the regimen file, not str 'r.toml'"),
     case("scheduler.course.tokens.save_access", lambda: scheduler.course.tokens.save_access(None),  # type: ignore[arg-type]
          ArgumentError, "access must be an Access (a course's tokens), not None"),
+    case("scheduler.course.file.change_from_text", lambda: scheduler.course.file.change_from_text("delay", None),  # type: ignore[arg-type]
+         ArgumentError, "values must be a mapping of field names to the texts typed, not None"),
     case("scheduler.Planned.regimen_of", lambda: planned().regimen_of(None),  # type: ignore[arg-type]
          ArgumentError, "event must be an Event of the plan, not None"),
     # the top-level API

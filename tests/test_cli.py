@@ -222,7 +222,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
     top = typer.main.get_command(app)
     names = sorted(top.commands)  # type: ignore[attr-defined]
     assert names == ["batch", "check", "course", "diff", "fhir", "plan", "publish", "regimens",
-                     "schema", "serve", "show", "store", "validate"]  # fmt: skip
+                     "schema", "serve", "show", "store", "users", "validate"]  # fmt: skip
     course = sorted(top.commands["course"].commands)  # type: ignore[attr-defined]
     assert course == ["close", "delay", "dose", "given", "hold", "missed", "new", "omit", "record",
                       "retime", "revoke-token", "rotate-token", "show", "stop", "switch", "url",
@@ -231,9 +231,11 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
     assert fhir == ["export-regimen", "import-regimen"]
     stores = sorted(top.commands["store"].commands)  # type: ignore[attr-defined]
     assert stores == ["export", "import"]
-    paths = [[n] for n in names if n not in ("course", "fhir", "store")]
+    users = sorted(top.commands["users"].commands)  # type: ignore[attr-defined]
+    assert users == ["add", "disable", "list", "passwd"]
+    paths = [[n] for n in names if n not in ("course", "fhir", "store", "users")]
     paths += [["course", n] for n in course] + [["fhir", n] for n in fhir]
-    paths += [["store", n] for n in stores]
+    paths += [["store", n] for n in stores] + [["users", n] for n in users]
     for path in paths:
         code, out, _ = run(capsys, *path, "--help")
         assert code == 0

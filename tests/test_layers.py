@@ -17,7 +17,7 @@ LAYERS = {
     "course": 3,
     "export": 4, "fhir": 4, "store": 4,
     "planner": 5, "check": 5, "dav": 5,
-    "batch": 6, "publish": 6, "feed": 6,
+    "batch": 6, "publish": 6, "feed": 6, "web": 6,
     "cli": 7,
     "__main__": 8, "__init__": 8,
 }  # fmt: skip

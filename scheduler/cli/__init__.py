@@ -119,9 +119,9 @@ HINTS = {
     "insecure": "or --insecure to send it anyway",
 }
 
-from . import batch, check, course, feed, fhir, plan, store  # noqa: E402  (registers the commands on app)
+from . import batch, check, course, feed, fhir, plan, store, users  # noqa: E402  (registers the commands on app)
 
-del batch, check, course, feed, fhir, plan, store
+del batch, check, course, feed, fhir, plan, store, users
 
 from . import publish  # noqa: E402  (the CalDAV command; its client is imported when run)
 

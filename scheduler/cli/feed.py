@@ -74,6 +74,16 @@ def serve_command(
         bool, typer.Option(help="Log each request to stderr (tokens are never logged).")
     ] = True,
     store: StoreOpt = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="The public https address the clinic app's links start with (--store only).",
+        ),
+    ] = None,
+    clinic_tz: Annotated[
+        str, typer.Option(metavar="ZONE", help="The zone new courses default to in the app.")
+    ] = "Europe/London",
 ) -> None:
     """Serve each course's calendar at an unguessable URL, for calendar apps to subscribe to.
 
@@ -119,6 +129,14 @@ def serve_command(
     application = create_app(courses or "", store=chosen, window=window,
                              refresh=timedelta(hours=refresh_hours), today=lambda: now().date(),
                              cache_bytes=cache_mb * 1024 * 1024)  # fmt: skip
+    from ..store.courses import SqlStore
+
+    if isinstance(chosen, SqlStore):
+        from ..web.app import Settings, add_app
+
+        base = _base(public_url, False) if public_url else ""
+        add_app(application.app, chosen, settings=Settings(public_url=base, zone=clinic_tz,
+                secure_cookies=base.startswith("https://")), now=now)  # fmt: skip
     where = courses if courses is not None else getattr(getattr(chosen, "db", None), "name", store)
     typer.echo(f"Serving course calendars from {where} at http://{host}:{port}/feeds/", err=True)
     serve(application, host=host, port=port, header_timeout=header_timeout)

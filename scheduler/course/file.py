@@ -5,6 +5,7 @@ with the previous version kept as ``FILE.bak``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from ..regimen.amounts import parse_amount
 from ..regimen.dosing import Body, FigureError, parse_creatinine
 from ..regimen.notation import parse_time, parse_weekday, weekday_name
 from ..tomlreader import TableReader, load_toml, show
-from .history import Entry
+from .history import Entry, Recordable
 from .kinds import BY_ACTION, Field, field_values
 from .model import Course
 from .records import MAX_RECORDS, Record, Status, parse_amount_given
@@ -29,6 +30,7 @@ from .records import MAX_RECORDS, Record, Status, parse_amount_given
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_HISTORY",
+    "change_from_text",
     "dump_course",
     "load_course",
     "parse_course",
@@ -91,6 +93,49 @@ def parse_course(text: str, origin: str = "<course>") -> Course:
     """Validate the TOML text of a course; ``origin`` names it in messages."""
     data = load_toml(text, origin, CourseError)
     return _Reader(origin, text).course(data)
+
+
+def change_from_text(action: str, values: Mapping[str, str]) -> Recordable:
+    """A change as typed into a form (the clinic app): each field's text, by the field names of
+    the kinds table, read by its type exactly as the course file reads it; empty fields are
+    absent. CourseError names the field at fault (``days: the delay in days must be ...``)."""
+    need(values, Mapping, "values", "a mapping of field names to the texts typed")
+    if action not in BY_ACTION:
+        raise CourseError(f"unknown change {str(action)[:40]!r} (allowed: {', '.join(BY_ACTION)})")
+    raw: dict[str, Any] = {"at": datetime(2000, 1, 1, tzinfo=UTC), "action": action}
+    for field in BY_ACTION[action].fields:
+        text = values.get(field.name, "")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        text = text.strip()[:1000]
+        raw[field.name] = _typed(field, text)
+    reader = _Reader("", "")
+    return reader.entry(raw, "").change
+
+
+def _typed(field: Field, text: str) -> Any:
+    """A form field's text as the value its TOML would hold."""
+    try:
+        match field.type:
+            case "whole" | "day":
+                return int(text)
+            case "percent":
+                number = float(text.removesuffix("%").strip())
+                return int(number) if number.is_integer() else number
+            case "date":
+                return date.fromisoformat(text)
+            case "dates":
+                return [
+                    date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()
+                ]
+            case "weekdays":
+                return [part.strip() for part in text.split(",") if part.strip()]
+    except ValueError:
+        wanted = {"whole": "a whole number", "day": "a cycle day (1, 2 ... or -1)",
+                  "percent": "a percentage such as 75", "date": "a date (YYYY-MM-DD)",
+                  "dates": "dates (YYYY-MM-DD, comma-separated)"}[field.type]  # fmt: skip
+        raise CourseError(f"expected {wanted}, got {text[:40]!r}", path=field.name) from None
+    return text
 
 
 class _Reader(TableReader):

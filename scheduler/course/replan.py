@@ -23,7 +23,7 @@ from ..arguments import (
     need_text,
     need_whole,
 )
-from ..errors import ArgumentError, CourseError, PlanError, SchedulerError
+from ..errors import ArgumentError, CourseConflict, CourseError, PlanError, SchedulerError
 from ..plan.changes import Delay, DoseChange, Hold, Omit, Retime, Stop
 from ..plan.clock import day_of, instant
 from ..plan.closures import region_calendar
@@ -531,6 +531,7 @@ def edit_course(
     dry_run: bool = False,
     again: bool = False,
     store: CourseStore | None = None,
+    expected: str | None = None,
 ) -> Edit:
     """Record an entry in the course file at ``path``, safely against parallel edits.
 
@@ -544,7 +545,8 @@ def edit_course(
     change identical to the last one recorded (the same command typed twice) is refused unless
     ``again``; ``dry_run`` checks and returns what would change and writes nothing. ``by``
     says who recorded it. ``store`` is where the course lives (default: the course files,
-    :class:`FileStore`).
+    :class:`FileStore`). ``expected`` is the version the change was decided on (a page the
+    nurse read): if another edit came first, CourseConflict says so and nothing is written.
     """
     need_path(path, "path")
     need_text(reason, "reason", error=PlanError, line=True)
@@ -556,8 +558,21 @@ def edit_course(
             field="make",
         )
     chosen = store if store is not None else FileStore()
+    need_text(expected, "expected", optional=True, most=100)
     with chosen.editing(str(path)) as current:
         course = current.course
+        if expected is not None and current.version != expected:
+            last = course.history[-1] if course.history else None
+            said = (
+                f": {words(last.change)}, by {last.by or 'someone'} at {last.when()}"
+                if last
+                else ""
+            )
+            raise CourseConflict(
+                f"changed since you read it (another edit came first{said}): nothing was "
+                "written; look at the course again and redo the change if it is still needed",
+                file=course.origin or None,
+            )
         entry = Entry(at=clock(), change=make(course), reason=reason.strip(), by=by.strip())
         last = course.history[-1] if course.history else None
         repeated = last is not None and last.change == entry.change

@@ -62,7 +62,7 @@ class FeedIndex:
         self._files: dict[str, _Tokens] = {}
         self._by_digest: dict[bytes, tuple[Entry, ...]] = {}
         self._duplicates: frozenset[bytes] = frozenset()
-        self._stamp: int | None = None
+        self._stamp: object = None
         self._swept = float("-inf")
         self._sweeping = threading.Lock()
         self._sweep(force=True)
@@ -98,22 +98,30 @@ class FeedIndex:
 
     # -- keeping current ----------------------------------------------------------------------
 
+    def _current_stamp(self) -> object:
+        """What changes whenever a course or a token is added or changed: the folder's mtime,
+        or what a database store says (``tokens_stamp``)."""
+        stamp_of = getattr(self.store, "tokens_stamp", None)
+        if stamp_of is not None:
+            try:
+                return stamp_of()
+            except (OSError, SchedulerError):
+                return None
+        return _stamp(self.folder)
+
     def _maybe_sweep(self) -> None:
-        try:
-            stamp = os.stat(self.folder).st_mtime_ns
-        except (OSError, SchedulerError):
-            stamp = None
+        stamp = self._current_stamp()
         if stamp == self._stamp and self._clock() - self._swept < self.sweep_seconds:
             return
         self._sweep(force=False, stamp=stamp)
 
-    def _sweep(self, *, force: bool, stamp: int | None = None) -> None:
+    def _sweep(self, *, force: bool, stamp: object = None) -> None:
         # One thread sweeps; the others go on with the index as it was (never stalled).
         if not self._sweeping.acquire(blocking=force):
             return
         try:
             self._swept = self._clock()
-            self._stamp = stamp if stamp is not None else _stamp(self.folder)
+            self._stamp = stamp if stamp is not None else self._current_stamp()
             try:
                 keys = self.store.keys()
             except (OSError, SchedulerError) as err:

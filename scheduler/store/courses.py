@@ -150,6 +150,23 @@ class SqlStore:
             row = self._row(key, lock=True)
             yield self._stored(key, row)
 
+    def find(self, text: str, *, limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """Courses whose name, label or regimen contains ``text`` (any case), as (key, label,
+        regimen, start), by name: one indexed query, no course read or planned."""
+        needle = (
+            "%"
+            + text.strip().lower().replace("\\", "").replace("%", "").replace("_", "")[:100]
+            + "%"
+        )
+        rows = self._db().rows(
+            "SELECT key, label, regimen, start_date FROM courses WHERE LOWER(key) LIKE ? OR "
+            "LOWER(label) LIKE ? OR LOWER(regimen) LIKE ? ORDER BY key LIMIT ?",
+            (needle, needle, needle, int(limit)),
+        )
+        return [
+            (str(key), str(label), str(regimen), str(start)) for key, label, regimen, start in rows
+        ]
+
     def keys(self) -> list[str]:
         return [row[0] for row in self._db().rows("SELECT key FROM courses ORDER BY key")]
 
@@ -229,6 +246,14 @@ class SqlStore:
                 )
             self._bump_tokens(key)
 
+    def tokens_stamp(self) -> tuple[int, int]:
+        """What changes whenever a course is added or removed or a token changes (the feed
+        index sweeps again when it does): one aggregate query."""
+        count, total = self._db().rows(
+            "SELECT COUNT(*), COALESCE(SUM(tokens_version), 0) FROM courses"
+        )[0]
+        return int(count), int(total)
+
     def reference(self, regimen: Path, key: str) -> str:
         """How a course in this store names a regimen file: by its absolute path (a database
         has no folder for a relative one to start from)."""
@@ -251,6 +276,10 @@ class SqlStore:
         if not rows:
             raise CourseError(f"has no version {version}", file=self._origin(key))
         return str(rows[0][0])
+
+    def database(self) -> Database:
+        """The store's database, its schema brought up to date (for the clinic app's tables)."""
+        return self._db()
 
     def close(self) -> None:
         self.db.close()

@@ -47,6 +47,53 @@ UPGRADES: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (key, name)
         )""",
     ),
+    (
+        # Staff accounts of the clinic app (docs/app.md): a scrypt hash, never the password.
+        """CREATE TABLE users (
+            name VARCHAR(64) PRIMARY KEY,
+            password TEXT NOT NULL,
+            disabled INTEGER NOT NULL,
+            created VARCHAR(20) NOT NULL
+        )""",
+        # Signed-in sessions, by a digest of the cookie's token (a stolen database holds none).
+        """CREATE TABLE sessions (
+            digest VARCHAR(64) PRIMARY KEY,
+            name VARCHAR(64) NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+            csrf VARCHAR(64) NOT NULL,
+            created VARCHAR(20) NOT NULL,
+            expires VARCHAR(20) NOT NULL
+        )""",
+        "CREATE INDEX sessions_by_name ON sessions (name)",
+        "CREATE TABLE login_failures (name VARCHAR(64) NOT NULL, at VARCHAR(20) NOT NULL)",
+        "CREATE INDEX login_failures_by_name ON login_failures (name, at)",
+        # Who did what, when: every sign-in and every change made through the app.
+        """CREATE TABLE audit (
+            at VARCHAR(32) NOT NULL,
+            name VARCHAR(64) NOT NULL,
+            action VARCHAR(64) NOT NULL,
+            course VARCHAR(200) NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_by_at ON audit (at)",
+        # The clinic's agenda: each course's events by day, as of the course version it was
+        # planned from, so a week's worklist is an indexed query, not a plan of every course.
+        """CREATE TABLE agenda_versions (
+            key VARCHAR(200) PRIMARY KEY,
+            version BIGINT NOT NULL
+        )""",
+        """CREATE TABLE agenda (
+            key VARCHAR(200) NOT NULL,
+            uid VARCHAR(200) NOT NULL,
+            day VARCHAR(10) NOT NULL,
+            at VARCHAR(32) NOT NULL,
+            kind VARCHAR(20) NOT NULL,
+            setting VARCHAR(20) NOT NULL,
+            title TEXT NOT NULL,
+            status VARCHAR(32) NOT NULL,
+            PRIMARY KEY (key, uid)
+        )""",
+        "CREATE INDEX agenda_by_day ON agenda (day)",
+    ),
 )
 SCHEMA_VERSION = len(UPGRADES)
 
