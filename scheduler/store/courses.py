@@ -151,16 +151,15 @@ class SqlStore:
             yield self._stored(key, row)
 
     def find(self, text: str, *, limit: int = 200) -> list[tuple[str, str, str, str]]:
-        """Courses whose name, label or regimen contains ``text`` (any case), as (key, label,
-        regimen, start), by name: one indexed query, no course read or planned."""
-        needle = (
-            "%"
-            + text.strip().lower().replace("\\", "").replace("%", "").replace("_", "")[:100]
-            + "%"
-        )
+        """Courses whose name, label or regimen contains ``text`` (any case; ``%`` and ``_`` as
+        themselves), as (key, label, regimen, start), by name: one query, no course read or
+        planned."""
+        wild = {"\\": "\\\\", "%": "\\%", "_": "\\_"}
+        needle = "%" + "".join(wild.get(c, c) for c in text.strip().lower()[:100]) + "%"
+        like = "LIKE ? ESCAPE '\\'"
         rows = self._db().rows(
-            "SELECT key, label, regimen, start_date FROM courses WHERE LOWER(key) LIKE ? OR "
-            "LOWER(label) LIKE ? OR LOWER(regimen) LIKE ? ORDER BY key LIMIT ?",
+            f"SELECT key, label, regimen, start_date FROM courses WHERE LOWER(key) {like} "
+            f"OR LOWER(label) {like} OR LOWER(regimen) {like} ORDER BY key LIMIT ?",
             (needle, needle, needle, int(limit)),
         )
         return [

@@ -55,8 +55,9 @@ def add_app(
     *,
     settings: Settings,
     now: Callable[[], datetime],
-) -> None:
-    """Add the clinic app's routes and guards to ``starlette`` (the feed server's app)."""
+) -> list[Any]:
+    """Add the clinic app's routes and guards to ``starlette`` (the feed server's app); the
+    routes added (tests try every one of them)."""
     import jinja2
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -361,11 +362,7 @@ def add_app(
     catch_all = router.routes.pop()  # the feed server's plain 404 for everything else
     router.routes.extend([*routes, catch_all])
     starlette.add_middleware(_Guard, accounts=accounts, page=page)
-    APP_ROUTES.extend(routes)
-
-
-#: The app's routes, for tests that must try every one of them.
-APP_ROUTES: list[Any] = []
+    return routes
 
 
 class _TooLarge(Exception):
