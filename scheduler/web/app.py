@@ -540,9 +540,10 @@ def _new_course(values: dict[str, str], by: str, *, save: bool, store: SqlStore,
     """The preview of a new course (its plan, with warnings), and the course itself if ``save``."""
     from ..course.replan import new_course
 
-    planned = _preview_plan(values, settings)
     if save:
         check_key(values.get("key", ""))
+    planned = _preview_plan(values, settings)
+    if save:
         holidays = tuple(h.strip() for h in values.get("holidays", "").split(",") if h.strip())
         new_course(values["regimen"], values["key"], start=planned.start, zone=values.get("zone") or settings.zone,
                    cycles=int(values["cycles"]) if values.get("cycles", "").isdigit() else None,

@@ -12,11 +12,14 @@ injection at 09:00 on days 1-5, 8-12, 15-19 and 22-26 of 35-day cycles: 4-8 Janu
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+import scheduler
+from scheduler.store.courses import SqlStore
 from tests.feed.serving import fetch
 from tests.web.browser import decode_qr, pdf_text
 from tests.web.clinic import PASSWORD, add_user, clinic
@@ -93,3 +96,61 @@ def test_a_nurse_plans_delays_prints_and_shares(page: Page, store_url: str, tmp_
         assert status == 200
         assert b"DTSTART;TZID=Europe/London:20270215T090000" in body
         assert b"DTSTART;TZID=Europe/London:20270208T090000" not in body
+
+
+def test_two_nurses_in_two_browsers_on_two_servers_lose_nothing(
+    browser, store_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Both open the course; the first saves a delay; the second's save of the page she read is
+    refused with who came first; she reloads, and her omission is kept beside the delay."""
+
+    add_user(store_url)
+    add_user(store_url, "nurse.b")
+
+    scheduler.new_course("aldesleukin-sc", "js", start=date(2027, 1, 4), zone="Europe/London", cycles=3,
+                         store=SqlStore(store_url))  # fmt: skip
+    with clinic(store_url, tmp_path / "one", now="2027-01-02T10:00:00Z") as one, \
+         clinic(store_url, tmp_path / "two", now="2027-01-02T10:00:00Z") as two:  # fmt: skip
+        pages = []
+        for base, name in ((one, "nurse.a"), (two, "nurse.b")):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("input[name=name]", name)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(base + "/courses")
+            page.goto(base + "/courses/js")
+            pages.append((base, page))
+        (base_a, a), (base_b, b) = pages
+        for page, values in (
+            (a, {"change": "delay", "cycle": "2", "days": "7"}),
+            (b, {"change": "omit", "cycle": "3", "day": "1"}),
+        ):
+            page.select_option(
+                "select[name=change]", values.pop("change") if "change" in values else "delay"
+            )
+            for field, value in values.items():
+                page.fill(f"form[action$='/change'] input[name={field}]", value)
+        a.click("form[action$='/change'] button[value=save]")
+        a.wait_for_url(base_a + "/courses/js")
+        b.click("form[action$='/change'] button[value=save]")
+        assert (
+            "changed since you read it (another edit came first: cycle 2 and later cycles delayed by 7 days, by nurse.a"
+            in b.inner_text("p.error")
+        )
+        b.goto(base_b + "/courses/js")
+        b.select_option("select[name=change]", "omit")
+        b.fill("form[action$='/change'] input[name=cycle]", "3")
+        b.fill("form[action$='/change'] input[name=day]", "1")
+        b.click("form[action$='/change'] button[value=save]")
+        b.wait_for_url(base_b + "/courses/js")
+        history = b.inner_text("ol.history")
+        assert "cycle 2 and later cycles delayed by 7 days" in history and "by nurse.a" in history
+        assert "by nurse.b" in history
+        assert [e.by for e in SqlStore(store_url).get("js").course.history] == [
+            "nurse.a",
+            "nurse.b",
+        ]
+        for _base, page in pages:
+            page.context.close()
