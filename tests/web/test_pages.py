@@ -69,7 +69,7 @@ def test_a_new_course_preview_warns_and_shows_the_working(store_url: str, tmp_pa
         assert "× 1.82 m² (BSA, Mosteller)" in page.replace("&#215;", "×")
         status, _, page = nurse.post("/courses/new", {"regimen": "docetaxel-q21d", "key": "../x", "start": "2027-01-04",
                                                       "cycles": "1", "zone": "Europe/London", "action": "save"})  # fmt: skip
-        assert "is not a course name in a store" in page, page[page.find("<main>"):][:1500]
+        assert "is not a course name in a store" in page, page[page.find("<main>") :][:1500]
         assert SqlStore(store_url).keys() == []
 
 
