@@ -111,6 +111,7 @@ class SqlStore:
                      course.start.isoformat()),
                 )  # fmt: skip
             self._log(key, version, stamp, body)
+            self._bump(key)
         return Stored(key, self._own(key, course), str(version), _moment(stamp))
 
     def put(self, key: str, course: Course, *, expected: str) -> Stored:
@@ -140,6 +141,7 @@ class SqlStore:
                     file=self._origin(key),
                 )
             self._log(key, version, stamp, body)
+            self._bump(key)
         return Stored(key, self._own(key, course), str(version), _moment(stamp))
 
     @contextmanager
@@ -152,8 +154,8 @@ class SqlStore:
 
     def find(self, text: str, *, limit: int = 200) -> list[tuple[str, str, str, str]]:
         """Courses whose name, label or regimen contains ``text`` (any case; ``%`` and ``_`` as
-        themselves), as (key, label, regimen, start), by name: one query, no course read or
-        planned."""
+        themselves), as (key, label, regimen, start), by name: one query over the courses'
+        names (a scan of the table's short columns, no course read or planned)."""
         wild = {"\\": "\\\\", "%": "\\%", "_": "\\_"}
         needle = "%" + "".join(wild.get(c, c) for c in text.strip().lower()[:100]) + "%"
         like = "LIKE ? ESCAPE '\\'"
@@ -245,13 +247,23 @@ class SqlStore:
                 )
             self._bump_tokens(key)
 
-    def tokens_stamp(self) -> tuple[int, int]:
-        """What changes whenever a course is added or removed or a token changes (the feed
-        index sweeps again when it does): one aggregate query."""
-        count, total = self._db().rows(
-            "SELECT COUNT(*), COALESCE(SUM(tokens_version), 0) FROM courses"
-        )[0]
-        return int(count), int(total)
+    def tokens_stamp(self) -> int:
+        """What changes whenever a course or a token is added or changed (the feed index sweeps
+        again when it does): the store's change counter, one row."""
+        return int(self._db().rows("SELECT value FROM counters WHERE name = 'changes'")[0][0])
+
+    def tokens_versions(self) -> dict[str, str | None]:
+        """Every course's tokens version, in one query (the feed index's sweep)."""
+        rows = self._db().rows("SELECT key, tokens_version FROM courses")
+        return {str(key): None if v is None else str(v) for key, v in rows}
+
+    def changed_since(self, mark: int, *, limit: int) -> list[tuple[str, int]]:
+        """Courses written after change number ``mark``, oldest change first: (key, change)."""
+        rows = self._db().rows(
+            "SELECT key, changed FROM courses WHERE changed > ? ORDER BY changed LIMIT ?",
+            (int(mark), int(limit)),
+        )
+        return [(str(key), int(changed)) for key, changed in rows]
 
     def reference(self, regimen: Path, key: str) -> str:
         """How a course in this store names a regimen file: by its absolute path (a database
@@ -338,3 +350,12 @@ class SqlStore:
             "UPDATE courses SET tokens_version = COALESCE(tokens_version, 0) + 1 WHERE key = ?",
             (key,),
         )
+        self._bump(key)
+
+    def _bump(self, key: str) -> None:
+        """Mark ``key`` with the next number of the store's change counter (inside the write's
+        transaction: the counter's row lock orders every writer)."""
+        changed = self.db.rows(
+            "UPDATE counters SET value = value + 1 WHERE name = 'changes' RETURNING value"
+        )[0][0]
+        self.db.execute("UPDATE courses SET changed = ? WHERE key = ?", (int(changed), key))

@@ -75,12 +75,18 @@ UPGRADES: tuple[tuple[str, ...], ...] = (
             detail TEXT NOT NULL
         )""",
         "CREATE INDEX audit_by_at ON audit (at)",
-        # The clinic's agenda: each course's events by day, as of the course version it was
-        # planned from, so a week's worklist is an indexed query, not a plan of every course.
-        """CREATE TABLE agenda_versions (
-            key VARCHAR(200) PRIMARY KEY,
-            version BIGINT NOT NULL
-        )""",
+        # Every write takes the next number of one counter and marks its course with it, so
+        # what changed since any moment is an indexed range (the agenda, the feed index).
+        "CREATE TABLE counters (name VARCHAR(40) PRIMARY KEY, value BIGINT NOT NULL)",
+        "ALTER TABLE courses ADD COLUMN changed BIGINT NOT NULL DEFAULT 0",
+        """UPDATE courses SET changed = numbered.n FROM (
+            SELECT key AS numbered_key, ROW_NUMBER() OVER (ORDER BY key) AS n FROM courses
+        ) AS numbered WHERE courses.key = numbered.numbered_key""",
+        "INSERT INTO counters (name, value) SELECT 'changes', COUNT(*) FROM courses",
+        "INSERT INTO counters (name, value) VALUES ('agenda', 0)",
+        "CREATE INDEX courses_by_changed ON courses (changed)",
+        # The clinic's agenda: each course's events by day, planned once per change of the
+        # course, so a week's worklist is an indexed query, not a plan of every course.
         """CREATE TABLE agenda (
             key VARCHAR(200) NOT NULL,
             uid VARCHAR(200) NOT NULL,

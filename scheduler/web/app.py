@@ -149,7 +149,7 @@ def add_app(
         return page(request, "courses.html", query=query, found=found)
 
     def week_page(request: Request) -> Response:
-        from .agenda import week
+        from .agenda import refresh, week
 
         try:
             first = date.fromisoformat(request.query_params.get("from", ""))
@@ -157,10 +157,11 @@ def add_app(
             first = today() - timedelta(days=today().weekday())
         first = max(min(first, date(2999, 12, 1)), date(1900, 1, 1))
         last = first + timedelta(days=6)
+        left = refresh(store, limit=50)  # what changed since; a big import catches up behind
         due = week(store, first, last)
         days = [(first + timedelta(days=n), [d for d in due if d.day == first + timedelta(days=n)])
                 for n in range(7)]  # fmt: skip
-        return page(request, "week.html", first=first, days=days,
+        return page(request, "week.html", first=first, days=days, waiting=left,
                     before=first - timedelta(days=7), after=first + timedelta(days=7))  # fmt: skip
 
     # -- a new course ---------------------------------------------------------------------------
@@ -362,7 +363,31 @@ def add_app(
     catch_all = router.routes.pop()  # the feed server's plain 404 for everything else
     router.routes.extend([*routes, catch_all])
     starlette.add_middleware(_Guard, accounts=accounts, page=page)
+    _catch_up(store)
     return routes
+
+
+def _catch_up(store: SqlStore) -> None:
+    """Keep the agenda up to date in the background (after an import, thousands of courses
+    wait to be planned: no request should plan them)."""
+    import logging
+    import threading
+    import time
+
+    from .agenda import refresh
+
+    def run() -> None:
+        while True:
+            try:
+                left = refresh(store, limit=100)
+            except Exception as err:
+                logging.getLogger("scheduler.web").error(
+                    "cannot bring the agenda up to date: %s", err
+                )
+                left = 0
+            time.sleep(0.2 if left else 2.0)
+
+    threading.Thread(target=run, name="agenda", daemon=True).start()
 
 
 class _TooLarge(Exception):
