@@ -126,3 +126,44 @@ def test_the_feed_server_serves_a_store_and_a_revoked_link_is_gone(
         ok(run(store_url, "course", "revoke-token", "js"))
         assert fetch(base + links["js"].split("8080", 1)[1])[0] == 404
         assert fetch(base + links["ab"].split("8080", 1)[1])[0] == 200
+
+
+def test_accounts_and_moves_refuse_bad_input_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    os.mkfifo(tmp_path / "fifo")
+    env_cases = (
+        (
+            ["users", "add", "nurse.a", "--password-env", "PW"],
+            {"PW": "short"},
+            "a password is 12 to 1,024 characters",
+        ),
+        (
+            ["users", "add", "Nurse A", "--password-env", "PW"],
+            {"PW": "x" * 20},
+            "is not a user name",
+        ),
+        (
+            ["users", "add", "nurse.a", "--password-env", "NOPE"],
+            {},
+            "--password-env: $NOPE is not set",
+        ),
+        (["users", "disable", "nobody"], {}, "there is no user named 'nobody'"),
+        (["store", "import", str(tmp_path / "missing")], {}, "not a folder of course files"),
+        (["store", "export", str(tmp_path / "missing")], {}, "not a folder (create it first)"),
+        (["store", "import", str(tmp_path / "fifo")], {}, "not a folder of course files"),
+    )
+    for argv, extra, message in env_cases:
+        env = {**os.environ, "SCHEDULER_STORE": url, **extra}
+        done = subprocess.run([sys.executable, "-m", "scheduler", *argv], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode != 0 and "Traceback" not in done.stderr, (argv, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, (
+            argv,
+            done.stderr,
+        )
+    no_store = subprocess.run([sys.executable, "-m", "scheduler", "users", "list"], capture_output=True, text=True,
+                              timeout=60, check=False, env={k: v for k, v in os.environ.items() if k != "SCHEDULER_STORE"})  # fmt: skip
+    assert (
+        no_store.returncode == 1
+        and "give --store URL: accounts live in a database" in no_store.stderr
+    )
