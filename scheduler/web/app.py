@@ -31,7 +31,7 @@ __all__ = ["Settings", "add_app"]
 
 _HERE = Path(__file__).parent
 #: The changes the course page offers, in the order a nurse meets them.
-CHANGES = ("delay", "omit", "hold", "dose", "stop", "withdraw")
+CHANGES = ("delay", "omit", "hold", "dose", "stop", "retime", "close", "switch", "withdraw")
 #: The downloads of a course: (format, suffix, label).
 DOWNLOADS = (("ics", ".ics", "Calendar (.ics)"), ("csv", ".csv", "Spreadsheet (CSV)"),
              ("fhir", ".fhir.json", "FHIR Bundle"), ("html", ".html", "Printable calendar"),
@@ -213,6 +213,7 @@ def add_app(
                     form: dict[str, str] | None = None) -> Response:  # fmt: skip
         from ..course.replan import regimen_now
         from ..course.wording import describe_course, history_lines
+        from ..regimen.catalog import bundled_ids
 
         stored = stored_of(request)
         course = stored.course
@@ -221,6 +222,7 @@ def add_app(
             request, "course.html", status, key=stored.key, stored=stored, course=course,
             summary=describe_course(course, today=now().astimezone(course.zone()).date()),
             history=history_lines(course.history), regimen=regimen, changes=CHANGES,
+            regimens=_regimen_choices(bundled_ids(), ""),
             reasons=list(REASONS), statuses=[str(status) for status in Status], preview=preview,
             error=error, form=form or {}, downloads=DOWNLOADS,
         )  # fmt: skip

@@ -107,3 +107,31 @@ def test_search_downloads_and_a_share_page_without_a_public_address(
         assert (
             "No public address is set" in page and "127.0.0.1" not in page and "/feeds/" not in page
         )
+
+
+def test_every_kind_of_change_can_be_previewed_and_saved_from_the_page(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The README's course walk-through from the page: closure, retime, switch (each previewed
+    in the command line's words, then saved), as well as the delay and the records tested
+    elsewhere."""
+    store = SqlStore(store_url)
+    add_user(store_url)
+    scheduler.new_course("aldesleukin-sc", "js", start=date(2027, 1, 4), zone="Europe/London", cycles=3,
+                         store=store)  # fmt: skip
+    with clinic(store_url, tmp_path / "log", now="2027-01-02T10:00:00Z") as base:
+        nurse = Nurse(base)
+        nurse.sign_in()
+        for fields, said in (
+            ({"change": "close", "dates": "2027-01-06"}, "If saved: closed: Wed 6 Jan 2027"),
+            ({"change": "retime", "from": "2027-02-01", "time": "08:00"}, "Cycle 2: 20 doses move from 09:00 to 08:00 (from Mon 8 Feb 2027)"),
+            ({"change": "switch", "regimen": "capecitabine-q21d", "from": "2027-03-01", "cycles": "2"},
+             "If saved: switched to capecitabine-q21d from Mon 1 Mar 2027 for 2 cycles"),
+        ):  # fmt: skip
+            nurse.get("/courses/js")
+            status, _, page = nurse.post("/courses/js/change", {**fields, "action": "preview"})
+            assert status == 200 and "If saved:" in page and said in page, (fields, page[-2000:])
+            nurse.get("/courses/js")
+            assert nurse.post("/courses/js/change", {**fields, "action": "save"})[0] == 303
+        actions = [type(e.change).__name__ for e in store.get("js").course.history]
+        assert actions == ["Close", "Retime", "Switch"]
