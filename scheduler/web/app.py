@@ -187,7 +187,14 @@ def add_app(
                     accounts.audit(user(request).name, "course created", values["key"])
                     return redirect(f"/courses/{quote(values['key'])}")
         regimens = _regimen_choices(bundled_ids(), request.query_params.get("find", ""))
+        described = ""
+        if values["regimen"] in bundled_ids():
+            from ..regimen.catalog import resolve
+            from ..regimen.describe import describe
+
+            described = describe(resolve(values["regimen"]))
         return page(request, "new.html", values=values, preview=preview, error=error,
+                    described=described,
                     regimens=regimens, query=urlencode({k: v for k, v in values.items() if v}))  # fmt: skip
 
     def preview_calendar(request: Request) -> Response:
@@ -518,8 +525,9 @@ def _qr(link: str) -> str:
 
 def _regimen_choices(ids: list[str], find: str) -> list[tuple[str, str]]:
     """Bundled regimens matching ``find`` (by id, name or drug), with show's one-line summary."""
-    from ..regimen.catalog import resolve
+    from ..regimen.catalog import resolve, summaries
 
+    cycles = {summary.id: summary.cycles for summary in summaries()}
     out = []
     needle = find.strip().lower()[:50]
     for regimen_id in ids:
@@ -527,7 +535,7 @@ def _regimen_choices(ids: list[str], find: str) -> list[tuple[str, str]]:
         text = " ".join([regimen.id, regimen.name, *(d.name for d in regimen.drugs)]).lower()
         if needle and needle not in text:
             continue
-        out.append((regimen.id, regimen.name))
+        out.append((regimen.id, f"{regimen.name} ({cycles.get(regimen.id, '')})"))
     return out
 
 
