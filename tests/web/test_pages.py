@@ -60,6 +60,7 @@ def test_a_new_course_preview_warns_and_shows_the_working(store_url: str, tmp_pa
             "Warning: methotrexate-weekly suggests starting on a Monday, but Tue 5 Jan 2027 is a Tuesday"
             in page
         )
+        assert "Methotrexate" in page.split('<pre class="summary">', 1)[1]  # show's plain words
         assert "Tue 5 Jan 2027" in page and not SqlStore(store_url).exists(
             "mt"
         )  # previewed, not saved
