@@ -13,6 +13,7 @@ import re
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -271,3 +272,13 @@ def test_a_stale_edit_is_refused_and_parallel_nurses_on_two_servers_lose_nothing
         assert len(history) == 11
         assert sorted(e.change.day for e in history[1:]) == [1, 2, 3, 4, 5, 8, 9, 10, 11, 12]  # type: ignore[union-attr]
         assert {e.by for e in history[1:]} == {"nurse.a", "nurse.b"}
+
+
+def test_signing_in_never_sends_a_nurse_to_another_site(site) -> None:  # type: ignore[no-untyped-def]
+    base, _, _ = site
+    for target, landed in (("//evil.example/x", "/courses"), ("https://evil.example", "/courses"),
+                           ("/\\evil.example", "/courses"), ("/week", "/week")):  # fmt: skip
+        nurse = Nurse(base)
+        status, headers, _ = nurse.request("POST", "/login", urlencode({"name": "nurse.a", "password": PASSWORD,
+                                                                         "next": target}).encode())  # fmt: skip
+        assert status == 303 and headers["location"] == landed, (target, headers.get("location"))
