@@ -12,6 +12,7 @@ from tests.helpers import REPO
 #: Each part of the package and its layer: a part may import its own layer and those below.
 LAYERS = {
     "errors": 0, "arguments": 0, "words": 0, "tomlreader": 0, "jsonreader": 0, "files": 0,
+    "language": 0,
     "regimen": 1,
     "plan": 2,
     "course": 3,
