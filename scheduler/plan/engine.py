@@ -63,10 +63,12 @@ from ..regimen.notation import (
     format_relative,
     weekday_name,
 )
+from . import wording
 from .bounds import MAX_EVENTS, check_date
 from .changes import Close, Delay, DoseChange, Hold, Omit, Retime, Scope, Stop
 from .clock import after, day_of, instant, local
 from .events import ASK_SLOT, Event
+from .facts import AskFacts, CourseEventFacts, EndFacts, PrecautionFacts
 
 if TYPE_CHECKING:
     from .changes import Change
@@ -485,14 +487,14 @@ class _Plan:
                        f"{(dose.phase_number or 1) - 1}/{dose.cycle}/{dose.day}", f"visit:end-{rule.key}")  # fmt: skip
             started = dose.start
             assert isinstance(started, datetime)
-
-            self.lines[uid] = _end_lines(rule.end_event, dose.drug or "", started)
+            facts = EndFacts(rule.end_event, dose.drug or "", started, dose.cycle)
             out.append(
                 replace(
                     dose,
                     uid=uid,
                     kind=EventKind.VISIT,
-                    title=f"{rule.end_event} — cycle {dose.cycle}",
+                    title=wording.title(facts),
+                    facts=facts,
                     start=end,
                     end=after(end, timedelta(minutes=15)),
                     slot=f"visit:end-{rule.key}",
@@ -835,7 +837,12 @@ class _Plan:
     def describe(self, event: Event) -> str:
         tail = [f"Regimen: {self.regimen.name} ({self.regimen.id}).",
                 f"Source: {self.regimen.source}", _NOTICE]  # fmt: skip
-        lines = [*event.notes, *self.lines[event.uid](event), self.extra.get(event.uid, ""), *tail]
+        said = (
+            wording.lines(event, event.facts)
+            if event.facts is not None
+            else self.lines[event.uid](event)
+        )
+        lines = [*event.notes, *said, self.extra.get(event.uid, ""), *tail]
         return "\n".join(line for line in lines if line)
 
     # -- course-level events -----------------------------------------------------------------
@@ -845,23 +852,18 @@ class _Plan:
         delta = _delta(rule.offset)
         when = anchor - delta if rule.before else anchor + delta
         start, end = _timing(when, rule.time, rule.duration, self.zone)
-        relation = "before" if rule.before else "after"
         uid = _uid(self.regimen.id, self.plan_id, "course", f"{rule.kind.value}:{rule.key}")
         if self.closures is not None:
             from .closures import Unit
 
             self.units[uid] = Unit(key=("course", rule.key), before_cycle=rule.before)
-
-        def lines(event: Event) -> list[str]:
-            return [f"{rule.title}: {_when(event)}.",
-                    f"{rule.offset} {relation} the {rule.anchor} ({format_date(anchor)}).",
-                    rule.instructions]  # fmt: skip
-
-        self.lines[uid] = lines
+        facts = CourseEventFacts(rule.title, rule.instructions, str(rule.offset), rule.before,
+                                 rule.anchor, anchor)  # fmt: skip
         return Event(
             uid=uid,
             kind=rule.kind,
-            title=rule.title,
+            title=wording.title(facts),
+            facts=facts,
             start=start,
             end=end,
             all_day=rule.time is None,
@@ -877,16 +879,12 @@ class _Plan:
         day = last + timedelta(days=1)
         slot = f"precaution:{precaution.key}{ASK_SLOT}"
         uid = _uid(self.regimen.id, self.plan_id, "course", slot)
-        text = [f"{precaution.title}: this continues after your last planned dose on "
-                f"{format_date(last)}, for a time the source does not state. Keep to it and ask "
-                "your care team how long.",
-                precaution.instructions,
-                "If your treatment dates change, this date changes too."]  # fmt: skip
-        self.lines[uid] = lambda _event: text
+        facts = AskFacts(precaution.title, precaution.instructions, last)
         return Event(
             uid=uid,
             kind=EventKind.PRECAUTION,
-            title=f"{precaution.title} — ask your team how long to continue",
+            title=wording.title(facts),
+            facts=facts,
             start=day,
             end=day + timedelta(days=1),
             all_day=True,
@@ -898,27 +896,16 @@ class _Plan:
     def precaution(self, precaution: Precaution, first: date, last: date) -> Event:
         start = first if precaution.during_treatment else last + timedelta(days=1)
         period = precaution.after_last_dose
-        if period is None:
-            # The source gives no figure: mark the treatment span and say so, never invent one.
-            end_inclusive = last
-            span = (
-                f"From {format_date(start)} to your last planned dose on {format_date(last)}, and "
-                "for a time afterwards that the source does not state: ask your care team how long."
-            )
-        else:
-            end_inclusive = last + _delta(period)
-            span = (
-                f"From {format_date(start)} until {format_date(end_inclusive)} inclusive: {period} "
-                f"after your last planned dose on {format_date(last)}."
-            )
+        # The source gives no figure: mark the treatment span and say so, never invent one.
+        end_inclusive = last if period is None else last + _delta(period)
         uid = _uid(self.regimen.id, self.plan_id, "course", f"precaution:{precaution.key}")
-        text = [f"{precaution.title}. {span}", precaution.instructions,
-                "If your treatment dates change, this end date changes too."]  # fmt: skip
-        self.lines[uid] = lambda _event: text
+        facts = PrecautionFacts(precaution.title, precaution.instructions, start, last,
+                                end_inclusive, str(period) if period is not None else None)  # fmt: skip
         return Event(
             uid=uid,
             kind=EventKind.PRECAUTION,
-            title=precaution.title,
+            title=wording.title(facts),
+            facts=facts,
             start=start,
             end=end_inclusive + timedelta(days=1),
             all_day=True,
@@ -1384,14 +1371,6 @@ def _dose_lines(head: list[str], timing: str, where: str, instructions: str) -> 
         assert isinstance(start, datetime)
         return [*head, f"When: {format_date(start.date())} at {start:%H:%M}, {timing}; {where}.",
                 instructions]  # fmt: skip
-
-    return lines
-
-
-def _end_lines(title: str, drug: str, started: datetime) -> Lines:
-    def lines(event: Event) -> list[str]:
-        return [f"{title}: {_when(event)}.", f"The {drug} dose that started "
-                f"{format_date(started.date())} at {started:%H:%M} ends now."]  # fmt: skip
 
     return lines
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..arguments import describe, text_problem
 from ..errors import ArgumentError
 from ..regimen.model import EventKind
+
+if TYPE_CHECKING:
+    from .facts import Facts
 
 __all__ = ["ASK_SLOT", "Event", "asks_team", "checked_events"]
 
@@ -78,6 +81,9 @@ class Event:
     moved_from: date | datetime | None = None
     """Where a course's changes moved it from: its start as the course was first planned
     (None when it is there still): what lets every view mark a delay as a delay, not rest."""
+    facts: Facts | None = None
+    """What the event is, as facts (plan/facts.py), from which its title and description were
+    written (plan/wording.py); None for the kinds still worded by the engine itself."""
 
 
 def asks_team(event: Event) -> bool:
