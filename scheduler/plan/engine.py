@@ -32,7 +32,7 @@ Descriptions are written last, from the final dates, so every view of a plan say
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -60,15 +60,21 @@ from ..regimen.notation import (
     format_date,
     format_duration,
     format_elapsed,
-    format_relative,
-    weekday_name,
 )
 from . import wording
 from .bounds import MAX_EVENTS, check_date
 from .changes import Close, Delay, DoseChange, Hold, Omit, Retime, Scope, Stop
 from .clock import after, day_of, instant, local
 from .events import ASK_SLOT, Event
-from .facts import AskFacts, CourseEventFacts, EndFacts, PrecautionFacts
+from .facts import (
+    AskFacts,
+    CourseEventFacts,
+    CycleEventFacts,
+    DoseFacts,
+    EndFacts,
+    Place,
+    PrecautionFacts,
+)
 
 if TYPE_CHECKING:
     from .changes import Change
@@ -95,9 +101,6 @@ _NOTICE = (
     "Planned by treatment-scheduler from the regimen above. If anything here differs from "
     "what your care team told you, follow your team and let them know."
 )
-
-Lines = Callable[[Event], list[str]]
-"""Writes an event's description lines from its final dates (after any move)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +346,6 @@ class _Plan:
                 case _:
                     assert_never(change)
         self.closures = closures if closures is not None and not closures.empty else None
-        self.lines: dict[str, Lines] = {}
         self.units: dict[str, Unit] = {}
         self.cycle_notes: dict[tuple[int, int], str] = {}
         self.first_day: date | None = None
@@ -837,11 +839,8 @@ class _Plan:
     def describe(self, event: Event) -> str:
         tail = [f"Regimen: {self.regimen.name} ({self.regimen.id}).",
                 f"Source: {self.regimen.source}", _NOTICE]  # fmt: skip
-        said = (
-            wording.lines(event, event.facts)
-            if event.facts is not None
-            else self.lines[event.uid](event)
-        )
+        assert event.facts is not None, event.uid  # every event the engine makes has its facts
+        said = wording.lines(event, event.facts)
         lines = [*event.notes, *said, self.extra.get(event.uid, ""), *tail]
         return "\n".join(line for line in lines if line)
 
@@ -1080,32 +1079,20 @@ class _Cycle:
             and rule.slots_per_day() == 1
         )
 
-    def where(self, day: int, rule: DoseRule | None = None) -> str:
-        if day < 1 and rule is not None:
-            return f"{self.phase_label}{self.label(day, rule)}, the day{'s' if day < -1 else ''} before it starts"
-        if self.phase.continuous:
-            return f"day {(self.cycle - 1) * self.phase.cycle_days + day} of continuous treatment"
-        if rule is not None and self.weekly(rule):
-            weekday = weekday_name(self.date_of(day).weekday())
-            return f"{self.phase_label}week {self.cycle}, taken every {weekday}"
-        if rule is not None and rule.weekdays is not None:
-            return f"{self.phase_label}week {self.cycle}, {rule.written_as}"
-        if self.phase.cycle_months is not None:
-            length = f"a {self.phase.cycle_months}-month cycle"
-            return f"{self.phase_label}cycle {self.cycle}, day {day} of {length}"
-        return f"{self.phase_label}cycle {self.cycle}, day {day} of {self.phase.cycle_days}"
-
-    def label(self, day: int, rule: DoseRule | None) -> str:
-        if day < 1:
-            # Premedication: "day −1 of cycle 2" (a true minus sign, as printed protocols do).
-            return f"day \u2212{-day} of cycle {self.cycle}"
-        if self.phase.continuous:
-            return f"day {(self.cycle - 1) * self.phase.cycle_days + day}"
-        if rule is not None and self.weekly(rule):
-            return f"every {weekday_name(self.date_of(day).weekday())}, week {self.cycle}"
-        if rule is not None and rule.weekdays is not None:
-            return f"week {self.cycle}, {weekday_name(self.date_of(day).weekday())}"
-        return f"cycle {self.cycle}, day {day}"
+    def place(self, day: int, rule: DoseRule | None) -> Place:
+        """Where ``day`` falls, as facts: the wording writes "cycle 2, day 3 of 35" from them."""
+        weekday_rule = rule is not None and rule.weekdays is not None
+        return Place(
+            phase=self.phase.name if len(self.regimen.phases) > 1 else None,
+            cycle=self.cycle,
+            day=day,
+            weekday=self.date_of(day).weekday(),
+            cycle_days=self.phase.cycle_days,
+            cycle_months=self.phase.cycle_months,
+            continuous=self.phase.continuous,
+            weekly=rule is not None and self.weekly(rule),
+            weekdays=rule.written_as if weekday_rule and rule is not None else None,
+        )
 
     def days_of(self, rule: DoseRule) -> tuple[int, ...]:
         """The rule's days in this cycle (a weekday rule's depend on the cycle's weekday)."""
@@ -1187,11 +1174,15 @@ class _Cycle:
                 dose = self.changed_dose(rule, change)
             slots = self.slots(rule)
             several = rule.every is not None or rule.slots_per_day() > 1
-            head = [f"{drug.name}: {drug.route_words} ({drug.route}, {drug.route_abbrev})."]
-            if dose:
-                head.append(f"Dose: {dose.amount}.")
-                if dose.working:
-                    head.append(f"Working: {dose.working}")
+            relative = follows = None
+            if rule.after is not None:
+                relative = (
+                    rule.offset,
+                    rule.from_start,
+                    self.regimen.drug(self._rule(rule.after).drug).name,
+                )
+            if rule.follows is not None:
+                follows = self.regimen.drug(self._rule(rule.follows).drug).name
             for slot in slots:
                 end = after(slot.start, rule.duration)
                 self.starts[rule.key, slot.day] = slot.start
@@ -1202,37 +1193,27 @@ class _Cycle:
                 if number is not None and number <= 0:
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
-                title = drug.title + (f" {dose.amount}" if dose else "")
-                label = self.label(slot.on, rule)
-                if number is not None:
-                    # "4 of 30": the patient counts fractions, not weeks of a 7-day cycle.
-                    label = f"{number} of {rule.count}" + (
-                        "" if rule.weekdays is not None else f", {label}"
-                    )
-                title += f" — {label}"
-                timing = f"over {format_duration(rule.duration)}"
-                if rule.every is not None:
-                    title += f", dose {slot.ordinal + 1} of {len(slots)}"
-                    timing += f"; every {format_duration(rule.every)}, dose {slot.ordinal + 1} of {len(slots)} this cycle"
-                if rule.after is not None:
-                    name = self.regimen.drug(self._rule(rule.after).drug).name
-                    timing += f", {format_relative(rule.offset, rule.from_start, name)}"
-                if rule.follows is not None:
-                    name = self.regimen.drug(self._rule(rule.follows).drug).name
-                    timing += f", on the days {name} is given"
+                facts = DoseFacts(
+                    drug=drug.name, drug_title=drug.title, route=drug.route,
+                    route_words=drug.route_words, route_abbrev=drug.route_abbrev,
+                    amount=str(dose.amount) if dose else None,
+                    working=(dose.working or None) if dose else None,
+                    place=self.place(slot.on, rule), duration=rule.duration,
+                    instructions=rule.instructions, every=rule.every, ordinal=slot.ordinal,
+                    of=len(slots), relative=relative, follows=follows,
+                    counted=(number, rule.count) if number is not None and rule.count else None,
+                )  # fmt: skip
                 self.given.setdefault(rule.key, set()).add(slot.day)
                 uid = self.uid(slot.day, key)
                 self.uids[rule.key, slot.day] = uid
                 if self.plan.closures is not None:
                     self.plan.units[uid] = self.unit(rule, slot)
-                self.plan.lines[uid] = _dose_lines(
-                    head, timing, self.where(slot.on, rule), rule.instructions
-                )
                 out.append(
                     Event(
                         uid=uid,
                         kind=EventKind.DOSE,
-                        title=title,
+                        title=wording.title(facts),
+                        facts=facts,
                         start=slot.start,
                         end=end,
                         all_day=False,
@@ -1320,23 +1301,19 @@ class _Cycle:
             if not self.in_plan(when):
                 continue
             start, end = _timing(when, rule.time, rule.duration, self.options.zone)
-            before = " (the day before the cycle starts)" if day == -1 else ""
-            if day < -1:
-                before = f" ({-day} days before the cycle starts)"
             uid = self.uid(day, slot)
             if self.plan.closures is not None:
                 from .closures import Unit
 
                 self.plan.units[uid] = Unit(key=("event", self.phase_index, self.cycle, rule.key, day),
                                             before_cycle=day < 1)  # fmt: skip
-            self.plan.lines[uid] = _event_lines(
-                rule.title, f"For {self.where(day)}{before}.", rule.instructions
-            )
+            facts = CycleEventFacts(rule.title, rule.instructions, self.place(day, None))
             out.append(
                 Event(
                     uid=uid,
                     kind=rule.kind,
-                    title=f"{rule.title} — cycle {self.cycle}",
+                    title=wording.title(facts),
+                    facts=facts,
                     start=start,
                     end=end,
                     all_day=rule.time is None,
@@ -1363,29 +1340,6 @@ def _rule_key(dose: Event) -> str:
 def _block_of(days: tuple[int, ...]) -> dict[int, int]:
     """Which run of consecutive days (0-based) each day falls in; read-only, shared."""
     return {d: n for n, block in enumerate(blocks(days)) for d in block}
-
-
-def _dose_lines(head: list[str], timing: str, where: str, instructions: str) -> Lines:
-    def lines(event: Event) -> list[str]:
-        start = event.start
-        assert isinstance(start, datetime)
-        return [*head, f"When: {format_date(start.date())} at {start:%H:%M}, {timing}; {where}.",
-                instructions]  # fmt: skip
-
-    return lines
-
-
-def _event_lines(title: str, where: str, instructions: str) -> Lines:
-    def lines(event: Event) -> list[str]:
-        return [f"{title}: {_when(event)}.", where, instructions]
-
-    return lines
-
-
-def _when(event: Event) -> str:
-    if isinstance(event.start, datetime):
-        return f"{format_date(event.start.date())} at {event.start:%H:%M}"
-    return f"{format_date(event.start)} (all day)"
 
 
 def _skipped(when: date, zone: tzinfo, drug: str) -> PlanError:

@@ -5,16 +5,82 @@ The engine decides dates and keeps facts; it builds no sentence for the kinds of
 Text the regimen's author wrote (a precaution's title and instructions, an appointment's
 name) is carried as written: it is the regimen's own words, never translated by the tool.
 
-(Issue 22, in steps: precautions, course events and dose-end appointments first; doses and
-cycle events follow, then moves, workings and course changes. docs/wording-plan.md.)
+(Issue 22, in steps: every kind of event first; then moves, workings and course changes.
+docs/wording-plan.md.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-__all__ = ["AskFacts", "CourseEventFacts", "EndFacts", "Facts", "PrecautionFacts"]
+__all__ = [
+    "AskFacts",
+    "CourseEventFacts",
+    "CycleEventFacts",
+    "DoseFacts",
+    "EndFacts",
+    "Facts",
+    "Place",
+    "PrecautionFacts",
+]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an event falls in the regimen: its phase, cycle and cycle day, and what the cycle
+    is like (for "cycle 2, day 3 of 35", "day 45 of continuous treatment", "week 3, Monday")."""
+
+    phase: str | None
+    """The phase's name when the regimen has several phases; None when it has one."""
+    cycle: int
+    day: int
+    """The cycle day (1 = the first; -1 = the day before the cycle)."""
+    weekday: int
+    """The weekday of its date (0 = Monday)."""
+    cycle_days: int
+    cycle_months: int | None = None
+    continuous: bool = False
+    weekly: bool = False
+    """A once-a-week dose rule (named by its weekday: "every Wednesday, week 3")."""
+    weekdays: str | None = None
+    """A rule given on weekdays, as the regimen writes them ("Mon-Fri")."""
+
+
+@dataclass(frozen=True)
+class CycleEventFacts:
+    """A blood test or visit of a cycle."""
+
+    title: str
+    instructions: str
+    place: Place
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """A dose: the drug as the regimen names it, the amount and its working (as written for
+    now), where it falls and how it is timed."""
+
+    drug: str
+    drug_title: str
+    route: str
+    route_words: str
+    route_abbrev: str
+    amount: str | None
+    working: str | None
+    place: Place
+    duration: timedelta
+    instructions: str
+    every: timedelta | None = None
+    ordinal: int = 0
+    """Which dose of an every-N-hours series it is (0-based), of ``of``."""
+    of: int = 1
+    relative: tuple[timedelta, bool, str] | None = None
+    """Timed from another drug's dose: (offset, from its start, that drug's name)."""
+    follows: str | None = None
+    """Given on the days another drug is given: that drug's name."""
+    counted: tuple[int, int] | None = None
+    """A counted rule's (n, count): "4 of 30"."""
 
 
 @dataclass(frozen=True)
@@ -67,5 +133,5 @@ class EndFacts:
     cycle: int | None
 
 
-Facts = PrecautionFacts | AskFacts | CourseEventFacts | EndFacts
-"""The facts an event can carry (more kinds follow: doses, tests and visits of a cycle)."""
+Facts = DoseFacts | CycleEventFacts | PrecautionFacts | AskFacts | CourseEventFacts | EndFacts
+"""The facts an event can carry."""

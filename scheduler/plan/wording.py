@@ -12,15 +12,42 @@ from datetime import datetime
 from typing import assert_never
 
 from ..language import ENGLISH, Language
+from ..regimen.notation import format_duration, format_relative
 from .events import Event
-from .facts import AskFacts, CourseEventFacts, EndFacts, Facts, PrecautionFacts
+from .facts import (
+    AskFacts,
+    CourseEventFacts,
+    CycleEventFacts,
+    DoseFacts,
+    EndFacts,
+    Facts,
+    Place,
+    PrecautionFacts,
+)
 
-__all__ = ["lines", "title"]
+__all__ = ["label", "lines", "title", "when", "where"]
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def title(facts: Facts, language: Language = ENGLISH) -> str:
     """The event's title, as a calendar shows it."""
     match facts:
+        case DoseFacts():
+            text = facts.drug_title + (f" {facts.amount}" if facts.amount else "")
+            place = label(facts.place)
+            if facts.counted is not None:
+                # "4 of 30": the patient counts fractions, not weeks of a 7-day cycle.
+                number, count = facts.counted
+                place = f"{number} of {count}" + (
+                    "" if facts.place.weekdays is not None else f", {place}"
+                )
+            text += f" — {place}"
+            if facts.every is not None:
+                text += f", dose {facts.ordinal + 1} of {facts.of}"
+            return text
+        case CycleEventFacts():
+            return f"{facts.title} — cycle {facts.place.cycle}"
         case PrecautionFacts():
             return facts.title
         case AskFacts():
@@ -38,6 +65,31 @@ def lines(event: Event, facts: Facts, language: Language = ENGLISH) -> list[str]
     what moved it before them and the regimen and source after)."""
     on = language.date
     match facts:
+        case DoseFacts():
+            start = event.start
+            assert isinstance(start, datetime)
+            head = [f"{facts.drug}: {facts.route_words} ({facts.route}, {facts.route_abbrev})."]
+            if facts.amount:
+                head.append(f"Dose: {facts.amount}.")
+                if facts.working:
+                    head.append(f"Working: {facts.working}")
+            timing = f"over {format_duration(facts.duration)}"
+            if facts.every is not None:
+                timing += (f"; every {format_duration(facts.every)}, dose {facts.ordinal + 1} of "
+                           f"{facts.of} this cycle")  # fmt: skip
+            if facts.relative is not None:
+                timing += f", {format_relative(*facts.relative)}"
+            if facts.follows is not None:
+                timing += f", on the days {facts.follows} is given"
+            return [*head, f"When: {on(start)} at {language.time(start)}, {timing}; "
+                    f"{where(facts.place, dose=True)}.", facts.instructions]  # fmt: skip
+        case CycleEventFacts():
+            day = facts.place.day
+            before = " (the day before the cycle starts)" if day == -1 else ""
+            if day < -1:
+                before = f" ({-day} days before the cycle starts)"
+            return [f"{facts.title}: {when(event, language)}.",
+                    f"For {where(facts.place)}{before}.", facts.instructions]  # fmt: skip
         case PrecautionFacts():
             if facts.period is None:
                 span = (
@@ -77,3 +129,35 @@ def when(event: Event, language: Language = ENGLISH) -> str:
     if isinstance(event.start, datetime):
         return f"{language.date(event.start)} at {language.time(event.start)}"
     return f"{language.date(event.start)} (all day)"
+
+
+def label(place: Place) -> str:
+    """``cycle 2, day 3``; ``day −1 of cycle 2`` (a true minus sign, as printed protocols do);
+    ``day 45`` of continuous treatment; ``every Monday, week 3``; ``week 3, Monday``."""
+    if place.day < 1:
+        return f"day \u2212{-place.day} of cycle {place.cycle}"
+    if place.continuous:
+        return f"day {(place.cycle - 1) * place.cycle_days + place.day}"
+    if place.weekly:
+        return f"every {_WEEKDAYS[place.weekday]}, week {place.cycle}"
+    if place.weekdays is not None:
+        return f"week {place.cycle}, {_WEEKDAYS[place.weekday]}"
+    return f"cycle {place.cycle}, day {place.day}"
+
+
+def where(place: Place, *, dose: bool = False) -> str:
+    """Where in the regimen, in full: ``cycle 2, day 3 of 35``; a dose's premedication day
+    says it is before the cycle starts."""
+    phase = f"{place.phase}, " if place.phase else ""
+    if place.day < 1 and dose:
+        days = "days" if place.day < -1 else "day"
+        return f"{phase}{label(place)}, the {days} before it starts"
+    if place.continuous:
+        return f"day {(place.cycle - 1) * place.cycle_days + place.day} of continuous treatment"
+    if dose and place.weekly:
+        return f"{phase}week {place.cycle}, taken every {_WEEKDAYS[place.weekday]}"
+    if dose and place.weekdays is not None:
+        return f"{phase}week {place.cycle}, {place.weekdays}"
+    if place.cycle_months is not None:
+        return f"{phase}cycle {place.cycle}, day {place.day} of a {place.cycle_months}-month cycle"
+    return f"{phase}cycle {place.cycle}, day {place.day} of {place.cycle_days}"

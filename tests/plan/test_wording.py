@@ -13,12 +13,19 @@ from datetime import date, datetime
 
 from scheduler.language import ENGLISH, Language
 from scheduler.plan import wording
-from scheduler.plan.facts import AskFacts, CourseEventFacts, EndFacts, PrecautionFacts
+from scheduler.plan.facts import (
+    AskFacts,
+    CourseEventFacts,
+    CycleEventFacts,
+    DoseFacts,
+    EndFacts,
+    Place,
+    PrecautionFacts,
+)
 from scheduler.planner import plan
 from scheduler.regimen.catalog import bundled_ids
-from scheduler.regimen.model import EventKind
 
-KINDS = (PrecautionFacts, AskFacts, CourseEventFacts, EndFacts)
+KINDS = (DoseFacts, CycleEventFacts, PrecautionFacts, AskFacts, CourseEventFacts, EndFacts)
 
 
 def test_precautions_say_their_span_from_their_facts() -> None:
@@ -37,21 +44,14 @@ def test_precautions_say_their_span_from_their_facts() -> None:
     assert ask.start == date(2027, 1, 30)
 
 
-def test_every_event_of_these_kinds_is_worded_from_its_facts() -> None:
-    """Across every bundled regimen: each precaution and course-level or dose-end appointment
-    has facts, and its title and description lines are exactly what wording writes from them."""
+def test_every_event_is_worded_from_its_facts() -> None:
+    """Across every bundled regimen: every event has its facts, and its title and description
+    lines are exactly what wording writes from them (the engine builds no sentence)."""
     seen: set[type] = set()
     for regimen_id in bundled_ids():
         planned = plan(regimen_id, start=date(2027, 1, 4), zone="Europe/London", cycles=2)
         for event in planned.events:
-            if (
-                event.kind == EventKind.PRECAUTION
-                or event.slot.startswith("visit:end-")
-                or event.cycle is None
-            ):
-                assert isinstance(event.facts, KINDS), (regimen_id, event.slot)
-            if event.facts is None:
-                continue
+            assert isinstance(event.facts, KINDS), (regimen_id, event.slot)
             seen.add(type(event.facts))
             assert event.title == wording.title(event.facts)
             said = wording.lines(event, event.facts)
@@ -60,6 +60,37 @@ def test_every_event_of_these_kinds_is_worded_from_its_facts() -> None:
                 event.slot,
             )
     assert seen == set(KINDS)
+
+
+def test_places_by_hand() -> None:
+    """The words of where an event falls, for each kind of cycle."""
+    cycle = Place(phase=None, cycle=2, day=3, weekday=2, cycle_days=21)
+    assert (wording.label(cycle), wording.where(cycle)) == (
+        "cycle 2, day 3",
+        "cycle 2, day 3 of 21",
+    )
+    premed = Place(phase="Induction", cycle=2, day=-1, weekday=0, cycle_days=21)
+    assert wording.label(premed) == "day \u22121 of cycle 2"
+    assert (
+        wording.where(premed, dose=True)
+        == "Induction, day \u22121 of cycle 2, the day before it starts"
+    )
+    assert wording.where(premed) == "Induction, cycle 2, day -1 of 21"
+    daily = Place(phase=None, cycle=3, day=5, weekday=4, cycle_days=28, continuous=True)
+    assert (wording.label(daily), wording.where(daily)) == (
+        "day 61",
+        "day 61 of continuous treatment",
+    )
+    weekly = Place(phase=None, cycle=3, day=1, weekday=2, cycle_days=7, weekly=True)
+    assert wording.label(weekly) == "every Wednesday, week 3"
+    assert wording.where(weekly, dose=True) == "week 3, taken every Wednesday"
+    weekdays = Place(phase=None, cycle=1, day=2, weekday=1, cycle_days=7, weekdays="Mon-Fri")
+    assert (wording.label(weekdays), wording.where(weekdays, dose=True)) == (
+        "week 1, Tuesday",
+        "week 1, Mon-Fri",
+    )
+    months = Place(phase=None, cycle=2, day=10, weekday=0, cycle_days=89, cycle_months=3)
+    assert wording.where(months) == "cycle 2, day 10 of a 3-month cycle"
 
 
 def test_dates_and_times_are_the_languages() -> None:
