@@ -71,6 +71,7 @@ from .facts import (
     CourseEventFacts,
     CycleEventFacts,
     DoseFacts,
+    DoseRuleFacts,
     EndFacts,
     Place,
     PrecautionFacts,
@@ -1006,6 +1007,8 @@ class _Cycle:
         self.cycle = cycle
         self.cycle_start = cycle_start
         self.phase_label = f"{phase.name}, " if len(self.regimen.phases) > 1 else ""
+        self.phase_name = phase.name if len(self.regimen.phases) > 1 else None
+        self._kinds: dict[str, tuple[bool, str | None]] = {}
         note = plan.cycle_notes.get((phase_index + 1, cycle))
         self.notes: tuple[str, ...] = (note,) if note else ()
         self.starts: dict[tuple[str, int], datetime] = {}
@@ -1081,18 +1084,22 @@ class _Cycle:
 
     def place(self, day: int, rule: DoseRule | None) -> Place:
         """Where ``day`` falls, as facts: the wording writes "cycle 2, day 3 of 35" from them."""
-        weekday_rule = rule is not None and rule.weekdays is not None
+        weekly, weekdays = self.rule_kind(rule) if rule is not None else (False, None)
         return Place(
-            phase=self.phase.name if len(self.regimen.phases) > 1 else None,
-            cycle=self.cycle,
-            day=day,
-            weekday=self.date_of(day).weekday(),
-            cycle_days=self.phase.cycle_days,
-            cycle_months=self.phase.cycle_months,
-            continuous=self.phase.continuous,
-            weekly=rule is not None and self.weekly(rule),
-            weekdays=rule.written_as if weekday_rule and rule is not None else None,
-        )
+            self.phase_name, self.cycle, day, (self.cycle_start.weekday() + day - 1) % 7,
+            self.phase.cycle_days, self.phase.cycle_months, self.phase.continuous, weekly,
+            weekdays,
+        )  # fmt: skip
+
+    def rule_kind(self, rule: DoseRule) -> tuple[bool, str | None]:
+        """Whether ``rule`` is given once a week, and the weekdays it is written with."""
+        found = self._kinds.get(rule.key)
+        if found is None:
+            found = self._kinds[rule.key] = (
+                self.weekly(rule),
+                rule.written_as if rule.weekdays is not None else None,
+            )
+        return found
 
     def days_of(self, rule: DoseRule) -> tuple[int, ...]:
         """The rule's days in this cycle (a weekday rule's depend on the cycle's weekday)."""
@@ -1183,6 +1190,14 @@ class _Cycle:
                 )
             if rule.follows is not None:
                 follows = self.regimen.drug(self._rule(rule.follows).drug).name
+            shared = DoseRuleFacts(
+                drug=drug.name, drug_title=drug.title, route=drug.route,
+                route_words=drug.route_words, route_abbrev=drug.route_abbrev,
+                amount=str(dose.amount) if dose else None,
+                working=(dose.working or None) if dose else None, duration=rule.duration,
+                instructions=rule.instructions, every=rule.every, of=len(slots),
+                relative=relative, follows=follows,
+            )  # fmt: skip
             for slot in slots:
                 end = after(slot.start, rule.duration)
                 self.starts[rule.key, slot.day] = slot.start
@@ -1193,16 +1208,8 @@ class _Cycle:
                 if number is not None and number <= 0:
                     continue
                 key = f"dose:{rule.key}" + (f"#{slot.index + 1}" if several else "")
-                facts = DoseFacts(
-                    drug=drug.name, drug_title=drug.title, route=drug.route,
-                    route_words=drug.route_words, route_abbrev=drug.route_abbrev,
-                    amount=str(dose.amount) if dose else None,
-                    working=(dose.working or None) if dose else None,
-                    place=self.place(slot.on, rule), duration=rule.duration,
-                    instructions=rule.instructions, every=rule.every, ordinal=slot.ordinal,
-                    of=len(slots), relative=relative, follows=follows,
-                    counted=(number, rule.count) if number is not None and rule.count else None,
-                )  # fmt: skip
+                counted = (number, rule.count) if number is not None and rule.count else None
+                facts = DoseFacts(shared, self.place(slot.on, rule), slot.ordinal, counted)
                 self.given.setdefault(rule.key, set()).add(slot.day)
                 uid = self.uid(slot.day, key)
                 self.uids[rule.key, slot.day] = uid

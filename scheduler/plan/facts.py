@@ -19,6 +19,7 @@ __all__ = [
     "CourseEventFacts",
     "CycleEventFacts",
     "DoseFacts",
+    "DoseRuleFacts",
     "EndFacts",
     "Facts",
     "Place",
@@ -57,9 +58,9 @@ class CycleEventFacts:
 
 
 @dataclass(frozen=True)
-class DoseFacts:
-    """A dose: the drug as the regimen names it, the amount and its working (as written for
-    now), where it falls and how it is timed."""
+class DoseRuleFacts:
+    """What every dose of one rule in one cycle shares: the drug as the regimen names it, the
+    amount and its working (as written for now) and how it is timed."""
 
     drug: str
     drug_title: str
@@ -68,17 +69,25 @@ class DoseFacts:
     route_abbrev: str
     amount: str | None
     working: str | None
-    place: Place
     duration: timedelta
     instructions: str
     every: timedelta | None = None
-    ordinal: int = 0
-    """Which dose of an every-N-hours series it is (0-based), of ``of``."""
     of: int = 1
+    """How many doses an every-N-hours series has in the cycle."""
     relative: tuple[timedelta, bool, str] | None = None
     """Timed from another drug's dose: (offset, from its start, that drug's name)."""
     follows: str | None = None
     """Given on the days another drug is given: that drug's name."""
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """A dose: its rule's facts, where it falls, which of a series it is."""
+
+    rule: DoseRuleFacts
+    place: Place
+    ordinal: int = 0
+    """Which dose of an every-N-hours series it is (0-based), of ``rule.of``."""
     counted: tuple[int, int] | None = None
     """A counted rule's (n, count): "4 of 30"."""
 

@@ -9,6 +9,7 @@ numbers already go through the language.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import assert_never
 
 from ..language import ENGLISH, Language
@@ -27,6 +28,8 @@ from .facts import (
 
 __all__ = ["label", "lines", "title", "when", "where"]
 
+#: Durations repeat across a plan (every dose of a rule): said once each.
+_duration = lru_cache(maxsize=256)(format_duration)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -34,7 +37,8 @@ def title(facts: Facts, language: Language = ENGLISH) -> str:
     """The event's title, as a calendar shows it."""
     match facts:
         case DoseFacts():
-            text = facts.drug_title + (f" {facts.amount}" if facts.amount else "")
+            rule = facts.rule
+            text = rule.drug_title + (f" {rule.amount}" if rule.amount else "")
             place = label(facts.place)
             if facts.counted is not None:
                 # "4 of 30": the patient counts fractions, not weeks of a 7-day cycle.
@@ -43,8 +47,8 @@ def title(facts: Facts, language: Language = ENGLISH) -> str:
                     "" if facts.place.weekdays is not None else f", {place}"
                 )
             text += f" — {place}"
-            if facts.every is not None:
-                text += f", dose {facts.ordinal + 1} of {facts.of}"
+            if rule.every is not None:
+                text += f", dose {facts.ordinal + 1} of {rule.of}"
             return text
         case CycleEventFacts():
             return f"{facts.title} — cycle {facts.place.cycle}"
@@ -68,21 +72,22 @@ def lines(event: Event, facts: Facts, language: Language = ENGLISH) -> list[str]
         case DoseFacts():
             start = event.start
             assert isinstance(start, datetime)
-            head = [f"{facts.drug}: {facts.route_words} ({facts.route}, {facts.route_abbrev})."]
-            if facts.amount:
-                head.append(f"Dose: {facts.amount}.")
-                if facts.working:
-                    head.append(f"Working: {facts.working}")
-            timing = f"over {format_duration(facts.duration)}"
-            if facts.every is not None:
-                timing += (f"; every {format_duration(facts.every)}, dose {facts.ordinal + 1} of "
-                           f"{facts.of} this cycle")  # fmt: skip
-            if facts.relative is not None:
-                timing += f", {format_relative(*facts.relative)}"
-            if facts.follows is not None:
-                timing += f", on the days {facts.follows} is given"
+            rule = facts.rule
+            head = [f"{rule.drug}: {rule.route_words} ({rule.route}, {rule.route_abbrev})."]
+            if rule.amount:
+                head.append(f"Dose: {rule.amount}.")
+                if rule.working:
+                    head.append(f"Working: {rule.working}")
+            timing = f"over {_duration(rule.duration)}"
+            if rule.every is not None:
+                timing += (f"; every {_duration(rule.every)}, dose {facts.ordinal + 1} of "
+                           f"{rule.of} this cycle")  # fmt: skip
+            if rule.relative is not None:
+                timing += f", {format_relative(*rule.relative)}"
+            if rule.follows is not None:
+                timing += f", on the days {rule.follows} is given"
             return [*head, f"When: {on(start)} at {language.time(start)}, {timing}; "
-                    f"{where(facts.place, dose=True)}.", facts.instructions]  # fmt: skip
+                    f"{where(facts.place, dose=True)}.", rule.instructions]  # fmt: skip
         case CycleEventFacts():
             day = facts.place.day
             before = " (the day before the cycle starts)" if day == -1 else ""
