@@ -1,7 +1,8 @@
 """What an event is, as facts: plain values the engine knows when it makes the event, from
 which :mod:`scheduler.plan.wording` writes every sentence a person reads (in their language).
 
-The engine decides dates and keeps facts; it builds no sentence for the kinds of event here.
+The engine decides dates and keeps facts; it builds no sentence. Facts are named tuples:
+immutable, hashable, cheap to make for every dose and to define at start-up.
 Text the regimen's author wrote (a precaution's title and instructions, an appointment's
 name) is carried as written: it is the regimen's own words, never translated by the tool.
 
@@ -11,8 +12,8 @@ docs/wording-plan.md.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 __all__ = [
     "AskFacts",
@@ -27,8 +28,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """Where an event falls in the regimen: its phase, cycle and cycle day, and what the cycle
     is like (for "cycle 2, day 3 of 35", "day 45 of continuous treatment", "week 3, Monday")."""
 
@@ -48,8 +48,7 @@ class Place:
     """A rule given on weekdays, as the regimen writes them ("Mon-Fri")."""
 
 
-@dataclass(frozen=True)
-class CycleEventFacts:
+class CycleEventFacts(NamedTuple):
     """A blood test or visit of a cycle."""
 
     title: str
@@ -57,8 +56,7 @@ class CycleEventFacts:
     place: Place
 
 
-@dataclass(frozen=True)
-class DoseRuleFacts:
+class DoseRuleFacts(NamedTuple):
     """What every dose of one rule in one cycle shares: the drug as the regimen names it, the
     amount and its working (as written for now) and how it is timed."""
 
@@ -80,8 +78,7 @@ class DoseRuleFacts:
     """Given on the days another drug is given: that drug's name."""
 
 
-@dataclass(frozen=True)
-class DoseFacts:
+class DoseFacts(NamedTuple):
     """A dose: its rule's facts, where it falls, which of a series it is."""
 
     rule: DoseRuleFacts
@@ -92,8 +89,7 @@ class DoseFacts:
     """A counted rule's (n, count): "4 of 30"."""
 
 
-@dataclass(frozen=True)
-class PrecautionFacts:
+class PrecautionFacts(NamedTuple):
     """A precaution over the treatment (and after it): "No live vaccines"."""
 
     title: str
@@ -108,8 +104,7 @@ class PrecautionFacts:
     source does not state it (the patient is told to ask)."""
 
 
-@dataclass(frozen=True)
-class AskFacts:
+class AskFacts(NamedTuple):
     """The day after the last dose of a precaution whose source gives no end: ask the team."""
 
     title: str
@@ -117,8 +112,7 @@ class AskFacts:
     last_dose: date
 
 
-@dataclass(frozen=True)
-class CourseEventFacts:
+class CourseEventFacts(NamedTuple):
     """An appointment placed from the course as a whole ("response scan 4 weeks after the last
     dose")."""
 
@@ -132,8 +126,7 @@ class CourseEventFacts:
     anchor_date: date
 
 
-@dataclass(frozen=True)
-class EndFacts:
+class EndFacts(NamedTuple):
     """The appointment when a dose ends ("Pump disconnection")."""
 
     title: str
