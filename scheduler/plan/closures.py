@@ -33,8 +33,10 @@ from typing import Any
 from ..arguments import describe, need, need_date
 from ..errors import ArgumentError, PlanError
 from ..regimen.notation import format_date, weekday_name
+from . import wording
 from .clock import after, day_of, instant, local
 from .events import Event
+from .facts import Carried, ClosureMoved, KeptClosed, Move
 
 __all__ = ["DEFAULT_POLICY", "MOVING", "POLICIES", "Closures", "Unit", "apply_closures"]
 
@@ -190,41 +192,45 @@ def apply_closures(
         else:
             groups.setdefault(unit.key, []).append(event)
     ordered = sorted(groups.values(), key=lambda g: min(instant(e.start, zone) for e in g))
-    carried: dict[tuple[Any, ...], tuple[int, str]] = {}
+    carried: dict[tuple[Any, ...], tuple[int, tuple[str, date, str]]] = {}
     out = list(loose)
     for group in ordered:
         group.sort(key=lambda e: (day_of(e.start), e.start.isoformat()))
         first = group[0]
         unit = units[first.uid]
         planned = day_of(first.start)
-        shift, because = carried.get(unit.run, (0, "")) if unit.run else (0, "")
+        shift, because = (
+            carried.get(unit.run, (0, ("", planned, ""))) if unit.run else (0, ("", planned, ""))
+        )
         day = planned + timedelta(days=shift)
         reason = closures.reason(day)
         setting = unit.setting or first.setting
         policy = closures.policy_for(setting)
-        notes: tuple[str, ...] = ()
+        moves: tuple[Move, ...] = ()
         if shift:
-            notes = (f"Moved from {format_date(planned)} to {format_date(day)} with the doses "
-                     f"before it, to keep their spacing ({because}).",)  # fmt: skip
+            moves = (Carried(planned, day, *because),)
         if reason is not None and policy == "skip":
             continue
         if reason is not None and policy == "keep and flag":
-            flag = f"{setting.capitalize()} closed ({reason})"
-            note = (f"Note: the {setting} is closed on {format_date(day)} ({reason}); this "
-                    "was kept as planned: check with your care team.")  # fmt: skip
+            kept = KeptClosed(setting, day, reason)
+            warning = wording.flag(kept)
+            moves = (*moves, kept)
+            said = tuple(wording.note(m) for m in moves)
             moved = _shifted(group, shift, unit, zone)
-            out += [replace(e, title=f"{e.title} [{flag}]", flag=flag, notes=(*e.notes, *notes, note))
+            out += [replace(e, title=wording.flagged(e.title, warning), flag=warning,
+                            notes=(*e.notes, *said), moves=(*e.moves, *moves))
                     for e in moved]  # fmt: skip
             continue
         if reason is not None and policy in MOVING:
             step = -1 if (policy == "previous open day" or unit.before_cycle) else 1
             target = closures.open_day(day, step)
             shift = (target - planned).days
-            why = f"the {setting} is closed on {format_date(day)}: {reason}"
-            notes = (f"Moved from {format_date(day)} ({reason}) to {format_date(target)}.",)
+            moves = (ClosureMoved(day, target, reason),)
             if step > 0 and unit.run is not None:
-                carried[unit.run] = (shift, why)
-        out += [replace(e, notes=(*e.notes, *notes)) for e in _shifted(group, shift, unit, zone)]
+                carried[unit.run] = (shift, (setting, day, reason))
+        said = tuple(wording.note(m) for m in moves)
+        out += [replace(e, notes=(*e.notes, *said), moves=(*e.moves, *moves))
+                for e in _shifted(group, shift, unit, zone)]  # fmt: skip
     return out
 
 

@@ -59,7 +59,6 @@ from ..regimen.notation import (
     cycle_date,
     format_date,
     format_duration,
-    format_elapsed,
 )
 from . import wording
 from .bounds import MAX_EVENTS, check_date
@@ -68,11 +67,14 @@ from .clock import after, day_of, instant, local
 from .events import ASK_SLOT, Event
 from .facts import (
     AskFacts,
+    ClockMoved,
     CourseEventFacts,
     CycleEventFacts,
+    CycleMoved,
     DoseFacts,
     DoseRuleFacts,
     EndFacts,
+    Move,
     Place,
     PrecautionFacts,
 )
@@ -348,7 +350,7 @@ class _Plan:
                     assert_never(change)
         self.closures = closures if closures is not None and not closures.empty else None
         self.units: dict[str, Unit] = {}
-        self.cycle_notes: dict[tuple[int, int], str] = {}
+        self.cycle_notes: dict[tuple[int, int], CycleMoved] = {}
         self.first_day: date | None = None
         self.counts_left: dict[tuple[int, str], int] = {}
         """Doses still to give of each counted rule ("30 fractions"), by (phase, rule key)."""
@@ -574,11 +576,7 @@ class _Plan:
             target = closures.open_day(day, 1)
         except ValueError as err:
             raise PlanError(str(err)) from None
-        self.cycle_notes[phase_index + 1, cycle] = (
-            f"This cycle moved from {format_date(day)} to {format_date(target)}: the "
-            f"{moving[0]} is closed on {format_date(day)} ({reason}), and a cycle never starts "
-            "early, so everything in it moved with it."
-        )
+        self.cycle_notes[phase_index + 1, cycle] = CycleMoved(day, target, moving[0], reason)
         return start + (target - day)
 
     def course_caps(self, events: list[Event]) -> list[Event]:
@@ -647,17 +645,13 @@ class _Plan:
                     )
                     moved = (previous.astimezone(UTC) + limit).astimezone(self.zone)
                     if wall >= limit and moved.date() == start.date():
-                        shift = elapsed(start, moved)
-                        note = (
-                            f"Moved {format_duration(shift)} later, from {start:%H:%M}: the clocks "
-                            f"changed since the previous dose, and {name} doses must be at least "
-                            f"{format_elapsed(limit)} apart in real time."
-                        )
+                        move = ClockMoved(elapsed(start, moved), start, name, limit)
                         event = replace(
                             event,
                             start=moved,
                             end=after(moved, elapsed(start, event.end)),
-                            notes=(*event.notes, note),
+                            notes=(*event.notes, wording.note(move)),
+                            moves=(*event.moves, move),
                         )
                         out[i] = event
                         start = moved
@@ -1009,8 +1003,9 @@ class _Cycle:
         self.phase_label = f"{phase.name}, " if len(self.regimen.phases) > 1 else ""
         self.phase_name = phase.name if len(self.regimen.phases) > 1 else None
         self._kinds: dict[str, tuple[bool, str | None]] = {}
-        note = plan.cycle_notes.get((phase_index + 1, cycle))
-        self.notes: tuple[str, ...] = (note,) if note else ()
+        moved = plan.cycle_notes.get((phase_index + 1, cycle))
+        self.moves: tuple[Move, ...] = (moved,) if moved else ()
+        self.notes: tuple[str, ...] = tuple(wording.note(m) for m in self.moves)
         self.starts: dict[tuple[str, int], datetime] = {}
         self.ends: dict[tuple[str, int], datetime] = {}
         """When each rule's administration starts and ends, per day: what rules timed from it
@@ -1240,6 +1235,7 @@ class _Cycle:
                         amount_working=(dose.working or None) if dose else None,
                         order=position,
                         notes=self.notes,
+                        moves=self.moves,
                         leader=self.leader_uid(rule, slot),
                     )
                 )
@@ -1333,6 +1329,7 @@ class _Cycle:
                     setting=rule.setting,
                     timezone=self.options.zone_name,
                     notes=self.notes,
+                    moves=self.moves,
                 )
             )
         return out

@@ -12,7 +12,7 @@ from ..errors import ArgumentError
 from ..regimen.model import EventKind
 
 if TYPE_CHECKING:
-    from .facts import Facts
+    from .facts import Facts, Move
 
 __all__ = ["ASK_SLOT", "Event", "asks_team", "checked_events"]
 
@@ -81,6 +81,9 @@ class Event:
     moved_from: date | datetime | None = None
     """Where a course's changes moved it from: its start as the course was first planned
     (None when it is there still): what lets every view mark a delay as a delay, not rest."""
+    moves: tuple[Move, ...] = ()
+    """What moved (or flagged) it, as facts (plan/facts.py): ``notes`` and ``flag`` are their
+    words."""
     facts: Facts | None = None
     """What the event is, as facts (plan/facts.py), from which its title and description were
     written (plan/wording.py); None for the kinds still worded by the engine itself."""

@@ -17,12 +17,18 @@ from typing import NamedTuple
 
 __all__ = [
     "AskFacts",
+    "Carried",
+    "ClockMoved",
+    "ClosureMoved",
     "CourseEventFacts",
     "CycleEventFacts",
+    "CycleMoved",
     "DoseFacts",
     "DoseRuleFacts",
     "EndFacts",
     "Facts",
+    "KeptClosed",
+    "Move",
     "Place",
     "PrecautionFacts",
 ]
@@ -137,3 +143,56 @@ class EndFacts(NamedTuple):
 
 Facts = DoseFacts | CycleEventFacts | PrecautionFacts | AskFacts | CourseEventFacts | EndFacts
 """The facts an event can carry."""
+
+
+# -- what moved an event, and why (each said in its description, at the top) --------------------
+
+
+class CycleMoved(NamedTuple):
+    """The cycle's first dose day was closed: the whole cycle starts on the next open day."""
+
+    was: date
+    to: date
+    setting: str
+    reason: str
+    """Why that day is closed (a holiday's name, "closed on Sundays")."""
+
+
+class ClosureMoved(NamedTuple):
+    """The event's own day was closed: moved to the nearest open day."""
+
+    was: date
+    to: date
+    reason: str
+
+
+class Carried(NamedTuple):
+    """Moved with the doses before it (a run of days keeps its spacing)."""
+
+    was: date
+    to: date
+    setting: str
+    closed: date
+    reason: str
+
+
+class KeptClosed(NamedTuple):
+    """Kept on a closed day ("keep and flag"): the patient must check with the team."""
+
+    setting: str
+    day: date
+    reason: str
+
+
+class ClockMoved(NamedTuple):
+    """Moved later so that a drug's doses stay far enough apart in real time across a change
+    of the clocks."""
+
+    shift: timedelta
+    was: datetime
+    drug: str
+    limit: timedelta
+
+
+Move = CycleMoved | ClosureMoved | Carried | KeptClosed | ClockMoved
+"""What can move (or flag) an event in a plan."""

@@ -13,20 +13,26 @@ from functools import lru_cache
 from typing import assert_never
 
 from ..language import ENGLISH, Language
-from ..regimen.notation import format_duration, format_relative
+from ..regimen.notation import format_duration, format_elapsed, format_relative
 from .events import Event
 from .facts import (
     AskFacts,
+    Carried,
+    ClockMoved,
+    ClosureMoved,
     CourseEventFacts,
     CycleEventFacts,
+    CycleMoved,
     DoseFacts,
     EndFacts,
     Facts,
+    KeptClosed,
+    Move,
     Place,
     PrecautionFacts,
 )
 
-__all__ = ["label", "lines", "title", "when", "where"]
+__all__ = ["flag", "flagged", "label", "lines", "note", "title", "when", "where"]
 
 #: Durations repeat across a plan (every dose of a rule): said once each.
 _duration = lru_cache(maxsize=256)(format_duration)
@@ -166,3 +172,38 @@ def where(place: Place, *, dose: bool = False) -> str:
     if place.cycle_months is not None:
         return f"{phase}cycle {place.cycle}, day {place.day} of a {place.cycle_months}-month cycle"
     return f"{phase}cycle {place.cycle}, day {place.day} of {place.cycle_days}"
+
+
+def note(move: Move, language: Language = ENGLISH) -> str:
+    """What moved an event, and why: the line at the top of its description."""
+    on = language.date
+    match move:
+        case CycleMoved():
+            return (f"This cycle moved from {on(move.was)} to {on(move.to)}: the {move.setting} "
+                    f"is closed on {on(move.was)} ({move.reason}), and a cycle never starts "
+                    "early, so everything in it moved with it.")  # fmt: skip
+        case ClosureMoved():
+            return f"Moved from {on(move.was)} ({move.reason}) to {on(move.to)}."
+        case Carried():
+            return (f"Moved from {on(move.was)} to {on(move.to)} with the doses before it, to "
+                    f"keep their spacing (the {move.setting} is closed on {on(move.closed)}: "
+                    f"{move.reason}).")  # fmt: skip
+        case KeptClosed():
+            return (f"Note: the {move.setting} is closed on {on(move.day)} ({move.reason}); "
+                    "this was kept as planned: check with your care team.")  # fmt: skip
+        case ClockMoved():
+            return (f"Moved {format_duration(move.shift)} later, from {language.time(move.was)}: "
+                    f"the clocks changed since the previous dose, and {move.drug} doses must be "
+                    f"at least {format_elapsed(move.limit)} apart in real time.")  # fmt: skip
+        case _:
+            assert_never(move)
+
+
+def flag(kept: KeptClosed, language: Language = ENGLISH) -> str:
+    """The warning a patient must see on an event kept on a closed day."""
+    return f"{kept.setting.capitalize()} closed ({kept.reason})"
+
+
+def flagged(title: str, warning: str) -> str:
+    """A title with its warning: ``Blood test — cycle 2 [Clinic closed (Christmas Day)]``."""
+    return f"{title} [{warning}]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 
 from scheduler.language import ENGLISH, Language
 from scheduler.plan import wording
@@ -24,6 +25,8 @@ from scheduler.plan.facts import (
 )
 from scheduler.planner import plan
 from scheduler.regimen.catalog import bundled_ids
+from scheduler.regimen.dosing import Body
+from scheduler.regimen.model import EventKind
 
 KINDS = (DoseFacts, CycleEventFacts, PrecautionFacts, AskFacts, CourseEventFacts, EndFacts)
 
@@ -106,3 +109,24 @@ def test_dates_and_times_are_the_languages() -> None:
     assert in_french[0].startswith("Pump disconnection: mer. 6 janv. 2027 at ")
     moved = replace(end, start=datetime(2027, 1, 7, 21, 30, tzinfo=end.start.tzinfo))
     assert wording.when(moved) == "Thu 7 Jan 2027 at 21:30"  # the final start, wherever it moved
+
+
+def test_what_moved_an_event_is_kept_as_facts_and_said_from_them() -> None:
+    """HD aldesleukin from Mon 3 May 2027, an English bank holiday (docs/courses.md): the cycle
+    starts on Tue 4 May, and every dose of it carries that move as a fact, said at its top."""
+    from scheduler.plan.closures import Closures
+    from scheduler.plan.facts import CycleMoved
+
+    planned = plan("aldesleukin-hd-iv", start=date(2027, 5, 3), zone="Europe/London", cycles=1,
+                   body=Body(weight_kg=Decimal(70)), closures=Closures(regions=("GB-ENG",)))  # fmt: skip
+    dose = next(e for e in planned.events if e.kind == EventKind.DOSE)
+    assert dose.start.date() == date(2027, 5, 4)  # type: ignore[union-attr]
+    (moved,) = dose.moves
+    assert isinstance(moved, CycleMoved) and (moved.was, moved.to, moved.setting) == (
+        date(2027, 5, 3), date(2027, 5, 4), "hospital",
+    )  # fmt: skip
+    assert dose.notes == (wording.note(moved),)
+    assert dose.notes[0].startswith(
+        "This cycle moved from Mon 3 May 2027 to Tue 4 May 2027: the hospital is closed on Mon 3 May 2027 ("
+    )
+    assert dose.description.startswith(dose.notes[0])
