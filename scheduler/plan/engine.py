@@ -558,18 +558,29 @@ class _Plan:
         if not rules:
             return start
         weekday = start.weekday()
-        first = min(r.days_from(weekday)[0] for r in rules)
-        moving = sorted(
-            {
-                r.setting
-                for r in rules
-                if first in r.days_from(weekday)
-                and r.count is None  # a counted dose on a closed day is given at the end instead
-                and closures.policy_for(r.setting) in MOVING
-            }
-        )
-        day = cycle_date(start, first)
-        reason = closures.reason(day) if moving else None
+        firsts = [r.days_from(weekday)[0] for r in rules]
+        # The cycle's first dose day, and (after a premedication the day before) its day 1: a
+        # clinic dose on day 1 moved alone would leave the tablets of the day before, and after,
+        # a day out of step with it.
+        candidates = sorted({min(firsts), min((d for d in firsts if d >= 1), default=min(firsts))})
+        moving: list[str] = []
+        reason = None
+        day = start
+        for first in candidates:
+            # (A counted dose on a closed day is given at the end instead.)
+            moving = sorted(
+                {
+                    r.setting
+                    for r in rules
+                    if first in r.days_from(weekday)
+                    and r.count is None
+                    and closures.policy_for(r.setting) in MOVING
+                }
+            )
+            day = cycle_date(start, first)
+            reason = closures.reason(day) if moving else None
+            if reason is not None:
+                break
         if reason is None:
             return start
         try:

@@ -82,6 +82,29 @@ def test_a_closed_first_day_moves_the_whole_cycle_and_later_ones() -> None:
     ]  # fmt: skip
 
 
+def test_a_closed_day_1_moves_the_cycle_with_its_premedication_of_the_day_before() -> None:
+    """Docetaxel in clinic on day 1 with dexamethasone at home on days -1, 1 and 2 ("for 3 days
+    starting 1 day prior to docetaxel", the label), from Monday 3 May 2027, a bank holiday.
+    The cycle's first dose day (day -1, Sunday 2 May) is open, but its day 1 is not: the whole
+    cycle moves a day, so the tablets still start the day before the infusion (Monday 3 May)
+    and end the day after it (Wednesday 5 May). Before, the infusion moved alone to Tuesday
+    and the tablets stayed on Sunday to Tuesday: two days before it, none after."""
+    events = plan(
+        "docetaxel-q21d",
+        date(2027, 5, 3),
+        ENGLAND,
+        body=Body(weight_kg=Decimal(70), height_cm=Decimal(170)),
+    )
+    doses = [(e.drug, e.start.isoformat(timespec="minutes")) for e in events if e.kind == "dose"]  # type: ignore[union-attr]
+    assert doses == [
+        ("Dexamethasone", "2027-05-03T08:00+01:00"), ("Dexamethasone", "2027-05-03T20:00+01:00"),
+        ("Dexamethasone", "2027-05-04T08:00+01:00"), ("Docetaxel", "2027-05-04T10:00+01:00"),
+        ("Dexamethasone", "2027-05-04T20:00+01:00"),
+        ("Dexamethasone", "2027-05-05T08:00+01:00"), ("Dexamethasone", "2027-05-05T20:00+01:00"),
+    ]  # fmt: skip
+    assert [e.start for e in events if e.kind == "lab"] == [date(2027, 5, 2)]  # still before it
+
+
 def test_a_mid_run_closure_pushes_the_rest_of_the_run() -> None:
     """Days 1-5 at 10:00 in clinic from Monday 4 January 2027, closed Wednesday 6 January (day
     3): day 3's dose moves to Thursday 7, and the rest of the run moves along with it (Fri 8,
