@@ -52,7 +52,6 @@ Run: ``.venv/bin/python bench/web.py`` (options: ``--courses 100,10000``, ``--re
 from __future__ import annotations
 
 import argparse
-import glob
 import http.client
 import math
 import os
@@ -74,6 +73,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests/databases.py starts the throwaway PostgreSQL
 NOW = "2027-02-01T10:00:00Z"
 NOW_AT = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
 ENV = {**os.environ, "SCHEDULER_NOW": NOW}
@@ -97,49 +97,24 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def _tool(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
-
-
 @contextmanager
-def postgres(tmp: Path) -> Iterator[str | None]:
-    """The URL of a throwaway PostgreSQL server's maintenance database, or None without one."""
-    initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
-    if initdb is None or pg_ctl is None:
+def postgres() -> Iterator[str | None]:
+    """The URL of a throwaway PostgreSQL server's maintenance database (tests/databases.py's),
+    or None without initdb and pg_ctl."""
+    from tests.databases import postgres_tools, throwaway_postgres
+
+    tools = postgres_tools()
+    if tools is None:
         yield None
         return
-    base = Path(tempfile.mkdtemp(prefix="pg-", dir=tmp))
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL will not run as root
-        os.chmod(tmp, 0o755)
-        os.chmod(base, 0o755)
-        shutil.chown(base, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = _port()
-    data = base / "data"
-    subprocess.run([*prefix, initdb, "-D", str(data), "--auth=trust", "-U", "postgres",
-                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)  # fmt: skip
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"),
-                    "-w", "-t", "60", "start"], check=True, capture_output=True)  # fmt: skip
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, check=False)  # fmt: skip
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres(tools) as url:
+        yield url
 
 
 def _new_database(server: str, name: str) -> str:
-    import psycopg
+    from tests.databases import new_database
 
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + "/" + name
+    return new_database(server, name)
 
 
 @dataclass(frozen=True)
@@ -516,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                     url = f"sqlite:///{tmp / f'clinic-{count}.db'}"
                     runs.append(bench(kind, url, count, args, tmp))
                 continue
-            with postgres(tmp) as server:
+            with postgres() as server:
                 if server is None:
                     skipped.append("postgresql: skipped (initdb and pg_ctl not found)")
                     continue

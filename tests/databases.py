@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,16 @@ import pytest
 from tests.helpers import require
 
 
-def _tool(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
+def postgres_tools() -> tuple[str, str] | None:
+    """The machine's initdb and pg_ctl (on the PATH, or Debian's versioned folder), or None."""
+    found = []
+    for name in ("initdb", "pg_ctl"):
+        tool = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                                                      reverse=True)), None)  # fmt: skip
+        if tool is None:
+            return None
+        found.append(tool)
+    return found[0], found[1]
 
 
 def _free_port() -> int:
@@ -34,12 +39,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """The URL of a throwaway PostgreSQL server's maintenance database."""
-    initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
-    require(initdb is not None and pg_ctl is not None, "PostgreSQL (initdb, pg_ctl) not found")
-    assert initdb is not None and pg_ctl is not None
+@contextmanager
+def throwaway_postgres(tools: tuple[str, str]) -> Iterator[str]:
+    """A PostgreSQL server of its own on a free loopback port (trust authentication, fsync off)
+    for the block: the URL of its maintenance database. Also bench/web.py's."""
+    initdb, pg_ctl = tools
     # Not under pytest's own temporary folder: that is private to this user (0700), and the
     # server runs as postgres when the tests run as root.
     base = Path(tempfile.mkdtemp(prefix="scheduler-pg-"))
@@ -50,12 +54,12 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(base, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    subprocess.run([*prefix, initdb, "-D", str(data), "--auth=trust", "-U", "postgres",
-                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)  # fmt: skip
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"),
-                    "-w", "-t", "60", "start"], check=True, capture_output=True)  # fmt: skip
     try:
+        subprocess.run([*prefix, initdb, "-D", str(data), "--auth=trust", "-U", "postgres",
+                        "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)  # fmt: skip
+        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"),
+                        "-w", "-t", "60", "start"], check=True, capture_output=True)  # fmt: skip
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
@@ -63,15 +67,29 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def new_database(server: str, name: str) -> str:
+    """A new, empty database called ``name`` on ``server``: its URL."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a throwaway PostgreSQL server's maintenance database."""
+    tools = postgres_tools()
+    require(tools is not None, "PostgreSQL (initdb, pg_ctl) not found")
+    assert tools is not None
+    with throwaway_postgres(tools) as url:
+        yield url
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A new, empty database on the session's server."""
-    import psycopg
-
-    name = "t" + uuid.uuid4().hex[:16]
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return postgres_server.rsplit("/", 1)[0] + "/" + name
+    return new_database(postgres_server, "t" + uuid.uuid4().hex[:16])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
