@@ -27,7 +27,7 @@ from ..plan.clock import day_of
 from ..plan.events import ASK_SLOT, Event, asks_team
 from ..regimen.model import EventKind
 from ..regimen.notation import day_offset, format_date
-from .html import MAX_MONTHS, precaution_banner
+from .html import MAX_MONTHS, precaution_banner, source_line
 from .planned import checked_planned
 
 if TYPE_CHECKING:
@@ -227,15 +227,7 @@ def _page(
         '<p class="legend">☐ tick when taken · as recorded: ✓ given ✗ missed or refused '
         "↗ given elsewhere</p>"
     )
-    source = esc(regimen.source)
-    if regimen.source_url:
-        source += f" ({esc(regimen.source_url)})"
-    out.append(
-        f'<p class="small">Source: {source}. Made {esc(stamp.strftime("%d %b %Y %H:%M UTC"))} by '
-        f"treatment-scheduler from the regimen {esc(regimen.id)}"
-        + (" and its course file" if planned.course is not None else "")
-        + ". If anything here differs from what your care team told you, follow your team.</p>"
-    )
+    out.append(source_line(regimen, planned, stamp, "If anything here differs"))
     out.append("</footer>")
     out.append("</section>")
     return "\n".join(out)

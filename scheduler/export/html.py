@@ -35,6 +35,7 @@ from .weeks import (
 )
 
 if TYPE_CHECKING:
+    from ..regimen.model import Regimen
     from .planned import Planned
 
 __all__ = ["MAX_MONTHS", "to_html"]
@@ -269,17 +270,25 @@ def _month(
         for title, text in items:
             foot.append(f"<li><strong>{esc(title)}</strong>: {esc(text)}</li>")
         foot.append("</ul></div>")
+    foot.append(source_line(regimen, planned, stamp, "If anything differs"))
+    foot.append("</footer>")
+    return "\n".join([*head, *rows, *foot, "</section>"])
+
+
+def source_line(regimen: Regimen, planned: Planned, stamp: datetime, differs: str) -> str:
+    """The printed pages' last line: the source of the regimen the page shows, when and from
+    what the page was made, and to follow the team where it differs (``differs`` opens that
+    sentence)."""
+    esc = html.escape
     source = esc(regimen.source)
     if regimen.source_url:
         source += f" ({esc(regimen.source_url)})"
-    foot.append(
+    return (
         f'<p class="small">Source: {source}. Made {esc(stamp.strftime("%d %b %Y %H:%M UTC"))} by '
         f"treatment-scheduler from the regimen {esc(regimen.id)}"
         + (" and its course file" if planned.course is not None else "")
-        + ". If anything differs from what your care team told you, follow your team.</p>"
+        + f". {differs} from what your care team told you, follow your team.</p>"
     )
-    foot.append("</footer>")
-    return "\n".join([*head, *rows, *foot, "</section>"])
 
 
 def precaution_banner(precautions: list[Event]) -> list[tuple[str, str]]:
