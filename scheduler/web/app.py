@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -167,8 +168,6 @@ def add_app(
     # -- a new course ---------------------------------------------------------------------------
 
     async def new_course_page(request: Request) -> Response:
-        from ..regimen.catalog import bundled_ids
-
         values = {"regimen": "", "start": "", "zone": settings.zone, "cycles": "", "label": "",
                   "weight": "", "height": "", "gfr": "", "key": "",
                   "holidays": ",".join(settings.holidays)}  # fmt: skip
@@ -186,9 +185,9 @@ def add_app(
                 if form.get("action") == "save":
                     accounts.audit(user(request).name, "course created", values["key"])
                     return redirect(f"/courses/{quote(values['key'])}")
-        regimens = _regimen_choices(bundled_ids(), request.query_params.get("find", ""))
+        regimens = _regimen_choices(request.query_params.get("find", ""))
         described = ""
-        if values["regimen"] in bundled_ids():
+        if values["regimen"] in {regimen_id for regimen_id, _label, _text in _catalog()}:
             from ..regimen.catalog import resolve
             from ..regimen.describe import describe
 
@@ -220,7 +219,6 @@ def add_app(
                     form: dict[str, str] | None = None) -> Response:  # fmt: skip
         from ..course.replan import regimen_now
         from ..course.wording import describe_course, history_lines
-        from ..regimen.catalog import bundled_ids
 
         stored = stored_of(request)
         course = stored.course
@@ -229,7 +227,7 @@ def add_app(
             request, "course.html", status, key=stored.key, stored=stored, course=course,
             summary=describe_course(course, today=now().astimezone(course.zone()).date()),
             history=history_lines(course.history), regimen=regimen, changes=CHANGES,
-            regimens=_regimen_choices(bundled_ids(), ""),
+            regimens=_regimen_choices(""),
             reasons=list(REASONS), statuses=[str(status) for status in Status], preview=preview,
             error=error, form=form or {}, downloads=DOWNLOADS,
         )  # fmt: skip
@@ -523,45 +521,71 @@ def _qr(link: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _regimen_choices(ids: list[str], find: str) -> list[tuple[str, str]]:
-    """Bundled regimens matching ``find`` (by id, name or drug), with show's one-line summary."""
-    from ..regimen.catalog import resolve, summaries
+@cache
+def _catalog() -> tuple[tuple[str, str, str], ...]:
+    """Every bundled regimen as (id, label with show's cycles, what a search matches): read
+    once (the package's regimens do not change while the app runs)."""
+    from ..regimen.catalog import bundled_ids, resolve, summaries
 
     cycles = {summary.id: summary.cycles for summary in summaries()}
     out = []
-    needle = find.strip().lower()[:50]
-    for regimen_id in ids:
+    for regimen_id in bundled_ids():
         regimen = resolve(regimen_id)
         text = " ".join([regimen.id, regimen.name, *(d.name for d in regimen.drugs)]).lower()
-        if needle and needle not in text:
-            continue
-        out.append((regimen.id, f"{regimen.name} ({cycles.get(regimen.id, '')})"))
-    return out
+        out.append((regimen.id, f"{regimen.name} ({cycles.get(regimen.id, '')})", text))
+    return tuple(out)
+
+
+def _regimen_choices(find: str) -> list[tuple[str, str]]:
+    """Bundled regimens matching ``find`` (by id, name or drug), with show's cycles."""
+    needle = find.strip().lower()[:50]
+    return [(regimen_id, label) for regimen_id, label, text in _catalog() if needle in text]
+
+
+@dataclass(frozen=True)
+class _NewCourse:
+    """The new-course form, read: what both the preview and the saved course are made from."""
+
+    regimen: str
+    start: date
+    zone: str
+    cycles: int | None
+    label: str
+    body: Any
+    holidays: tuple[str, ...]
+
+
+def _read_new(values: dict[str, str], settings: Settings) -> _NewCourse:
+    """The form's texts as typed values, each refusal naming its field."""
+    from ..regimen.dosing import FigureError, read_body
+
+    try:
+        start = date.fromisoformat(values.get("start", "").strip())
+    except ValueError:
+        raise _field("start", _("Give the first day of cycle 1 as a date (YYYY-MM-DD).")) from None
+    try:
+        body = read_body(values.get("weight") or None, values.get("height") or None, "mosteller",
+                         values.get("gfr") or None, None, None, None)  # fmt: skip
+    except FigureError as err:
+        raise _field(err.figure, str(err)) from None
+    return _NewCourse(
+        regimen=values.get("regimen", ""),
+        start=start,
+        zone=values.get("zone") or settings.zone,
+        cycles=int(values["cycles"]) if values.get("cycles", "").isdigit() else None,
+        label=values.get("label", ""),
+        body=body,
+        holidays=tuple(h.strip() for h in values.get("holidays", "").split(",") if h.strip()),
+    )
 
 
 def _preview_plan(values: dict[str, str], settings: Settings) -> Any:
     from ..plan.closures import Closures
     from ..planner import plan
-    from ..regimen.dosing import Body
 
-    start = date.fromisoformat(values["start"]) if values.get("start") else None
-    if start is None:
-        raise _field("start", _("Give the first day of cycle 1."))
-    cycles = int(values["cycles"]) if values.get("cycles", "").isdigit() else None
-    body = None
-    if values.get("weight"):
-        from decimal import Decimal, InvalidOperation
-
-        try:
-            body = Body(weight_kg=Decimal(values["weight"]),
-                        height_cm=Decimal(values["height"]) if values.get("height") else None,
-                        gfr_ml_min=Decimal(values["gfr"]) if values.get("gfr") else None)  # fmt: skip
-        except (InvalidOperation, ValueError, TypeError) as err:
-            raise _field("weight", str(err)) from None
-    holidays = tuple(h.strip() for h in values.get("holidays", "").split(",") if h.strip())
-    return plan(values.get("regimen", ""), start=start, zone=values.get("zone") or settings.zone,
-                cycles=cycles, body=body, label=values.get("label", ""),
-                closures=Closures(regions=holidays) if holidays else None)  # fmt: skip
+    form = _read_new(values, settings)
+    return plan(form.regimen, start=form.start, zone=form.zone, cycles=form.cycles, body=form.body,
+                label=form.label, closures=Closures(regions=form.holidays) if form.holidays else None)  # fmt: skip
 
 
 def _field(name: str, message: str) -> SchedulerError:
@@ -579,23 +603,9 @@ def _new_course(values: dict[str, str], by: str, *, save: bool, store: SqlStore,
         check_key(values.get("key", ""))
     planned = _preview_plan(values, settings)
     if save:
-        holidays = tuple(h.strip() for h in values.get("holidays", "").split(",") if h.strip())
-        new_course(values["regimen"], values["key"], start=planned.start, zone=values.get("zone") or settings.zone,
-                   cycles=int(values["cycles"]) if values.get("cycles", "").isdigit() else None,
-                   label=values.get("label", ""), body=planned.course.body if planned.course else _body_of(values),
-                   holidays=holidays, store=store)  # fmt: skip
+        form = _read_new(values, settings)
+        new_course(form.regimen, values["key"], start=form.start, zone=form.zone, cycles=form.cycles,
+                   label=form.label, body=form.body, holidays=form.holidays, store=store)  # fmt: skip
     doses = [e for e in planned.events if e.kind == "dose" and not e.cancelled]
     return {"summary": planned.summary(), "warnings": list(planned.warnings),
             "first": [(e.start, e.title, e.amount_working or "") for e in doses[:12]]}  # fmt: skip
-
-
-def _body_of(values: dict[str, str]) -> Any:
-    if not values.get("weight"):
-        return None
-    from decimal import Decimal
-
-    from ..regimen.dosing import Body
-
-    return Body(weight_kg=Decimal(values["weight"]),
-                height_cm=Decimal(values["height"]) if values.get("height") else None,
-                gfr_ml_min=Decimal(values["gfr"]) if values.get("gfr") else None)  # fmt: skip

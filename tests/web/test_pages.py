@@ -136,3 +136,30 @@ def test_every_kind_of_change_can_be_previewed_and_saved_from_the_page(
             assert nurse.post("/courses/js/change", {**fields, "action": "save"})[0] == 303
         actions = [type(e.change).__name__ for e in store.get("js").course.history]
         assert actions == ["Close", "Retime", "Switch"]
+
+
+def test_a_new_course_form_with_bad_figures_says_which_one(store_url: str, tmp_path: Path) -> None:
+    """A date that does not exist and a weight that is not a number are one message each on
+    the page (the same checks as the command line's), never a server error."""
+    add_user(store_url)
+    with clinic(store_url, tmp_path / "log", now="2027-01-01T09:00:00Z") as base:
+        nurse = Nurse(base)
+        nurse.sign_in()
+        nurse.get("/courses/new")
+        base_form = {
+            "regimen": "docetaxel-q21d",
+            "key": "dx",
+            "cycles": "1",
+            "zone": "Europe/London",
+            "action": "preview",
+        }
+        status, _, page = nurse.post("/courses/new", {**base_form, "start": "2027-02-30"})
+        assert status == 200 and "Give the first day of cycle 1 as a date (YYYY-MM-DD)." in page
+        status, _, page = nurse.post(
+            "/courses/new", {**base_form, "start": "2027-01-04", "weight": "abc"}
+        )
+        assert status == 200 and "&#39;abc&#39; is not a number of kg" in page
+        status, _, page = nurse.get(
+            "/courses/new/calendar.html?regimen=docetaxel-q21d&start=9999-99-99&cycles=1"
+        )
+        assert status == 400 and "Give the first day of cycle 1" in page
