@@ -109,6 +109,7 @@ class Accounts:
     def __init__(self, store: SqlStore, *, now: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self._now = now or (lambda: datetime.now(UTC))
+        self._key: bytes | None = None
 
     @property
     def db(self) -> Database:
@@ -245,6 +246,9 @@ class Accounts:
         )
 
     def _secret(self) -> bytes:
+        """The database's signing secret: made once, never changed, so read once."""
+        if self._key is not None:
+            return self._key
         db = self.db
         rows = db.rows("SELECT value FROM meta WHERE name = 'session_secret'")
         if not rows:
@@ -252,7 +256,8 @@ class Accounts:
                 db.execute("INSERT INTO meta (name, value) VALUES ('session_secret', ?) "
                            "ON CONFLICT (name) DO NOTHING", (secrets.token_urlsafe(48),))  # fmt: skip
             rows = db.rows("SELECT value FROM meta WHERE name = 'session_secret'")
-        return str(rows[0][0]).encode()
+        self._key = str(rows[0][0]).encode()
+        return self._key
 
     def _sign(self, token: str) -> str:
         mac = hmac.new(self._secret(), token.encode(), hashlib.sha256).digest()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import CourseError, StoreError
+from ..errors import StoreError
 
 __all__ = ["DIALECTS", "Database", "Dialect", "dialect_of"]
 
@@ -256,7 +256,5 @@ class Database:
                 "nothing was written: try again",
                 field="store",
             )
-        if isinstance(err, CourseError):  # pragma: no cover - not a database error
-            return StoreError(str(err), field="store")
         self._drop()  # a connection that failed may be unusable: the next call opens a new one
         return StoreError(f"{self.name}: the database failed ({text:.200})", field="store")

@@ -56,9 +56,11 @@ def add_app(
     *,
     settings: Settings,
     now: Callable[[], datetime],
+    background: bool = True,
 ) -> list[Any]:
     """Add the clinic app's routes and guards to ``starlette`` (the feed server's app); the
-    routes added (tests try every one of them)."""
+    routes added (tests try every one of them). ``background`` starts the thread that keeps
+    the agenda up to date (a server; not an app built only to list its routes)."""
     import jinja2
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -370,7 +372,8 @@ def add_app(
     catch_all = router.routes.pop()  # the feed server's plain 404 for everything else
     router.routes.extend([*routes, catch_all])
     starlette.add_middleware(_Guard, accounts=accounts, page=page)
-    _catch_up(store)
+    if background:
+        _catch_up(store)
     return routes
 
 

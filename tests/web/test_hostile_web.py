@@ -44,7 +44,9 @@ def app_routes(tmp_path: Path) -> list[tuple[str, set[str]]]:
 
     store = SqlStore(f"sqlite:///{tmp_path / 'routes.db'}")
     app = create_app("", store=store)
-    routes = add_app(app.app, store, settings=Settings(), now=lambda: datetime.now(UTC))
+    routes = add_app(
+        app.app, store, settings=Settings(), now=lambda: datetime.now(UTC), background=False
+    )
     out = []
     for route in routes:
         path = route.path.replace("{key}", "js").replace("{fmt}", "ics")
